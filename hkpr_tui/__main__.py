@@ -1,0 +1,3 @@
+from hkpr_tui.cli import main
+
+main()

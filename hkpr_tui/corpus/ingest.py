@@ -1,0 +1,102 @@
+"""Find files, and turn one file (or one text) into a ``NewRelease``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hkpr_tui.corpus.clean import clean
+from hkpr_tui.corpus.decode import MAX_BYTES, DecodeError, decode_bytes
+from hkpr_tui.corpus.metadata import extract_metadata
+from hkpr_tui.corpus.segment import sentence_spans
+from hkpr_tui.models import NewRelease, ParagraphSpan, SentenceSpan
+from hkpr_tui.script import detect_script, fold
+
+SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path that was not imported, and why (a sentence for the user)."""
+
+    path: str
+    reason: str
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipped]:
+    """The importable files under ``paths`` (files, or folders searched recursively), in order.
+
+    A named file of another type is reported as skipped; inside folders, other files and hidden
+    ones are passed over silently (a folder of releases often holds images and PDFs too).
+    """
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        yield Path(root) / name
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield path
+            else:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                yield Skipped(str(path), f"unsupported file type '{path.suffix or '(none)'}' (hkpr reads {kinds})")
+        elif path.exists():
+            yield Skipped(str(path), "not a regular file")
+        else:
+            yield Skipped(str(path), "no such file or folder")
+
+
+def parse_file(path: Path) -> NewRelease:
+    """Read and parse one file; raises ``DecodeError`` with the reason it cannot be imported."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DecodeError(f"too large ({size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DecodeError(f"cannot be read ({exc.strerror or exc})") from None
+    decoded = decode_bytes(data)
+    fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower(), "text")
+    return parse_text(decoded.text, fmt=fmt, source=str(path), encoding=decoded.encoding)
+
+
+def parse_text(raw: str, *, fmt: str = "text", source: str = "", encoding: str = "utf-8") -> NewRelease:
+    """Parse decoded text into a release: canonical text, metadata, paragraphs, sentences."""
+    cleaned = clean(raw, fmt)
+    if not cleaned.text.strip():
+        raise DecodeError("no readable text after cleaning (only markup, page numbers or white space)")
+    text = cleaned.text
+    paragraphs = [ParagraphSpan(p.start, p.end, p.kind, p.repeat_of) for p in cleaned.paragraphs]
+    sentences = [
+        SentenceSpan(index, start, end)
+        for index, p in enumerate(paragraphs)
+        for start, end in sentence_spans(text, p.start, p.end)
+    ]
+    meta = extract_metadata([text[p.start : p.end] for p in paragraphs])
+    return NewRelease(
+        source=source,
+        encoding=encoding,
+        raw_text=raw,
+        text=text,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        group_key=version_key(text),
+        title=meta.title,
+        organisation=meta.organisation,
+        date=meta.date,
+        kind=meta.kind,
+        script=detect_script(text),
+        paragraphs=paragraphs,
+        sentences=sentences,
+    )
+
+
+def version_key(text: str) -> str:
+    """Texts that differ only in script (or white space) share this key: versions of one release."""
+    folded = "".join(fold(text).split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()

@@ -1,0 +1,102 @@
+"""Plain dataclasses passed between the headless layers (corpus → store → CLI/app/export).
+
+No behaviour and no imports beyond the standard library, so every layer can use them.
+Offsets are code points into the release's canonical text, end-exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ParagraphSpan:
+    start: int
+    end: int
+    kind: str = "text"  # "text" | "heading" | "bullet" | "link"
+    repeat_of: int | None = None  # index of an earlier paragraph with the same text
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    paragraph: int  # index of its paragraph
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class NewRelease:
+    """A release parsed from a file, ready to store."""
+
+    source: str
+    encoding: str
+    raw_text: str
+    text: str
+    content_hash: str
+    group_key: str
+    title: str
+    organisation: str | None
+    date: str | None
+    kind: str | None
+    script: str
+    paragraphs: list[ParagraphSpan] = field(default_factory=list)
+    sentences: list[SentenceSpan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """One row of the library: what a list of releases shows."""
+
+    id: int
+    title: str
+    organisation: str | None
+    date: str | None
+    kind: str | None
+    script: str
+    source: str
+    status: str
+    n_paragraphs: int
+    n_sentences: int
+    n_entities: int
+    n_claims: int
+    group_id: int
+
+
+@dataclass(frozen=True)
+class Release:
+    """A stored release with its texts."""
+
+    id: int
+    title: str
+    organisation: str | None
+    date: str | None
+    kind: str | None
+    script: str
+    source: str
+    status: str
+    encoding: str
+    content_hash: str
+    group_id: int
+    text: str
+    raw_text: str
+    imported_at: str
+
+
+@dataclass(frozen=True)
+class AddResult:
+    release_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Stats:
+    releases: int
+    by_status: dict[str, int]
+    by_script: dict[str, int]
+    by_kind: dict[str, int]
+    by_organisation: dict[str, int]
+    entities: int
+    claims: int
+    by_label: dict[str, int]
+    by_annotator: dict[str, int]
+    sessions: int

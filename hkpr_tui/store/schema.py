@@ -1,0 +1,141 @@
+"""The database schema, as an ordered set of migrations.
+
+Add a new migration function at the end; never edit one that has shipped. A database that has
+applied a migration this code does not know was written by a newer hkpr and is refused (see
+``Store.open``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "hkpr"
+migrations = Migrations(MIGRATION_SET)
+KNOWN_MIGRATIONS: list[str] = []
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register ``fn`` as the next migration, remembering its name."""
+    KNOWN_MIGRATIONS.append(fn.__name__)
+    return migrations()(fn)
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE release_groups (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE            -- hash of the script-folded text
+        );
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            group_id INTEGER NOT NULL REFERENCES release_groups(id),
+            title TEXT NOT NULL,
+            organisation TEXT,
+            date TEXT,                          -- ISO 8601, NULL when the text gives none
+            kind TEXT,                          -- 'press release' | 'news article' | NULL
+            script TEXT NOT NULL CHECK (script IN ('hant', 'hans', 'mixed')),
+            source TEXT NOT NULL,
+            encoding TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,  -- sha256 of the canonical text
+            status TEXT NOT NULL DEFAULT 'todo' CHECK (status IN ('todo', 'in progress', 'done')),
+            raw_text TEXT NOT NULL,
+            text TEXT NOT NULL,                 -- canonical: every offset refers to it
+            imported_at TEXT NOT NULL
+        );
+        CREATE INDEX releases_date ON releases(date);
+        CREATE INDEX releases_organisation ON releases(organisation);
+        CREATE INDEX releases_group ON releases(group_id);
+
+        CREATE TABLE paragraphs (
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            repeat_of INTEGER,                  -- idx of the earlier paragraph it repeats verbatim
+            PRIMARY KEY (release_id, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE sentences (
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            PRIMARY KEY (release_id, idx)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE labels (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('entity', 'claim')),
+            key TEXT,
+            colour TEXT,
+            description TEXT,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            actions INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            release_id INTEGER NOT NULL REFERENCES releases(id),
+            kind TEXT NOT NULL CHECK (kind IN ('entity', 'claim')),
+            label TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL CHECK ("end" > start),
+            text TEXT NOT NULL,                 -- the covered text, so drift is detectable
+            status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'suggested', 'rejected')),
+            attributes TEXT NOT NULL DEFAULT '{}',  -- JSON: claim subject, metric, value, unit, ...
+            annotator TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT                     -- deletions are soft, so they can be undone
+        );
+        CREATE INDEX annotations_release ON annotations(release_id, start);
+        CREATE INDEX annotations_label ON annotations(label);
+
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES annotations(id),
+            target_id INTEGER NOT NULL REFERENCES annotations(id),
+            kind TEXT NOT NULL CHECK (kind IN ('same_metric', 'repeats', 'contradicts')),
+            annotator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        );
+        CREATE INDEX links_source ON links(source_id);
+        CREATE INDEX links_target ON links(target_id);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions(id),
+            action TEXT NOT NULL,               -- import, tag, edit, delete, accept, link, status, ...
+            entity TEXT NOT NULL,               -- the table the action touched
+            entity_id INTEGER,
+            payload TEXT NOT NULL DEFAULT '{}'  -- JSON: before/after, enough to undo
+        );
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+        -- Full-text index over the script-folded (Simplified) title and text. Folding keeps
+        -- lengths, so match offsets are canonical offsets. Trigram: any substring of 3+
+        -- characters is indexed, which suits Chinese (no word segmentation needed).
+        CREATE VIRTUAL TABLE release_fts USING fts5(title, body, tokenize = 'trigram');
+        """
+    )
+

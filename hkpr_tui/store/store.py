@@ -1,0 +1,277 @@
+"""``Store``: the only code that speaks SQL. Dataclasses in, dataclasses out.
+
+Open a store with ``Store.open(path)`` (a file: WAL, busy timeout, migrations applied) or wrap
+an existing ``sqlite_utils.Database`` with ``Store(db)`` (tests use ``Database(memory=True)``).
+Nothing here runs at import time. A ``Store`` belongs to one thread; a worker opens its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from hkpr_tui.models import AddResult, NewRelease, ParagraphSpan, Release, ReleaseSummary, SentenceSpan, Stats
+from hkpr_tui.script import fold
+from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+SORT_COLUMNS = {
+    "date": "r.date",
+    "organisation": "r.organisation",
+    "title": "r.title",
+    "script": "r.script",
+    "status": "r.status",
+    "id": "r.id",
+}
+
+
+class StoreError(RuntimeError):
+    """A database hkpr cannot use; the message says why and what to do."""
+
+
+class SchemaTooNewError(StoreError):
+    pass
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Store:
+    def __init__(self, db: Database, *, migrate: bool = True) -> None:
+        self.db = db
+        if migrate:
+            self.migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database at ``path``, ready for use."""
+        path = Path(path)
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a killed process
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Apply pending migrations; refuse a database written by a newer hkpr."""
+        try:
+            applied = [m.name for m in migrations.applied(self.db)]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not an hkpr database or damaged ({exc})") from None
+        unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
+        if unknown:
+            raise SchemaTooNewError(
+                "this database was written by a newer version of hkpr (its schema has "
+                f"{', '.join(unknown)}, which this version does not know). "
+                "Upgrade hkpr to open it; nothing was changed."
+            )
+        if len(applied) < len(KNOWN_MIGRATIONS):
+            migrations.apply(self.db)
+
+    def schema_version(self) -> int:
+        return len(migrations.applied(self.db))
+
+    # -- releases --------------------------------------------------------------------------
+
+    def add_releases(self, releases: Iterable[NewRelease], annotator: str = "") -> list[AddResult]:
+        """Store releases in one transaction; a release whose text is stored already is not added."""
+        results = []
+        with self.db.atomic():
+            for release in releases:
+                results.append(self._add_release(release, annotator))
+        return results
+
+    def add_release(self, release: NewRelease, annotator: str = "") -> AddResult:
+        return self.add_releases([release], annotator)[0]
+
+    def _add_release(self, rel: NewRelease, annotator: str) -> AddResult:
+        conn = self.db.conn
+        row = conn.execute("SELECT id FROM releases WHERE content_hash = ?", (rel.content_hash,)).fetchone()
+        if row:
+            return AddResult(row[0], duplicate=True)
+        conn.execute("INSERT OR IGNORE INTO release_groups(key) VALUES (?)", (rel.group_key,))
+        group_id = conn.execute("SELECT id FROM release_groups WHERE key = ?", (rel.group_key,)).fetchone()[0]
+        now = utc_now()
+        cursor = conn.execute(
+            "INSERT INTO releases (group_id, title, organisation, date, kind, script, source, encoding, "
+            "content_hash, raw_text, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                group_id,
+                rel.title,
+                rel.organisation,
+                rel.date,
+                rel.kind,
+                rel.script,
+                rel.source,
+                rel.encoding,
+                rel.content_hash,
+                rel.raw_text,
+                rel.text,
+                now,
+            ),
+        )
+        release_id = int(cursor.lastrowid or 0)
+        conn.executemany(
+            'INSERT INTO paragraphs (release_id, idx, start, "end", kind, repeat_of) VALUES (?,?,?,?,?,?)',
+            [(release_id, i, p.start, p.end, p.kind, p.repeat_of) for i, p in enumerate(rel.paragraphs)],
+        )
+        conn.executemany(
+            'INSERT INTO sentences (release_id, idx, paragraph, start, "end") VALUES (?,?,?,?,?)',
+            [(release_id, i, s.paragraph, s.start, s.end) for i, s in enumerate(rel.sentences)],
+        )
+        conn.execute(
+            "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
+            (release_id, fold(rel.title), fold(rel.text)),
+        )
+        self._log(conn, annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
+        return AddResult(release_id, duplicate=False)
+
+    def release(self, release_id: int) -> Release:
+        rows = list(self.db.query("SELECT * FROM releases WHERE id = ?", [release_id]))
+        if not rows:
+            raise KeyError(f"no release {release_id}")
+        row = rows[0]
+        return Release(
+            id=row["id"],
+            title=row["title"],
+            organisation=row["organisation"],
+            date=row["date"],
+            kind=row["kind"],
+            script=row["script"],
+            source=row["source"],
+            status=row["status"],
+            encoding=row["encoding"],
+            content_hash=row["content_hash"],
+            group_id=row["group_id"],
+            text=row["text"],
+            raw_text=row["raw_text"],
+            imported_at=row["imported_at"],
+        )
+
+    def count_releases(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM releases").fetchone()[0])
+
+    def list_releases(
+        self,
+        *,
+        sort: str = "date",
+        descending: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        ids: Sequence[int] | None = None,
+    ) -> list[ReleaseSummary]:
+        """Releases for a library view, one page at a time (``limit``/``offset``)."""
+        column = SORT_COLUMNS.get(sort)
+        if column is None:
+            raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
+        direction = "DESC" if descending else "ASC"
+        where, params = "", []
+        if ids is not None:
+            where = f"WHERE r.id IN ({','.join('?' * len(ids))})"
+            params = list(ids)
+        sql = f"""
+            SELECT r.id, r.title, r.organisation, r.date, r.kind, r.script, r.source, r.status, r.group_id,
+              (SELECT count(*) FROM paragraphs p WHERE p.release_id = r.id) AS n_paragraphs,
+              (SELECT count(*) FROM sentences s WHERE s.release_id = r.id) AS n_sentences,
+              (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'entity'
+                 AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_entities,
+              (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'claim'
+                 AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_claims
+            FROM releases r {where}
+            ORDER BY {column} IS NULL, {column} {direction}, r.id {direction}
+            LIMIT ? OFFSET ?
+        """
+        params += [-1 if limit is None else limit, offset]
+        return [ReleaseSummary(**row) for row in self.db.query(sql, params)]
+
+    def paragraphs(self, release_id: int) -> list[ParagraphSpan]:
+        return [
+            ParagraphSpan(row["start"], row["end"], row["kind"], row["repeat_of"])
+            for row in self.db.query(
+                'SELECT start, "end", kind, repeat_of FROM paragraphs WHERE release_id = ? ORDER BY idx', [release_id]
+            )
+        ]
+
+    def sentences(self, release_id: int) -> list[SentenceSpan]:
+        return [
+            SentenceSpan(row["paragraph"], row["start"], row["end"])
+            for row in self.db.query(
+                'SELECT paragraph, start, "end" FROM sentences WHERE release_id = ? ORDER BY idx', [release_id]
+            )
+        ]
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        def counts(sql: str) -> dict[str, int]:
+            return {str(k if k is not None else "(none)"): int(n) for k, n in self.db.execute(sql).fetchall()}
+
+        live = "status = 'accepted' AND deleted_at IS NULL"
+        return Stats(
+            releases=self.count_releases(),
+            by_status=counts("SELECT status, count(*) FROM releases GROUP BY status ORDER BY status"),
+            by_script=counts("SELECT script, count(*) FROM releases GROUP BY script ORDER BY script"),
+            by_kind=counts("SELECT kind, count(*) FROM releases GROUP BY kind ORDER BY kind"),
+            by_organisation=counts(
+                "SELECT organisation, count(*) FROM releases GROUP BY organisation ORDER BY count(*) DESC, organisation"
+            ),
+            entities=int(self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='entity' AND {live}").fetchone()[0]),
+            claims=int(self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='claim' AND {live}").fetchone()[0]),
+            by_label=counts(f"SELECT label, count(*) FROM annotations WHERE {live} GROUP BY label ORDER BY label"),
+            by_annotator=counts(
+                f"SELECT annotator, count(*) FROM annotations WHERE {live} GROUP BY annotator ORDER BY annotator"
+            ),
+            sessions=int(self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]),
+        )
+
+    # -- sessions and the event log --------------------------------------------------------
+
+    def start_session(self, annotator: str) -> int:
+        cursor = self.db.execute("INSERT INTO sessions (annotator, started_at) VALUES (?, ?)", [annotator, utc_now()])
+        return int(cursor.lastrowid or 0)
+
+    def end_session(self, session_id: int) -> None:
+        self.db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", [utc_now(), session_id])
+
+    def events(self, limit: int = 100) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit]))
+
+    @staticmethod
+    def _log(
+        conn: sqlite3.Connection,
+        annotator: str,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        payload: dict[str, Any],
+        *,
+        session_id: int | None = None,
+        at: str | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload) VALUES (?,?,?,?,?,?,?)",
+            (at or utc_now(), annotator, session_id, action, entity, entity_id, json.dumps(payload, ensure_ascii=False)),
+        )
+
+
+__all__ = ["MIGRATION_SET", "SchemaTooNewError", "Store", "StoreError", "utc_now"]
