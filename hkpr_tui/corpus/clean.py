@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -31,9 +30,10 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f]+")
 _MD_HEADING = re.compile(r"^(#{1,6})(?:\s+|$)")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]*)\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]*)\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)([^\n]+?)(?<=\S)\1")
+_RULE_CHARS = frozenset("#*-_=|")
 _MD_ESCAPE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]?\s*\d{1,3}\s*[-–—]?|第\s*\d{1,3}\s*[頁页]|[Pp]age\s+\d{1,3}(?:\s+of\s+\d{1,3})?|\d{1,3}\s*/\s*\d{1,3})$"
@@ -49,6 +49,22 @@ _STARTS_CLOSING = re.compile(r"^[，。、；：！？」』）》,.;:!?]")
 _CLAUSE = re.compile(r"[，,、]")
 _PAIRS = {"《": "》", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〈": "〉", "“": "”"}
 _WIDE_FRACTION = 0.8
+
+# East Asian Wide and Fullwidth ranges (what terminals draw two cells wide); a regex keeps this in C.
+_WIDE_CHARS = re.compile(
+    "[\u1100-\u115f\u231a\u231b\u2329\u232a\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60"
+    "\uffe0-\uffe6\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]"
+)
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: two for each wide (CJK, full-width) character."""
+    return len(text) + len(_WIDE_CHARS.findall(text))
+
+
+def _is_wide(c: str) -> bool:
+    return _WIDE_CHARS.match(c) is not None
 
 
 @dataclass(frozen=True)
@@ -88,31 +104,31 @@ def sanitize(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
-def _reduce_markdown(line: str) -> tuple[str, str]:
-    kind = "text"
+def _reduce_markdown(text: str) -> str:
+    """Inline Markdown to text, over a whole document (no pattern crosses a line break)."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    return _MD_ESCAPE.sub(r"\1", _SPACES.sub(" ", text))
+
+
+def _line_kind(line: str) -> tuple[str, str]:
     heading = _MD_HEADING.match(line)
     if heading:
-        line = line[heading.end() :]
-        kind = "heading"
-    line = _MD_IMAGE.sub(r"\1", line)
-    line = _MD_LINK.sub(r"\1", line)
-    line = _MD_EMPHASIS.sub(r"\2", line)
-    line = _MD_ESCAPE.sub(r"\1", line)
-    line = _SPACES.sub(" ", line).strip()
-    if kind == "text":
-        if _BULLET.match(line):
-            kind = "bullet"
-        elif _URL_LINE.match(line):
-            kind = "link"
-    return line, kind
+        return line[heading.end() :].strip(), "heading"
+    if _BULLET.match(line):
+        return line, "bullet"
+    if _URL_LINE.match(line):
+        return line, "link"
+    return line, "text"
 
 
 def text_lines(raw: str) -> list[Line]:
     """Lines of a plain-text or Markdown file, markup reduced, page numbers and blanks dropped."""
     out: list[Line] = []
-    for physical in sanitize(raw).split("\n"):
-        line, kind = _reduce_markdown(_SPACES.sub(" ", physical).strip())
-        if not line or _PAGE_NUMBER.match(line) or set(line) <= set("#*-_=|"):
+    for physical in _reduce_markdown(sanitize(raw)).split("\n"):
+        line, kind = _line_kind(physical.strip())
+        if not line or _PAGE_NUMBER.match(line) or set(line) <= _RULE_CHARS:
             continue
         out.append(Line(line, kind))
     return out
@@ -162,9 +178,6 @@ class _HTMLText(HTMLParser):
             self._buf.append(data)
 
 
-def _is_wide(c: str) -> bool:
-    return unicodedata.east_asian_width(c) in "WF"
-
 
 def _join_inline_newlines(text: str) -> str:
     """Inside one HTML block a newline is white space: none between wide characters, else a space."""
@@ -194,9 +207,6 @@ def html_lines(raw: str) -> list[Line]:
 
 # -- step 2: paragraphs -------------------------------------------------------------------
 
-
-def cell_width(text: str) -> int:
-    return sum(2 if _is_wide(c) else 1 for c in text)
 
 
 def _wrap_width(lines: list[Line]) -> int:

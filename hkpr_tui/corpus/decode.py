@@ -10,6 +10,7 @@ Hong Kong corpus.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from hkpr_tui.script import script_counts
@@ -18,6 +19,7 @@ MAX_BYTES = 5 * 1024 * 1024
 """Files larger than this are skipped: the longest press releases are well under 100 KB."""
 
 _COMMON_PUNCT = frozenset("，。、；：？！「」『』《》（）")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 class DecodeError(ValueError):
@@ -78,7 +80,7 @@ def _plausibility(text: str, encoding: str) -> int:
 def _checked(text: str, encoding: str) -> Decoded:
     if not text.strip():
         raise DecodeError("empty file (no text)")
-    controls = sum(1 for c in text if (ord(c) < 32 and c not in "\n\r\t\f") or 0x7F <= ord(c) < 0xA0)
+    controls = len(_CONTROL_CHARS.findall(text))
     if controls > max(8, len(text) // 10):
         raise DecodeError(f"binary file ({controls} control characters in {len(text)}), not text")
     return Decoded(text, encoding)

@@ -62,7 +62,7 @@ class Metadata:
 def extract_metadata(paragraphs: list[str]) -> Metadata:
     head = paragraphs[: _HEAD_PARAGRAPHS + 4]
     is_release = any(_PRESS_RELEASE.search(p) for p in head if len(p) < 40)
-    byline = Counter(m.group(1) for p in paragraphs for m in _BYLINE.finditer(p))
+    byline = Counter(_BYLINE.findall("\n".join(paragraphs)))
     kind = "press release" if is_release else ("news article" if byline else None)
 
     body = [p for p in paragraphs if not _BOILERPLATE.match(p)]

@@ -1,0 +1,114 @@
+"""The store: migrations, refusal of newer schemas, releases round trip, event log, durability settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from hkpr_tui.models import NewRelease
+from hkpr_tui.store import SchemaTooNewError, Store, StoreError
+from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET
+
+
+def test_migrations_applied_twice_are_a_no_op() -> None:
+    db = Database(memory=True)
+    Store(db)
+    schema = db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+    applied = db.execute("SELECT name, applied_at FROM _sqlite_migrations").fetchall()
+    store = Store(db)
+    assert db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
+    assert db.execute("SELECT name, applied_at FROM _sqlite_migrations").fetchall() == applied
+    assert store.schema_version() == len(KNOWN_MIGRATIONS)
+
+
+def test_a_database_from_a_newer_hkpr_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    Store.open(path).close()
+    db = Database(path)
+    db["_sqlite_migrations"].insert({"migration_set": MIGRATION_SET, "name": "m999_from_the_future", "applied_at": "x"})
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="newer version of hkpr.*m999_from_the_future"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("not sqlite at all, just text " * 100)
+    with pytest.raises(StoreError, match="not an hkpr database"):
+        Store.open(path)
+
+
+def test_open_sets_wal_and_busy_timeout(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "a.db")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_release_round_trip(seeded_store: Store, parsed_seeds: dict[str, NewRelease]) -> None:
+    rows = seeded_store.list_releases(sort="id")
+    assert [r.title for r in rows] == [parsed_seeds[k].title for k in sorted(parsed_seeds)]
+    stored = seeded_store.release(rows[1].id)
+    original = parsed_seeds["001"]
+    assert stored.text == original.text and stored.raw_text == original.raw_text
+    assert stored.script == "hans" and stored.status == "todo"
+    assert seeded_store.paragraphs(stored.id) == original.paragraphs
+    assert seeded_store.sentences(stored.id) == original.sentences
+    assert rows[1].n_sentences == len(original.sentences)
+
+
+def test_list_sorts_and_pages(seeded_store: Store) -> None:
+    dates = [r.date for r in seeded_store.list_releases(sort="date")]
+    assert dates == ["2022-10-19", "2024-02-28", "2026-02-25", "2026-02-25", None]  # undated last
+    page = seeded_store.list_releases(sort="date", limit=2, offset=1)
+    assert [r.date for r in page] == ["2024-02-28", "2026-02-25"]
+    with pytest.raises(ValueError, match="cannot sort"):
+        seeded_store.list_releases(sort="title; DROP TABLE releases")
+
+
+def test_import_is_logged_and_the_log_is_append_only(seeded_store: Store) -> None:
+    events = seeded_store.events()
+    assert len(events) == 5 and {e["action"] for e in events} == {"import"}
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        seeded_store.db.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        seeded_store.db.execute("UPDATE events SET annotator = 'x'")
+
+
+def test_full_text_index_holds_folded_text(seeded_store: Store) -> None:
+    # 數碼港 (Traditional, in 000/003) is indexed as 数码港, so a Simplified query finds it.
+    ids = {
+        row[0]
+        for row in seeded_store.db.execute("SELECT rowid FROM release_fts WHERE release_fts MATCH '\"数码港\"'").fetchall()
+    }
+    titles = {seeded_store.release(i).organisation for i in ids}
+    assert {"數碼港", "数码港"} <= titles
+
+
+def test_stats(seeded_store: Store) -> None:
+    stats = seeded_store.stats()
+    assert stats.releases == 5
+    assert stats.by_script == {"hans": 1, "hant": 4}
+    assert stats.by_kind == {"news article": 1, "press release": 4}
+    assert stats.by_status == {"todo": 5}
+    assert stats.entities == 0 and stats.claims == 0
+
+
+def test_sessions(store: Store) -> None:
+    sid = store.start_session("ada")
+    store.end_session(sid)
+    row = next(store.db.query("SELECT * FROM sessions WHERE id = ?", [sid]))
+    assert row["annotator"] == "ada" and row["ended_at"] >= row["started_at"]
+
+
+def test_two_connections_can_write_the_same_database(tmp_path: Path, parsed_seeds: dict[str, NewRelease]) -> None:
+    path = tmp_path / "shared.db"
+    a, b = Store.open(path), Store.open(path)
+    a.add_release(parsed_seeds["000"])
+    b.add_release(parsed_seeds["001"])
+    b.add_release(parsed_seeds["000"])  # the other copy's release is seen as a duplicate
+    assert a.count_releases() == b.count_releases() == 2
