@@ -186,6 +186,52 @@ def release_json(row: Any) -> dict[str, Any]:
 
 
 @cli.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit (JSON Lines).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Hits per page.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
+@click.pass_obj
+def search(obj: Context, query: str, as_json: bool, limit: int, page: int) -> None:
+    """Find releases containing QUERY, in Traditional or Simplified script.
+
+    A query in either script (or mixed) finds releases in both: 数码港 finds 數碼港. Words
+    separated by spaces must all occur. Quotes, *, OR and other symbols are searched as text.
+    """
+    store = obj.store()
+    try:
+        result = store.search(query, limit=limit, offset=(page - 1) * limit)
+    finally:
+        store.close()
+    if as_json:
+        for hit in result.hits:
+            click.echo(
+                json.dumps(
+                    {
+                        "release_id": hit.release_id,
+                        "source": hit.source,
+                        "title": hit.title,
+                        "date": hit.date,
+                        "start": hit.start,
+                        "end": hit.end,
+                        "in_title": hit.in_title,
+                        "snippet": hit.snippet,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    if not result.hits:
+        click.echo(f"No release contains {query!r}." if page == 1 else "No more hits.")
+        return
+    for hit in result.hits:
+        where = "title" if hit.in_title else f"{hit.start}-{hit.end}"
+        click.echo(f"#{hit.release_id}  {hit.date or '—'}  {_truncate(hit.title, 60)}  [{where}]")
+        click.echo(f"    {hit.snippet}")
+    if result.has_more:
+        click.echo(f"(more: --page {page + 1})")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
 @click.pass_obj
 def stats(obj: Context, as_json: bool) -> None:

@@ -100,3 +100,26 @@ class Stats:
     by_label: dict[str, int]
     by_annotator: dict[str, int]
     sessions: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A release that matches a query, with its first match in canonical offsets."""
+
+    release_id: int
+    title: str
+    organisation: str | None
+    date: str | None
+    script: str
+    source: str
+    start: int
+    end: int
+    snippet: str
+    in_title: bool  # the match is in the title only (start/end then point at the title)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    offset: int
+    has_more: bool

@@ -16,7 +16,17 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from hkpr_tui.models import AddResult, NewRelease, ParagraphSpan, Release, ReleaseSummary, SentenceSpan, Stats
+from hkpr_tui.models import (
+    AddResult,
+    NewRelease,
+    ParagraphSpan,
+    Release,
+    ReleaseSummary,
+    SearchHit,
+    SearchPage,
+    SentenceSpan,
+    Stats,
+)
 from hkpr_tui.script import fold
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 
@@ -30,6 +40,30 @@ SORT_COLUMNS = {
     "status": "r.status",
     "id": "r.id",
 }
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+SNIPPET_CONTEXT = 24
+
+
+def search_key(text: str) -> str:
+    """Text as search compares it: script-folded, ASCII lower-cased; the length never changes."""
+    return fold(text).translate(_ASCII_LOWER)
+
+
+def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
+    release_id, title, organisation, date, script, source, text = row
+    start = search_key(text).find(term)
+    in_title = start < 0
+    haystack = title if in_title else text
+    if in_title:
+        start = max(search_key(title).find(term), 0)
+    end = start + len(term)
+    lo, hi = max(0, start - SNIPPET_CONTEXT), min(len(haystack), end + SNIPPET_CONTEXT)
+    snippet = ("…" if lo else "") + haystack[lo:hi] + ("…" if hi < len(haystack) else "")
+    return SearchHit(
+        release_id, title, organisation, date, script, source, start, end, " ".join(snippet.split()), in_title
+    )
 
 
 class StoreError(RuntimeError):
@@ -219,6 +253,44 @@ class Store:
                 'SELECT paragraph, start, "end" FROM sentences WHERE release_id = ? ORDER BY idx', [release_id]
             )
         ]
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
+        """Releases matching every term of ``query``, in either script, best first, one page.
+
+        Terms are separated by white space and matched as literal text (quotes, ``*``, ``OR``
+        are characters, never syntax). The index holds script-folded text, so 数码港 and 數碼港
+        find each other. Terms of three or more characters use the trigram index and are ranked
+        (title matches weigh more); shorter terms are matched with LIKE, so a page stops as soon as
+        it is full.
+        """
+        terms = [t for t in search_key(query).split() if t]
+        if not terms:
+            return SearchPage([], offset, False)
+        long_terms = [t for t in terms if len(t) >= 3]
+        short_terms = [t for t in terms if len(t) < 3]
+        where: list[str] = []
+        params: list[Any] = []
+        if long_terms:
+            where.append("release_fts MATCH ?")
+            params.append(" ".join('"' + t.replace('"', '""') + '"' for t in long_terms))
+        for term in short_terms:
+            where.append("(release_fts.body LIKE ? ESCAPE '\\' OR release_fts.title LIKE ? ESCAPE '\\')")
+            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern, pattern]
+        order = "bm25(release_fts, 10.0, 1.0)" if long_terms else "release_fts.rowid DESC"
+        sql = f"""
+            SELECT r.id, r.title, r.organisation, r.date, r.script, r.source, r.text
+            FROM release_fts JOIN releases r ON r.id = release_fts.rowid
+            WHERE {' AND '.join(where)}
+            ORDER BY {order}
+            LIMIT ? OFFSET ?
+        """
+        rows = self.db.execute(sql, [*params, limit + 1, offset]).fetchall()
+        first = max(terms, key=len)
+        hits = [_hit(row, first) for row in rows[:limit]]
+        return SearchPage(hits, offset, has_more=len(rows) > limit)
 
     # -- statistics ------------------------------------------------------------------------
 
