@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Literal
 
@@ -237,14 +237,14 @@ class ScriptView:
     source: str
     text: str
     units: tuple[Unit, ...]
+    _map: OffsetMap = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_map", OffsetMap(list(self.units)))
 
     @property
     def name(self) -> str:
         return VIEW_NAMES[self.view]
-
-    @property
-    def _map(self) -> OffsetMap:
-        return _offset_map(self.units)
 
     def to_view(self, start: int, end: int) -> tuple[int, int]:
         """A canonical span → the view span covering exactly its converted characters."""
@@ -253,11 +253,6 @@ class ScriptView:
     def to_canonical(self, start: int, end: int) -> tuple[int, int]:
         """A span selected in the view → canonical offsets (widened to whole changed phrases)."""
         return self._map.to_source(start, end)
-
-
-@lru_cache(maxsize=256)
-def _offset_map(units: tuple[Unit, ...]) -> OffsetMap:
-    return OffsetMap(list(units))
 
 
 @lru_cache(maxsize=64)
