@@ -44,6 +44,16 @@ class NewRelease:
 
 
 @dataclass(frozen=True)
+class ReleaseFilter:
+    """Which releases a library shows; None means any."""
+
+    organisation: str | None = None
+    year: str | None = None
+    status: str | None = None
+    script: str | None = None
+
+
+@dataclass(frozen=True)
 class ReleaseSummary:
     """One row of the library: what a list of releases shows."""
 

@@ -40,3 +40,17 @@ def seeded_db(tmp_path: Path, parsed_seeds: dict[str, NewRelease]) -> Path:
     s.add_releases(parsed_seeds[k] for k in sorted(parsed_seeds))
     s.close()
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own ~/.config/hkpr/config.toml."""
+    monkeypatch.setenv("HKPR_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their messages land."""
+    for _ in range(4):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -1,38 +1,74 @@
-"""The app with Pilot: library, first run on seeds/, empty state, help, palette."""
+"""The app with Pilot: library (virtual table, filters, sort, search), first run, help, palette, keymap."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Select, Static
 
-from hkpr_tui.app import HkprApp
+from hkpr_tui.app import HkprApp, binding_ids
+from hkpr_tui.importer import import_paths
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.screens.reader import ReaderScreen
 from hkpr_tui.store import Store
-from tests.conftest import SEEDS
+from hkpr_tui.widgets.release_table import ReleaseTable
+from tests.conftest import SEEDS, settle
 
 
-async def wait_for_library(pilot, app: HkprApp) -> LibraryScreen:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    assert isinstance(app.screen, LibraryScreen)
-    return app.screen
+def titles(screen: LibraryScreen) -> list[str]:
+    table = screen.query_one(ReleaseTable)
+    return [row.title for i in range(table.total) if (row := table.row(i))]
 
 
-async def test_library_lists_the_releases(seeded_db: Path) -> None:
+async def test_library_lists_the_releases_newest_first(seeded_db: Path) -> None:
     app = HkprApp(db_path=seeded_db, annotator="tester")
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await wait_for_library(pilot, app)
-        table = screen.query_one(DataTable)
-        assert table.row_count == 5
-        titles = [str(table.get_row_at(i)[-1]) for i in range(5)]
-        assert titles[0].startswith(("香港科技園公司", "數碼港支持"))  # newest first
-        assert "数码港欢迎《财政预算案》推动人工智能生态圈发展" in titles
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        shown = titles(screen)
+        assert len(shown) == 5
+        assert shown[0].startswith(("香港科技園公司", "數碼港支持")) and shown[-1].startswith("港超算中心")  # undated last
+
+
+async def test_sort_and_filter(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        await pilot.press("s")  # next sortable column: organisation
+        await settle(pilot)
+        assert screen.sort == "organisation"
+        screen.query_one("#filter-script", Select).value = "hans"
+        await settle(pilot)
+        assert titles(screen) == ["数码港欢迎《财政预算案》推动人工智能生态圈发展"]
+        screen.query_one("#filter-script", Select).clear()
+        screen.query_one("#filter-year", Select).value = "2026"
+        await settle(pilot)
+        assert len(titles(screen)) == 2
+
+
+async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"科技园")  # Simplified query, Traditional release
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        assert titles(screen)[0].startswith("香港科技園公司")
+        await pilot.press("enter")
+        await settle(pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        view = reader.panes[0].view
+        assert view.text[view.cursor : view.cursor + 3] == "科技園"
+        assert view.highlights["match"]
 
 
 async def test_first_run_imports_seeds(tmp_path: Path) -> None:
@@ -41,8 +77,8 @@ async def test_first_run_imports_seeds(tmp_path: Path) -> None:
     db = tmp_path / "annotations.db"
     app = HkprApp(db_path=db, annotator="tester", seed_dir=seeds)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await wait_for_library(pilot, app)
-        assert screen.query_one(DataTable).row_count == 5
+        await settle(pilot)
+        assert len(titles(app.screen)) == 5  # type: ignore[arg-type]
     store = Store.open(db)
     assert store.count_releases() == 5
     session = next(store.db.query("SELECT * FROM sessions"))
@@ -52,48 +88,84 @@ async def test_first_run_imports_seeds(tmp_path: Path) -> None:
 async def test_empty_library_says_how_to_import(tmp_path: Path) -> None:
     app = HkprApp(db_path=tmp_path / "empty.db")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await wait_for_library(pilot, app)
-        empty = screen.query_one("#library-empty", Static)
+        await settle(pilot)
+        empty = app.screen.query_one("#library-empty", Static)
         assert empty.display and "hkpr import PATH" in str(empty.render())
-        assert not screen.query_one(DataTable).display
+        assert not app.screen.query_one(ReleaseTable).display
 
 
 async def test_titles_are_never_markup(tmp_path: Path) -> None:
     src = tmp_path / "markup.txt"
     src.write_text("[bold red]不是標記[/] 的標題\n\n香港，2025年1月2日 - 某機構今日公布。", encoding="utf-8")
     db = tmp_path / "a.db"
-    from hkpr_tui.importer import import_paths
-
     import_paths(Store.open(db), [src])
     app = HkprApp(db_path=db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await wait_for_library(pilot, app)
-        title = screen.query_one(DataTable).get_row_at(0)[-1]
-        assert str(title) == "[bold red]不是標記[/] 的標題"
+        await settle(pilot)
+        strip = app.screen.query_one(ReleaseTable).render_line(0)
+        assert "[bold red]不是標記[/] 的標題" in strip.text
 
 
 async def test_help_lists_bindings_of_the_screen_below(seeded_db: Path) -> None:
+    from textual.widgets import DataTable
+
     app = HkprApp(db_path=seeded_db)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for_library(pilot, app)
+        await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        rows = [tuple(str(c) for c in app.screen.query_one(DataTable).get_row_at(i)) for i in range(3)]
-        assert [r[1] for r in rows] == ["Reload", "Quit", "Help"]
+        table = app.screen.query_one(DataTable)
+        actions = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert {"Search", "Sort", "Reload", "Open", "Quit", "Help"} <= set(actions)
         await pilot.press("escape")
         assert isinstance(app.screen, LibraryScreen)
 
 
-async def test_every_app_binding_has_id_tooltip_and_palette_entry(seeded_db: Path) -> None:
+async def test_every_binding_has_id_tooltip_and_palette_entry(seeded_db: Path) -> None:
     from hkpr_tui.commands import HkprCommands
 
     app = HkprApp(db_path=seeded_db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await wait_for_library(pilot, app)
-        ours = [*HkprApp.BINDINGS, *LibraryScreen.BINDINGS, *HelpScreen.BINDINGS]
-        for binding in ours:
-            assert binding.id and binding.tooltip and binding.description, binding
-        provider = HkprCommands(screen, None)
-        names = [text for text, *_ in provider._commands()]
-        for binding in [*HkprApp.BINDINGS, *LibraryScreen.BINDINGS]:
+        await settle(pilot)
+        from hkpr_tui.screens.reader import ChangesScreen
+        from hkpr_tui.widgets.release_view import ReleaseView
+
+        for owner in (HkprApp, LibraryScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen):
+            for binding in owner.BINDINGS:
+                assert binding.id and binding.tooltip and binding.description, binding  # type: ignore[union-attr]
+        names = [text for text, *_ in HkprCommands(app.screen, None)._commands()]
+        for binding in [*HkprApp.BINDINGS, *LibraryScreen.BINDINGS, *ReleaseTable.BINDINGS]:
             assert any(name.startswith(binding.description) for name in names), binding
+        await pilot.press("enter")
+        await settle(pilot)
+        names = [text for text, *_ in HkprCommands(app.screen, None)._commands()]
+        for binding in [*ReaderScreen.BINDINGS, *ReleaseView.BINDINGS]:
+            assert any(name.startswith(binding.description) for name in names), binding
+
+
+async def test_user_keymap_rebinds_a_key(seeded_db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"library.sort" = "o"\n', encoding="utf-8")
+    app = HkprApp(db_path=seeded_db, config_path=config)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen.sort == "organisation"  # type: ignore[attr-defined]
+
+
+async def test_bad_keymap_file_is_reported_not_fatal(seeded_db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"library.sort" = \n', encoding="utf-8")
+    app = HkprApp(db_path=seeded_db, config_path=config)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert any("Keymap not applied" in n.message and "line 2" in n.message for n in app._notifications)
+        assert isinstance(app.screen, LibraryScreen)
+
+
+def test_binding_ids_are_unique() -> None:
+    ids = binding_ids()
+    assert len(ids) == len(set(ids))
+
+

@@ -7,44 +7,91 @@ from pathlib import Path
 import pytest
 
 from hkpr_tui.app import HkprApp
-from tests.conftest import SEED_FILES
+from hkpr_tui.screens.reader import ReaderScreen
+from hkpr_tui.store import Store
+from tests.conftest import settle
 
 SIZES = [(80, 24), (120, 36)]
 
 
 @pytest.fixture
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in tmp_path, where ``seeded_db`` writes annotations.db."""
-    monkeypatch.chdir(tmp_path)  # the library shows the database path: keep it the same every run
+    """Run in tmp_path, where ``seeded_db`` writes annotations.db (the library shows the path)."""
+    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+def seed_id(prefix: str) -> int:
+    store = Store.open("annotations.db")
+    try:
+        return next(r.id for r in store.list_releases(sort="id") if Path(r.source).name.startswith(prefix))
+    finally:
+        store.close()
+
+
+def app() -> HkprApp:
+    return HkprApp(db_path="annotations.db", annotator="t")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_library(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(HkprApp(db_path="annotations.db", annotator="t"), terminal_size=size, run_before=settle)
+    assert snap_compare(app(), terminal_size=size, run_before=settle)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_empty_library(snap_compare, in_tmp: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(HkprApp(db_path="annotations.db", annotator="t"), terminal_size=size, run_before=settle)
+    assert snap_compare(app(), terminal_size=size, run_before=settle)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-
     async def open_help(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(HkprApp(db_path="annotations.db", annotator="t"), terminal_size=size, run_before=open_help)
+    assert snap_compare(app(), terminal_size=size, run_before=open_help)
 
 
-assert SEED_FILES  # the snapshots show the seeds
+@pytest.mark.parametrize("size", SIZES)
+def test_reader_single_simplified_view(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def read(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.app.push_screen(ReaderScreen(Path("annotations.db"), seed_id("000")))
+        await settle(pilot)
+        await pilot.press("t", "t")  # 原文 → 繁 → 简
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=read)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reader_split(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def split(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.app.push_screen(ReaderScreen(Path("annotations.db"), seed_id("001")))
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=split)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reader_compare(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        reader = ReaderScreen(Path("annotations.db"), seed_id("001"))
+        await pilot.app.push_screen(reader)
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+        reader.load(1, seed_id("000"), "original", 0)
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("shift+tab")  # back to the left pane
+        reader.panes[0].view.set_cursor(reader.panes[0].view.text.index("190 间"))
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=compare)

@@ -1,4 +1,8 @@
-"""The library: every release with its metadata and progress."""
+"""The library: every release with its metadata and progress; filter, sort, search, open.
+
+With ``pick=True`` it is a chooser: enter returns the release id to the screen that pushed it
+(the reader's "open another release in this pane").
+"""
 
 from __future__ import annotations
 
@@ -9,97 +13,249 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from hkpr_tui.models import ReleaseSummary
+from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store
+from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 
-SCRIPT_NAMES = {"hant": "繁", "hans": "简", "mixed": "混"}
 EMPTY_MESSAGE = (
     "No releases yet.\n\n"
     "Import press releases (.txt, .md, .html files, or folders of them) from a shell:\n\n"
     "    hkpr import PATH...\n\n"
     "then open hkpr again. Started in a folder with a seeds/ folder, the first run imports it."
 )
-PAGE = 10_000
+SEARCH_LIMIT = 200
+FACETS = ("organisation", "year", "status", "script")
 
 
-class LibraryScreen(Screen[None]):
+class LibraryScreen(Screen[int | None]):
     BINDINGS = [
-        Binding("r", "reload", "Reload", id="library.reload", tooltip="Read the list of releases again from the database"),
+        Binding("slash", "search", "Search", id="library.search", tooltip="Search releases in either script"),
+        Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, id="library.reverse", tooltip="Reverse the sort order"),
+        Binding("r", "reload", "Reload", id="library.reload", tooltip="Read the releases again from the database"),
+        Binding("escape", "clear", "Clear", show=False, id="library.clear", tooltip="Clear the search, or close the chooser"),
     ]
+    DEFAULT_CSS = """
+    LibraryScreen #filters { height: 3; }
+    LibraryScreen #filters Select { width: 1fr; }
+    LibraryScreen #search { width: 2fr; }
+    LibraryScreen #library-status, LibraryScreen #table-header { height: 1; padding: 0 1; }
+    LibraryScreen #library-status { color: $text-muted; }
+    LibraryScreen #table-header { text-style: bold; background: $panel; }
+    LibraryScreen #releases { height: 1fr; padding: 0 1; }
+    LibraryScreen #library-empty { height: 1fr; padding: 1 2; color: $text-muted; }
+    """
 
     @dataclass
-    class Loaded(Message):
-        rows: list[ReleaseSummary]
+    class Counted(Message):
         total: int
+        facets: dict[str, list[str]]
 
-    def __init__(self, db_path: Path) -> None:
+    @dataclass
+    class PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[ReleaseSummary]
+
+    @dataclass
+    class Searched(Message):
+        generation: int
+        query: str
+        hits: list[SearchHit]
+        rows: list[ReleaseSummary]
+
+    def __init__(self, db_path: Path, *, pick: bool = False) -> None:
         super().__init__()
         self.db_path = db_path
-        self.rows: list[ReleaseSummary] = []
+        self.pick = pick
+        self.sort, self.descending = "date", True
+        self.filter = ReleaseFilter()
+        self.query_text = ""
+        self.hits: dict[int, SearchHit] = {}
+        self.generation = 0  # pages of an older query or filter are dropped
+        self.facets_shown = False
 
     def compose(self) -> ComposeResult:
         yield Header()
+        with Horizontal(id="filters"):
+            for facet in FACETS:
+                yield Select[str]([], prompt=facet, id=f"filter-{facet}")
+            yield Input(placeholder="/ search 繁 or 简", id="search")
         yield Static("Loading…", id="library-status")
-        yield DataTable(id="releases", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="table-header")
+        yield ReleaseTable(id="releases")
         yield Static(EMPTY_MESSAGE, id="library-empty")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("date", key="date")
-        table.add_column("organisation", key="organisation")
-        table.add_column("script", key="script")
-        table.add_column("ent.", key="entities")
-        table.add_column("claims", key="claims")
-        table.add_column("status", key="status")
-        table.add_column("title", key="title")
         self.query_one("#library-empty").display = False
+        if self.pick:
+            self.sub_title = "choose a release to open in the pane (enter), or escape"
         self.action_reload()
 
-    def action_reload(self) -> None:
-        self.load_releases()
+    @property
+    def table(self) -> ReleaseTable:
+        return self.query_one(ReleaseTable)
 
-    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
-    def load_releases(self) -> None:
+    # -- loading ---------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.generation += 1
+        self.table.reset(0)
+        if self.query_text:
+            self.run_search(self.generation, self.query_text)
+        else:
+            self.count(self.generation)
+
+    @work(thread=True, exclusive=True, group="library-count", exit_on_error=False)
+    def count(self, generation: int) -> None:
         store = Store.open(self.db_path)  # a worker thread gets its own connection
         try:
-            self.post_message(self.Loaded(store.list_releases(sort="date", descending=True, limit=PAGE), store.count_releases()))
+            total = store.count_releases(self.filter)
+            facets = store.facets() if not self.facets_shown else {}
         finally:
             store.close()
+        if generation == self.generation:
+            self.post_message(self.Counted(total, facets))
+
+    @work(thread=True, group="library-page", exit_on_error=False)
+    def load_page(self, generation: int, page: int) -> None:
+        store = Store.open(self.db_path)
+        try:
+            rows = store.list_releases(
+                sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+            )
+        finally:
+            store.close()
+        self.post_message(self.PageLoaded(generation, page, rows))
+
+    @on(Counted)
+    def _counted(self, message: Counted) -> None:
+        if message.facets:
+            self.facets_shown = True
+            for facet, values in message.facets.items():
+                self.query_one(f"#filter-{facet}", Select).set_options((v, v) for v in values)
+        self.table.reset(message.total)
+        self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
+        self._update_header()
+        self._status(f"{message.total} releases" + ("" if self.filter == ReleaseFilter() else " (filtered)"))
+
+    @on(ReleaseTable.PageWanted)
+    def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
+        if not self.query_text:
+            self.load_page(self.generation, message.page)
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.generation == self.generation:
+            self.table.set_page(message.page, message.rows)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.query_one("#library-status", Static).update(Text(f"Could not read {self.db_path}: {event.worker.error}"))
+            self._status(f"Could not read {self.db_path}: {event.worker.error}")
 
-    @on(Loaded)
-    def _show(self, message: Loaded) -> None:
-        self.rows = message.rows
-        table = self.query_one(DataTable)
-        table.clear()
-        for row in message.rows:
-            table.add_row(
-                row.date or "—",
-                Text(row.organisation or "—"),
-                SCRIPT_NAMES.get(row.script, row.script),
-                str(row.n_entities),
-                str(row.n_claims),
-                row.status,
-                Text(row.title),
-                key=str(row.id),
-            )
-        empty = message.total == 0
-        table.display = not empty
+    def _show_empty(self, empty: bool) -> None:
+        self.table.display = not empty
+        self.query_one("#table-header").display = not empty
         self.query_one("#library-empty").display = empty
-        shown = f"{len(message.rows)} of {message.total}" if message.total > len(message.rows) else str(message.total)
-        done = sum(1 for r in message.rows if r.status == "done")
-        self.query_one("#library-status", Static).update(
-            Text(f"{shown} releases · {done} done · {self.db_path}")
+        if not empty and not self.query_one("#search", Input).has_focus:
+            self.table.focus()
+
+    def _update_header(self) -> None:
+        width = max(self.table.scrollable_content_region.width, 40)
+        self.query_one("#table-header", Static).update(Text(header_text(width, self.sort, self.descending)))
+
+    def on_resize(self) -> None:
+        self._update_header()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#library-status", Static).update(Text(f"{text} · {self.db_path}"))
+
+    # -- sort and filter -------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        self.sort = SORTABLE[(SORTABLE.index(self.sort) + 1) % len(SORTABLE)] if self.sort in SORTABLE else "date"
+        self.action_reload()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.action_reload()
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        facet = (event.select.id or "").removeprefix("filter-")
+        value = None if event.value is Select.NULL else str(event.value)
+        self.filter = ReleaseFilter(**{**self.filter.__dict__, facet: value})
+        self.action_reload()
+
+    # -- search ----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip()
+        self.action_reload()
+        self.table.focus()
+
+    @work(thread=True, exclusive=True, group="library-search", exit_on_error=False)
+    def run_search(self, generation: int, query: str) -> None:
+        store = Store.open(self.db_path)
+        try:
+            hits = store.search(query, limit=SEARCH_LIMIT).hits
+            by_id = {r.id: r for r in store.list_releases(ids=[h.release_id for h in hits])}
+        finally:
+            store.close()
+        rows = [by_id[h.release_id] for h in hits if h.release_id in by_id]
+        self.post_message(self.Searched(generation, query, hits, rows))
+
+    @on(Searched)
+    def _searched(self, message: Searched) -> None:
+        if message.generation != self.generation:
+            return
+        self.hits = {h.release_id: h for h in message.hits}
+        self.table.reset(len(message.rows))
+        for page in range(0, len(message.rows), PAGE_SIZE):
+            self.table.set_page(page // PAGE_SIZE, message.rows[page : page + PAGE_SIZE])
+        more = "+" if len(message.hits) >= SEARCH_LIMIT else ""
+        self._status(f"{len(message.rows)}{more} releases contain “{message.query}” (escape: clear)")
+        self._show_empty(False)
+
+    def action_clear(self) -> None:
+        if self.query_text:
+            self.query_text = ""
+            self.hits = {}
+            self.query_one("#search", Input).value = ""
+            self.action_reload()
+        elif self.pick:
+            self.dismiss(None)
+
+    @on(ReleaseTable.Highlighted)
+    def _highlighted(self, message: ReleaseTable.Highlighted) -> None:
+        if message.row is not None and message.row.id in self.hits:
+            hit = self.hits[message.row.id]
+            self._status(f"“{self.query_text}”: {hit.snippet}")
+
+    # -- open ------------------------------------------------------------------------------
+
+    @on(ReleaseTable.Opened)
+    def _open(self, message: ReleaseTable.Opened) -> None:
+        if self.pick:
+            self.dismiss(message.row.id)
+            return
+        from hkpr_tui.screens.reader import ReaderScreen
+
+        hit = self.hits.get(message.row.id)
+        cursor = hit.start if hit and not hit.in_title else 0
+        self.app.push_screen(
+            ReaderScreen(self.db_path, message.row.id, cursor=cursor, find=self.query_text or None),
+            lambda _: self.action_reload(),
         )
-        if not empty:
-            table.focus()

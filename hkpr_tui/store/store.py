@@ -21,6 +21,7 @@ from hkpr_tui.models import (
     NewRelease,
     ParagraphSpan,
     Release,
+    ReleaseFilter,
     ReleaseSummary,
     SearchHit,
     SearchPage,
@@ -64,6 +65,25 @@ def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
     return SearchHit(
         release_id, title, organisation, date, script, source, start, end, " ".join(snippet.split()), in_title
     )
+
+
+def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
+    if where is None:
+        return "", []
+    clauses, params = [], []
+    if where.organisation is not None:
+        clauses.append("r.organisation = ?")
+        params.append(where.organisation)
+    if where.year is not None:
+        clauses.append("r.date >= ? AND r.date < ?")  # a range, so the date index serves it
+        params += [f"{where.year}-", f"{int(where.year) + 1}-"]
+    if where.status is not None:
+        clauses.append("r.status = ?")
+        params.append(where.status)
+    if where.script is not None:
+        clauses.append("r.script = ?")
+        params.append(where.script)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 class StoreError(RuntimeError):
@@ -202,8 +222,9 @@ class Store:
             imported_at=row["imported_at"],
         )
 
-    def count_releases(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM releases").fetchone()[0])
+    def count_releases(self, where: ReleaseFilter | None = None) -> int:
+        clause, params = _filter_sql(where)
+        return int(self.db.execute(f"SELECT count(*) FROM releases r {clause}", params).fetchone()[0])
 
     def list_releases(
         self,
@@ -213,16 +234,17 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
         ids: Sequence[int] | None = None,
+        where: ReleaseFilter | None = None,
     ) -> list[ReleaseSummary]:
         """Releases for a library view, one page at a time (``limit``/``offset``)."""
         column = SORT_COLUMNS.get(sort)
         if column is None:
             raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
         direction = "DESC" if descending else "ASC"
-        where, params = "", []
+        clause, params = _filter_sql(where)
         if ids is not None:
-            where = f"WHERE r.id IN ({','.join('?' * len(ids))})"
-            params = list(ids)
+            clause += (" AND " if clause else "WHERE ") + f"r.id IN ({','.join('?' * len(ids))})"
+            params = [*params, *ids]
         sql = f"""
             SELECT r.id, r.title, r.organisation, r.date, r.kind, r.script, r.source, r.status, r.group_id,
               (SELECT count(*) FROM paragraphs p WHERE p.release_id = r.id) AS n_paragraphs,
@@ -231,12 +253,27 @@ class Store:
                  AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_entities,
               (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'claim'
                  AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_claims
-            FROM releases r {where}
+            FROM releases r {clause}
             ORDER BY {column} IS NULL, {column} {direction}, r.id {direction}
             LIMIT ? OFFSET ?
         """
-        params += [-1 if limit is None else limit, offset]
+        params = [*params, -1 if limit is None else limit, offset]
         return [ReleaseSummary(**row) for row in self.db.query(sql, params)]
+
+    def facets(self) -> dict[str, list[str]]:
+        """The values a library can filter on: organisations, years, statuses, scripts."""
+
+        def values(sql: str) -> list[str]:
+            return [str(row[0]) for row in self.db.execute(sql).fetchall() if row[0] is not None]
+
+        return {
+            "organisation": values(
+                "SELECT organisation FROM releases GROUP BY organisation ORDER BY count(*) DESC, organisation"
+            ),
+            "year": values("SELECT DISTINCT substr(date, 1, 4) FROM releases WHERE date IS NOT NULL ORDER BY 1 DESC"),
+            "status": ["todo", "in progress", "done"],
+            "script": values("SELECT DISTINCT script FROM releases ORDER BY script"),
+        }
 
     def paragraphs(self, release_id: int) -> list[ParagraphSpan]:
         return [

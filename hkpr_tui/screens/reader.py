@@ -1,0 +1,412 @@
+"""The reader: one or two panes, each a release in a script; compare mode for two releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from hkpr_tui.compare import Comparison, compare
+from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
+from hkpr_tui.script import fold
+from hkpr_tui.script.views import VIEW_NAMES, VIEWS, View, script_view
+from hkpr_tui.store import Store
+from hkpr_tui.widgets.release_view import ReleaseView
+
+NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
+
+
+@dataclass
+class Loaded:
+    release: Release
+    paragraphs: list[ParagraphSpan]
+    sentences: list[SentenceSpan]
+
+
+class Pane(Vertical):
+    """A header line and a ReleaseView."""
+
+    DEFAULT_CSS = """
+    Pane { width: 1fr; height: 1fr; border: round $primary 30%; }
+    Pane:focus-within { border: round $accent; }
+    Pane > .pane-header { height: 1; padding: 0 1; background: $panel; }
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(id=f"pane-{index}")
+        self.index = index
+        self.loaded: Loaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", classes="pane-header")
+        yield ReleaseView(id=f"view-{self.index}")
+
+    @property
+    def view(self) -> ReleaseView:
+        return self.query_one(ReleaseView)
+
+    def update_header(self) -> None:
+        view, loaded = self.view, self.loaded
+        if loaded is None:
+            return
+        r = loaded.release
+        total = max(len(r.text), 1)
+        progress = f"{min(100, round(100 * (view.cursor + 1) / total))}%"
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append(f"[{VIEW_NAMES[view.script]}] ", style="bold")
+        header.append(f"{r.date or '—'} · {r.organisation or '—'} · {progress} · ", style="dim")
+        header.append(r.title)
+        self.query_one(".pane-header", Static).update(header)
+
+
+class ChangesScreen(ModalScreen[int | None]):
+    """The figures that changed between the compared releases; enter jumps to one."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="changes.close", tooltip="Close the list")]
+    DEFAULT_CSS = """
+    ChangesScreen { align: center middle; }
+    ChangesScreen > OptionList { width: 80%; max-width: 90; height: 70%; border: round $accent; }
+    """
+
+    def __init__(self, rows: list[str]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(*[Option(Text(row), id=str(i)) for i, row in enumerate(self.rows)])
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ReaderScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Library", id="reader.back", tooltip="Back to the library"),
+        Binding("t", "cycle_script", "Script", id="reader.script", tooltip="Cycle this pane's script: 原文 → 繁 → 简"),
+        Binding("T", "cycle_script_both", "Script (both)", show=False, id="reader.script_both", tooltip="Cycle the script of both panes"),
+        Binding("backslash", "split", "Split", id="reader.split", tooltip="Show two panes side by side, or one"),
+        Binding("tab", "other_pane", "Other pane", show=False, id="reader.other_pane", tooltip="Move to the other pane", priority=True),
+        Binding("o", "open", "Open…", id="reader.open", tooltip="Open another release in this pane"),
+        Binding("m", "compare", "Compare", id="reader.compare", tooltip="Compare mode: align paragraphs, highlight changed figures"),
+        Binding("equals_sign", "sync", "Sync", show=False, id="reader.sync", tooltip="In compare mode: scroll the other pane along (on/off)"),
+        Binding("n", "next_change", "Next change", show=False, id="reader.next_change", tooltip="In compare mode: jump to the next changed figure"),
+        Binding("N", "changes", "Changes…", show=False, id="reader.changes", tooltip="In compare mode: list the changed figures"),
+        Binding("f", "find", "Find", id="reader.find", tooltip="Find text in this release (either script)"),
+    ]
+    DEFAULT_CSS = """
+    ReaderScreen #panes { height: 1fr; }
+    ReaderScreen #find { dock: bottom; display: none; }
+    ReaderScreen #find.visible { display: block; }
+    ReaderScreen #reader-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    @dataclass
+    class ReleaseLoaded(Message):
+        pane: int
+        loaded: Loaded
+        script: View
+        cursor: int
+
+    @dataclass
+    class ScriptReady(Message):
+        pane: int
+        script: View
+
+    @dataclass
+    class Compared(Message):
+        comparison: Comparison
+
+    def __init__(self, db_path: Path, release_id: int, *, cursor: int = 0, find: str | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.first_release = release_id
+        self.first_cursor = cursor
+        self.initial_find = find
+        self.comparison: Comparison | None = None
+        self.sync = True
+        self.change_index = -1
+        self.active = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield Pane(0)
+        yield Static("", id="reader-status")
+        yield Input(placeholder="Find in this release (繁 or 简) — enter: next match, escape: close", id="find")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load(0, self.first_release, "original", self.first_cursor)
+
+    # -- panes -----------------------------------------------------------------------------
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    @property
+    def current(self) -> Pane:
+        """The pane the user is working in (the last one focused)."""
+        panes = self.panes
+        return next((p for p in panes if p.index == self.active), panes[0])
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, ReleaseView):
+            self.active = int((event.widget.id or "view-0").removeprefix("view-"))
+
+    def other(self, pane: Pane) -> Pane | None:
+        others = [p for p in self.panes if p is not pane]
+        return others[0] if others else None
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def load(self, pane: int, release_id: int, script: View, cursor: int) -> None:
+        store = Store.open(self.db_path)
+        try:
+            loaded = Loaded(store.release(release_id), store.paragraphs(release_id), store.sentences(release_id))
+        finally:
+            store.close()
+        script_view(loaded.release.text, loaded.release.script, script)  # convert off the UI thread
+        self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
+
+    @on(ReleaseLoaded)
+    def _loaded(self, message: ReleaseLoaded) -> None:
+        pane = self.query_one(f"#pane-{message.pane}", Pane)
+        pane.loaded = message.loaded
+        loaded = message.loaded
+        pane.view.show(loaded.release, loaded.paragraphs, loaded.sentences, message.script, message.cursor)
+        pane.update_header()
+        if message.pane == 0 and self.initial_find:
+            self.query_one("#find", Input).value = self.initial_find
+            self._highlight_matches(pane, self.initial_find)
+            self.initial_find = None
+        if len(self.panes) == 1 or message.pane == 0:
+            pane.view.focus()
+        if self.comparison is not None:
+            self.action_compare(force_on=True)
+
+    @on(ReleaseView.CursorMoved)
+    def _cursor_moved(self, message: ReleaseView.CursorMoved) -> None:
+        pane = next((p for p in self.panes if p.view is message.view), None)
+        if pane is None:
+            return
+        pane.update_header()
+        if self.comparison is not None and self.sync:
+            other = self.other(pane)
+            partner = (self.comparison.right_for if pane.index == 0 else self.comparison.left_for)(message.paragraph)
+            if other is not None and other.loaded and partner is not None:
+                other.view.scroll_to_offset(other.loaded.paragraphs[partner].start, top=True)
+
+    @on(Worker.StateChanged)
+    def _failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error", timeout=10)
+
+    # -- scripts ---------------------------------------------------------------------------
+
+    @work(thread=True, group="script", exit_on_error=False)
+    def prepare_script(self, pane: int, script: View) -> None:
+        loaded = self.query_one(f"#pane-{pane}", Pane).loaded
+        if loaded is not None:
+            script_view(loaded.release.text, loaded.release.script, script)
+        self.post_message(self.ScriptReady(pane, script))
+
+    @on(ScriptReady)
+    def _script_ready(self, message: ScriptReady) -> None:
+        pane = self.query_one(f"#pane-{message.pane}", Pane)
+        pane.view.set_script(message.script)
+        pane.update_header()
+
+    def action_cycle_script(self) -> None:
+        pane = self.current
+        self.prepare_script(pane.index, NEXT_SCRIPT[pane.view.script])
+
+    def action_cycle_script_both(self) -> None:
+        target = NEXT_SCRIPT[self.current.view.script]
+        for pane in self.panes:
+            self.prepare_script(pane.index, target)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def action_split(self) -> None:
+        panes = self.panes
+        if len(panes) == 2:
+            keep = self.current
+            for pane in panes:
+                if pane is not keep:
+                    pane.remove()
+            self.active = keep.index
+            self.comparison = None
+            self._clear_compare()
+            self._status("")
+            return
+        first = panes[0]
+        if first.loaded is None:
+            return
+        new = Pane(1)
+        self.query_one("#panes").mount(new)
+        # the same release in the other script: 原文 beside 简 (繁 for a Simplified release)
+        script: View = "hans" if first.loaded.release.script != "hans" else "hant"
+        self.load(1, first.loaded.release.id, script, first.view.top_offset())
+
+    def action_other_pane(self) -> None:
+        other = self.other(self.current)
+        if other is not None:
+            other.view.focus()
+
+    def action_open(self) -> None:
+        from hkpr_tui.screens.library import LibraryScreen
+
+        pane = self.current
+
+        def chosen(release_id: int | None) -> None:
+            if release_id is not None:
+                self.load(pane.index, release_id, pane.view.script, 0)
+
+        self.app.push_screen(LibraryScreen(self.db_path, pick=True), chosen)
+
+    def action_back(self) -> None:
+        find = self.query_one("#find", Input)
+        if find.has_class("visible"):
+            find.remove_class("visible")
+            self.current.view.focus()
+            return
+        self.dismiss(None)
+
+    # -- compare ---------------------------------------------------------------------------
+
+    def action_compare(self, force_on: bool = False) -> None:
+        panes = self.panes
+        if not force_on and self.comparison is not None:
+            self.comparison = None
+            self._clear_compare()
+            self._status("Compare mode off")
+            return
+        if len(panes) < 2 or not all(p.loaded for p in panes):
+            self._status("Compare needs two releases: split with \\, then open another release with o")
+            return
+        a, b = (p.loaded for p in panes)
+        assert a is not None and b is not None
+        if a.release.id == b.release.id:
+            self._status("Both panes show the same release: open another one with o to compare")
+            return
+        self.run_compare(a, b)
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def run_compare(self, a: Loaded, b: Loaded) -> None:
+        self.post_message(self.Compared(compare(a.release.text, a.paragraphs, b.release.text, b.paragraphs)))
+
+    @on(Compared)
+    def _compared(self, message: Compared) -> None:
+        self.comparison = message.comparison
+        left, right = self.panes
+        left.view.set_highlights("figure", [(c.left.start, c.left.end) for c in message.comparison.changes if c.left])
+        right.view.set_highlights("figure", [(c.right.start, c.right.end) for c in message.comparison.changes if c.right])
+        self.change_index = -1
+        n = len(message.comparison.changes)
+        self._status(
+            f"Compare: {len(message.comparison.pairs)} paragraphs aligned, {n} changed figures "
+            f"(n: next, N: list, =: sync {'on' if self.sync else 'off'}, m: off)"
+        )
+
+    def _clear_compare(self) -> None:
+        for pane in self.panes:
+            pane.view.set_highlights("figure", [])
+
+    def action_sync(self) -> None:
+        self.sync = not self.sync
+        self._status(f"Scrolling the other pane along: {'on' if self.sync else 'off'}")
+
+    def _change_rows(self) -> list[str]:
+        assert self.comparison is not None
+        left, right = self.panes
+        rows = []
+        for change in self.comparison.changes:
+            i, j = self.comparison.pairs[change.pair]
+            a = left.view.text[change.left.start : change.left.end] if change.left else "—"
+            b = right.view.text[change.right.start : change.right.end] if change.right else "—"
+            rows.append(f"¶{i + 1} ↔ ¶{j + 1}   {a}  →  {b}")
+        return rows
+
+    def _jump_to_change(self, index: int) -> None:
+        assert self.comparison is not None
+        change = self.comparison.changes[index]
+        self.change_index = index
+        left, right = self.panes
+        i, j = self.comparison.pairs[change.pair]
+        for pane, figure, paragraph in ((left, change.left, i), (right, change.right, j)):
+            assert pane.loaded is not None
+            target = figure.start if figure else pane.loaded.paragraphs[paragraph].start
+            pane.view.set_cursor(target, center=True)
+        self._status(f"Change {index + 1} of {len(self.comparison.changes)}: {self._change_rows()[index]}")
+
+    def action_next_change(self) -> None:
+        if not self.comparison or not self.comparison.changes:
+            self._status("No changed figures (compare mode: m)")
+            return
+        self._jump_to_change((self.change_index + 1) % len(self.comparison.changes))
+
+    def action_changes(self) -> None:
+        if not self.comparison or not self.comparison.changes:
+            self._status("No changed figures (compare mode: m)")
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._jump_to_change(index)
+
+        self.app.push_screen(ChangesScreen(self._change_rows()), chosen)
+
+    # -- find ------------------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        find = self.query_one("#find", Input)
+        find.add_class("visible")
+        find.focus()
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self, event: Input.Changed) -> None:
+        self._highlight_matches(self.current, event.value)
+
+    @on(Input.Submitted, "#find")
+    def _find_next(self, event: Input.Submitted) -> None:
+        pane = self.current
+        matches = pane.view.highlights.get("match", [])
+        if not matches:
+            self._status(f"Not found: {event.value}")
+            return
+        after = [m for m in matches if m[0] > pane.view.cursor]
+        target = (after or matches)[0]
+        pane.view.set_cursor(target[0], center=True)
+        self._status(f"Match {matches.index(target) + 1} of {len(matches)}")
+
+    def _highlight_matches(self, pane: Pane, query: str) -> None:
+        query = fold(query.strip()).lower()
+        spans: list[tuple[int, int]] = []
+        if query and pane.loaded:
+            haystack = fold(pane.loaded.release.text).lower()
+            if len(haystack) == len(pane.loaded.release.text):  # lower() kept every offset
+                start = haystack.find(query)
+                while start >= 0:
+                    spans.append((start, start + len(query)))
+                    start = haystack.find(query, start + 1)
+        pane.view.set_highlights("match", spans)
+        self._status(f"{len(spans)} matches" if query else "")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#reader-status", Static).update(Text(text))
+
+
+__all__ = ["VIEWS", "ReaderScreen"]

@@ -1,0 +1,455 @@
+"""ReleaseView: one release in one script, wrapped, with a cursor, a selection and highlights.
+
+Built on the Line API (``render_line``), as toolong does for long files: only visible lines are
+drawn, and the wrap is computed once per (script view, width).
+
+Every position the widget exposes is a *canonical* offset (code points into the release's
+canonical text). The script view's offset map translates to and from what is on screen, so
+switching script keeps the cursor, the selection and every highlight on the same characters.
+
+Text is drawn as plain segments, never parsed as markup, so ``[bold]`` stays ``[bold]``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from rich.cells import get_character_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
+from hkpr_tui.script.views import ScriptView, View, script_view
+
+HIGHLIGHT_ORDER = ("annotation", "figure", "match", "selection", "cursor")
+
+
+@dataclass(frozen=True)
+class VisualLine:
+    start: int  # view offsets; a blank separator line has start == end and paragraph -1
+    end: int
+    paragraph: int
+
+
+_NO_LINE_START = frozenset("，。、；：？！」』）》〉】,.;:?!)%％…")
+
+
+def wrap(text: str, paragraphs: list[tuple[int, int]], width: int) -> list[VisualLine]:
+    """Wrap each paragraph (view offsets) to ``width`` cells; a blank line between paragraphs.
+
+    CJK text may break between any two characters, except that a line never starts with closing
+    punctuation (，。」…): the character before it moves down too. A run of ASCII letters and digits
+    moves down whole when it started on the line.
+    """
+    width = max(width, 4)
+    lines: list[VisualLine] = []
+    for index, (start, end) in enumerate(paragraphs):
+        if index:
+            lines.append(VisualLine(start, start, -1))
+        line_start, used, word_start = start, 0, -1
+        pos = start
+        while pos < end:
+            char = text[pos]
+            size = get_character_cell_size(char)
+            if used + size > width and pos > line_start:
+                cut = pos
+                if char.isascii() and char.isalnum() and word_start > line_start:
+                    cut = word_start
+                elif char in _NO_LINE_START and pos - 1 > line_start:
+                    cut = pos - 1
+                lines.append(VisualLine(line_start, cut, index))
+                line_start = cut
+                used = sum(get_character_cell_size(c) for c in text[line_start:pos])
+            if char.isascii() and char.isalnum():
+                if word_start < 0:
+                    word_start = pos
+            else:
+                word_start = -1
+            used += size
+            pos += 1
+        lines.append(VisualLine(line_start, end, index))
+    return lines
+
+
+class ReleaseView(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "release-view--cursor",
+        "release-view--selection",
+        "release-view--match",
+        "release-view--figure",
+        "release-view--annotation",
+        "release-view--heading",
+        "release-view--repeat",
+    }
+    DEFAULT_CSS = """
+    ReleaseView { background: $surface; padding: 0 1; scrollbar-gutter: stable; }
+    ReleaseView > .release-view--cursor { background: $accent; color: $text; }
+    ReleaseView:blur > .release-view--cursor { background: $accent 40%; }
+    ReleaseView > .release-view--selection { background: $primary 60%; }
+    ReleaseView > .release-view--match { background: $warning 50%; }
+    ReleaseView > .release-view--figure { background: $error 60%; text-style: bold; }
+    ReleaseView > .release-view--annotation { text-style: underline; }
+    ReleaseView > .release-view--heading { text-style: bold; color: $secondary; }
+    ReleaseView > .release-view--repeat { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("down", "line(1)", "Next line", show=False, id="reader.line_down", tooltip="Move the cursor down a line"),
+        Binding("up", "line(-1)", "Previous line", show=False, id="reader.line_up", tooltip="Move the cursor up a line"),
+        Binding("right", "char(1)", "Next character", show=False, id="reader.char_right", tooltip="Move the cursor right"),
+        Binding("left", "char(-1)", "Previous character", show=False, id="reader.char_left", tooltip="Move the cursor left"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="reader.page_down", tooltip="Move a screen down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="reader.page_up", tooltip="Move a screen up"),
+        Binding("right_square_bracket", "sentence(1)", "Next sentence", show=False, id="reader.next_sentence", tooltip="Move to the next sentence"),
+        Binding("left_square_bracket", "sentence(-1)", "Previous sentence", show=False, id="reader.previous_sentence", tooltip="Move to the previous sentence"),
+        Binding("right_curly_bracket", "paragraph(1)", "Next paragraph", show=False, id="reader.next_paragraph", tooltip="Move to the next paragraph"),
+        Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, id="reader.previous_paragraph", tooltip="Move to the previous paragraph"),
+        Binding("home,g", "edge(0)", "Top", show=False, id="reader.top", tooltip="Jump to the start of the release"),
+        Binding("end,G", "edge(1)", "Bottom", show=False, id="reader.bottom", tooltip="Jump to the end of the release"),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor moved (by the user or a jump); ``paragraph`` is its canonical paragraph."""
+
+        view: ReleaseView
+        cursor: int
+        paragraph: int
+
+        @property
+        def control(self) -> ReleaseView:
+            return self.view
+
+    @dataclass
+    class Selected(Message):
+        """A selection was made with the mouse (canonical offsets)."""
+
+        view: ReleaseView
+        start: int
+        end: int
+
+        @property
+        def control(self) -> ReleaseView:
+            return self.view
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.release: Release | None = None
+        self.paragraphs: list[ParagraphSpan] = []
+        self.sentences: list[SentenceSpan] = []
+        self.script: View = "original"
+        self.view: ScriptView | None = None
+        self.highlights: dict[str, list[tuple[int, int]]] = {}
+        self.selection: tuple[int, int] | None = None
+        self._lines: list[VisualLine] = []
+        self._line_starts: list[int] = []
+        self._layout_key: tuple[object, ...] = ()
+        self._view_highlights: dict[str, list[tuple[int, int]]] = {}
+        self._goal_cell: int | None = None
+        self._drag_anchor: int | None = None
+
+    # -- content ---------------------------------------------------------------------------
+
+    def show(
+        self,
+        release: Release,
+        paragraphs: list[ParagraphSpan],
+        sentences: list[SentenceSpan],
+        script: View = "original",
+        cursor: int = 0,
+    ) -> None:
+        self.release, self.paragraphs, self.sentences = release, paragraphs, sentences
+        self.script = script
+        self.highlights, self.selection = {}, None
+        self._layout_key = ()
+        self._relayout()
+        self.set_cursor(cursor, center=True)
+        self.refresh()
+
+    def set_script(self, script: View) -> None:
+        """Show another script, keeping the paragraph at the top of the screen at the top."""
+        if self.release is None or script == self.script:
+            return
+        top = self.top_offset()
+        self.script = script
+        self._relayout()
+        self.scroll_to(y=self._line_of(top), animate=False, immediate=True)
+        self.refresh()
+
+    def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
+        self.highlights[kind] = sorted(spans)
+        self._project_highlights()
+        self.refresh()
+
+    @property
+    def text(self) -> str:
+        return self.release.text if self.release else ""
+
+    def top_offset(self) -> int:
+        """Canonical offset of the first character on the top line of the screen."""
+        if not self._lines or self.view is None:
+            return 0
+        index = min(int(self.scroll_offset.y), len(self._lines) - 1)
+        while index < len(self._lines) - 1 and self._lines[index].paragraph < 0:
+            index += 1
+        return self.view.to_canonical(self._lines[index].start, self._lines[index].start)[0]
+
+    def paragraph_at(self, offset: int) -> int:
+        starts = [p.start for p in self.paragraphs]
+        return max(0, bisect.bisect_right(starts, offset) - 1)
+
+    def selected_text(self) -> str:
+        if not self.selection:
+            return ""
+        return self.text[self.selection[0] : self.selection[1]]
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _content_width(self) -> int:
+        return max(self.scrollable_content_region.width, 10)
+
+    def _relayout(self) -> None:
+        if self.release is None:
+            self._lines, self._line_starts = [], []
+            self.virtual_size = Size(0, 0)
+            return
+        key = (self.release.id, self.script, self._content_width())
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        self.view = script_view(self.release.text, self.release.script, self.script)
+        spans = [self.view.to_view(p.start, p.end) for p in self.paragraphs] or [(0, len(self.view.text))]
+        self._lines = wrap(self.view.text, spans, self._content_width())
+        self._line_starts = [line.start for line in self._lines]
+        self._project_highlights()
+        self.virtual_size = Size(self._content_width(), len(self._lines))
+
+    def _project_highlights(self) -> None:
+        if self.view is None:
+            return
+        view = self.view
+        self._view_highlights = {
+            kind: [view.to_view(s, e) for s, e in spans] for kind, spans in self.highlights.items()
+        }
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.release is not None:
+            top = self.top_offset()
+            self._relayout()
+            self.scroll_to(y=self._line_of(top), animate=False, immediate=True)
+
+    def _line_of(self, offset: int) -> int:
+        """The visual line showing canonical ``offset``."""
+        if not self._lines or self.view is None:
+            return 0
+        vpos = self.view.to_view(offset, offset)[0]
+        index = bisect.bisect_right(self._line_starts, vpos) - 1
+        index = max(0, index)
+        while index > 0 and self._lines[index].paragraph < 0:
+            index -= 1
+        line = self._lines[index]
+        if vpos >= line.end and index + 1 < len(self._lines) and self._lines[index + 1].paragraph == line.paragraph:
+            index += 1
+        return index
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        base = self.rich_style
+        if index >= len(self._lines) or self.view is None:
+            return Strip.blank(width, base)
+        line = self._lines[index]
+        if line.paragraph < 0:
+            return Strip.blank(width, base)
+        text = self.view.text
+        paragraph = self.paragraphs[line.paragraph] if line.paragraph < len(self.paragraphs) else None
+        line_style = base
+        if paragraph is not None and paragraph.kind == "heading":
+            line_style = base + self.get_component_rich_style("release-view--heading")
+        elif paragraph is not None and paragraph.repeat_of is not None:
+            line_style = base + self.get_component_rich_style("release-view--repeat")
+        spans = self._spans_on(line)
+        cuts = sorted({line.start, line.end, *(p for s, e, _ in spans for p in (s, e))})
+        segments = []
+        for a, b in zip(cuts, cuts[1:]):
+            style = line_style
+            for s, e, extra in spans:
+                if s <= a and b <= e:
+                    style = style + extra
+            segments.append(Segment(text[a:b], style))
+        strip = Strip(segments)
+        return strip.extend_cell_length(width, base).crop(0, width)
+
+    def _spans_on(self, line: VisualLine) -> list[tuple[int, int, Style]]:
+        """(start, end, style) of every highlight on ``line``, clipped, in drawing order."""
+        out = []
+        for kind in HIGHLIGHT_ORDER:
+            if kind == "cursor":
+                if self.view is None:
+                    continue
+                s, e = self.view.to_view(self.cursor, min(self.cursor + 1, len(self.text)))
+                if e == s:
+                    e = s + 1
+                spans = [(s, e)]
+            elif kind == "selection":
+                spans = [self.view.to_view(*self.selection)] if self.selection and self.view else []
+            else:
+                spans = self._view_highlights.get(kind, [])
+            style = self.get_component_rich_style(f"release-view--{kind}")
+            for s, e in spans:
+                s, e = max(s, line.start), min(e, line.end)
+                if s < e:
+                    out.append((s, e, style))
+        return out
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
+
+    def set_cursor(self, offset: int, *, center: bool = False, keep_goal: bool = False) -> None:
+        offset = max(0, min(offset, max(len(self.text) - 1, 0)))
+        if not keep_goal:
+            self._goal_cell = None
+        self.cursor = offset
+        self.scroll_to_offset(offset, center=center)
+
+    def scroll_to_offset(self, offset: int, *, center: bool = False, top: bool = False) -> None:
+        line = self._line_of(offset)
+        height = self.scrollable_content_region.height or 1
+        y = int(self.scroll_offset.y)
+        if top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif center:
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+        elif line < y:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif line >= y + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+
+    def _cell_of(self, offset: int) -> tuple[int, int]:
+        assert self.view is not None
+        index = self._line_of(offset)
+        vpos = self.view.to_view(offset, offset)[0]
+        line = self._lines[index]
+        return index, sum(get_character_cell_size(c) for c in self.view.text[line.start : max(line.start, vpos)])
+
+    def _offset_at(self, index: int, cell: int) -> int:
+        """Canonical offset of the character at ``cell`` on visual line ``index``."""
+        assert self.view is not None
+        index = max(0, min(index, len(self._lines) - 1))
+        line = self._lines[index]
+        if line.paragraph < 0:
+            line = self._lines[min(index + 1, len(self._lines) - 1)]
+        pos, used = line.start, 0
+        while pos < line.end:
+            size = get_character_cell_size(self.view.text[pos])
+            if used + size > cell:
+                break
+            used += size
+            pos += 1
+        pos = min(pos, max(line.end - 1, line.start))
+        return self.view.to_canonical(pos, pos + 1)[0]
+
+    def action_line(self, delta: int) -> None:
+        if not self._lines:
+            return
+        index, cell = self._cell_of(self.cursor)
+        if self._goal_cell is None:
+            self._goal_cell = cell
+        target = index + delta
+        while 0 <= target < len(self._lines) and self._lines[target].paragraph < 0:
+            target += delta
+        if 0 <= target < len(self._lines):
+            self.set_cursor(self._offset_at(target, self._goal_cell), keep_goal=True)
+
+    def action_char(self, delta: int) -> None:
+        if self.view is None:
+            return
+        vs, ve = self.view.to_view(self.cursor, self.cursor + 1)
+        target = ve if delta > 0 else vs - 1
+        if 0 <= target < len(self.view.text):
+            self.set_cursor(self.view.to_canonical(target, target + 1)[0])
+
+    def action_page(self, delta: int) -> None:
+        height = max(self.scrollable_content_region.height - 1, 1)
+        index, cell = self._cell_of(self.cursor)
+        self.scroll_to(y=int(self.scroll_offset.y) + delta * height, animate=False, immediate=True)
+        self.set_cursor(self._offset_at(index + delta * height, cell))
+
+    def action_sentence(self, delta: int) -> None:
+        self._jump([s.start for s in self.sentences], delta)
+
+    def action_paragraph(self, delta: int) -> None:
+        self._jump([p.start for p in self.paragraphs], delta)
+
+    def _jump(self, starts: list[int], delta: int) -> None:
+        if not starts:
+            return
+        if delta > 0:
+            i = bisect.bisect_right(starts, self.cursor)
+            target = starts[i] if i < len(starts) else starts[-1]
+        else:
+            i = bisect.bisect_left(starts, self.cursor) - 1
+            target = starts[max(i, 0)]
+        self.set_cursor(target)
+
+    def action_edge(self, end: int) -> None:
+        self.set_cursor(len(self.text) - 1 if end else 0)
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def _event_offset(self, event: events.MouseEvent) -> int | None:
+        if not self._lines:
+            return None
+        region = self.scrollable_content_region
+        x = event.x - (region.x - self.region.x)
+        y = event.y - (region.y - self.region.y)
+        return self._offset_at(int(self.scroll_offset.y) + y, max(0, x))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = self._event_offset(event)
+        if offset is None:
+            return
+        self.focus()
+        self._drag_anchor = offset
+        self.selection = None
+        self.set_cursor(offset)
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_anchor is None or not event.button:
+            return
+        offset = self._event_offset(event)
+        if offset is not None:
+            self._select_to(offset)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._drag_anchor is None:
+            return
+        offset = self._event_offset(event)
+        self.release_mouse()
+        if offset is not None and offset != self._drag_anchor:
+            self._select_to(offset)
+        self._drag_anchor = None
+        if self.selection:
+            self.post_message(self.Selected(self, *self.selection))
+
+    def _select_to(self, offset: int) -> None:
+        assert self._drag_anchor is not None and self.view is not None
+        a, b = sorted((self._drag_anchor, offset))
+        self.selection = self.view.to_canonical(*self.view.to_view(a, min(b + 1, len(self.text))))
+        self.cursor = offset
+        self.refresh()

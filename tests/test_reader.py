@@ -1,0 +1,235 @@
+"""The reader with Pilot: scripts, position, split, compare, find, navigation, mouse, literal text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hkpr_tui.app import HkprApp
+from hkpr_tui.importer import import_paths
+from hkpr_tui.screens.reader import ChangesScreen, ReaderScreen
+from hkpr_tui.store import Store
+from hkpr_tui.widgets.release_view import ReleaseView
+from tests.conftest import settle
+
+
+def release_id(db: Path, prefix: str) -> int:
+    store = Store.open(db)
+    try:
+        return next(r.id for r in store.list_releases(sort="id") if Path(r.source).name.startswith(prefix))
+    finally:
+        store.close()
+
+
+async def open_reader(pilot, db: Path, prefix: str, **kwargs) -> ReaderScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    screen = ReaderScreen(db, release_id(db, prefix), **kwargs)
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+def screen_text(view: ReleaseView) -> str:
+    return "\n".join(view.render_line(y).text for y in range(view.scrollable_content_region.height))
+
+
+async def test_toggling_000_to_simplified_and_back(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        assert "數碼港" in screen_text(view) and view.script == "original"
+        await pilot.press("t")
+        await settle(pilot)
+        assert view.script == "hant"
+        await pilot.press("t")
+        await settle(pilot)
+        assert view.script == "hans"
+        shown = screen_text(view)
+        assert "数码港" in shown and "數碼港" not in shown
+        assert "简" in str(reader.panes[0].query_one(".pane-header").render())
+        await pilot.press("t")
+        await settle(pilot)
+        assert view.script == "original" and "數碼港" in screen_text(view)
+
+
+async def test_toggling_keeps_the_reading_position(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "001")
+        view = reader.panes[0].view
+        for _ in range(8):
+            await pilot.press("right_curly_bracket")
+        await pilot.press("pagedown")
+        await settle(pilot)
+        top_paragraph = view.paragraph_at(view.top_offset())
+        cursor = view.cursor
+        assert top_paragraph > 3
+        await pilot.press("t")
+        await settle(pilot)
+        assert view.script == "hant"
+        assert view.paragraph_at(view.top_offset()) == top_paragraph
+        assert view.cursor == cursor
+
+
+async def test_navigation_by_sentence_paragraph_and_edges(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "003")
+        view = reader.panes[0].view
+        starts = [s.start for s in view.sentences]
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert view.cursor == starts[2]
+        await pilot.press("left_square_bracket")
+        assert view.cursor == starts[1]
+        await pilot.press("right_curly_bracket")
+        assert view.cursor == view.paragraphs[2].start
+        await pilot.press("end")
+        assert view.cursor == len(view.text) - 1
+        assert view.scroll_offset.y > 0
+        await pilot.press("home")
+        assert view.cursor == 0 and view.scroll_offset.y == 0
+        await pilot.press("down")
+        assert view.cursor > 0
+
+
+async def test_split_shows_the_same_release_in_another_script(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("backslash")
+        await settle(pilot)
+        left, right = reader.panes
+        assert left.view.script == "original" and right.view.script == "hans"
+        assert right.loaded and right.loaded.release.id == left.loaded.release.id  # type: ignore[union-attr]
+        assert "数码港" in screen_text(right.view)
+        await pilot.press("tab")
+        assert right.view.has_focus
+        await pilot.press("T")
+        await settle(pilot)
+        assert left.view.script == right.view.script == "original"
+        await pilot.press("backslash")
+        await settle(pilot)
+        assert len(reader.panes) == 1
+
+
+async def test_compare_001_and_000_highlights_190_and_500(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "001")
+        await pilot.press("backslash")
+        await settle(pilot)
+        reader.load(1, release_id(seeded_db, "000"), "original", 0)  # what `o` + enter does
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        left, right = reader.panes
+        assert reader.comparison is not None
+        figures_left = {left.view.text[s:e] for s, e in left.view.highlights["figure"]}
+        figures_right = {right.view.text[s:e] for s, e in right.view.highlights["figure"]}
+        assert "190 间" in figures_left and "500間" in figures_right
+        # the 190 and 500 are in paragraphs the comparison aligned with each other
+        at_190 = left.view.paragraph_at(left.view.text.index("190 间"))
+        at_500 = right.view.paragraph_at(right.view.text.index("500間"))
+        assert (at_190, at_500) in reader.comparison.pairs
+        # moving in the left pane scrolls the right one to the aligned paragraph
+        left.view.focus()
+        left.view.set_cursor(left.view.text.index("190 间"))
+        await settle(pilot)
+        assert right.view.paragraph_at(right.view.top_offset()) == at_500
+        # the list of changed figures, and jumping to one
+        await pilot.press("N")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangesScreen)
+        row = next(i for i, text in enumerate(app.screen.rows) if "190 间" in text and "500間" in text)
+        app.screen.dismiss(row)
+        await settle(pilot)
+        assert left.view.text[left.view.cursor : left.view.cursor + 3] == "190"
+        assert right.view.text[right.view.cursor : right.view.cursor + 3] == "500"
+        await pilot.press("n")
+        assert reader.change_index == row + 1
+        await pilot.press("m")
+        assert reader.comparison is None and left.view.highlights["figure"] == []
+
+
+async def test_compare_needs_two_different_releases(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "001")
+        await pilot.press("m")
+        assert reader.comparison is None
+        assert "two releases" in str(reader.query_one("#reader-status").render())
+
+
+async def test_find_in_release_across_scripts(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        await pilot.press("f")
+        await pilot.press(*"超算中心")  # Simplified query in a Traditional release
+        await pilot.press("enter")
+        first = view.cursor
+        assert view.text[first : first + 4] == "超算中心"
+        await pilot.press("enter")
+        assert view.cursor > first and view.text[view.cursor : view.cursor + 4] == "超算中心"
+        await pilot.press("escape")
+        assert view.has_focus and isinstance(app.screen, ReaderScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReaderScreen)
+
+
+@pytest.mark.parametrize("script", ["original", "hans"])
+async def test_mouse_selection_over_wide_characters(seeded_db: Path, script: str) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        if script == "hans":
+            await pilot.press("t", "t")
+            await settle(pilot)
+        view.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        # line 0 is 新聞稿 / 新闻稿; with padding 1, character k sits at cells 1+2k and 2+2k
+        assert await pilot.mouse_down(view, offset=(3, 0))  # second cell of character 1
+        assert await pilot.mouse_up(view, offset=(6, 0))  # first cell of character 2
+        assert view.selection == (1, 3)
+        assert view.selected_text() == "聞稿"
+
+
+async def test_click_places_the_cursor(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        assert await pilot.click(view, offset=(5, 2))  # line 2: 即時發布, cell 5 → character 2
+        assert view.text[view.cursor] == "發"
+
+
+async def test_markup_and_escapes_render_literally(tmp_path: Path) -> None:
+    src = tmp_path / "markup.txt"
+    src.write_bytes("標題 [bold]粗體[/]\n\n內文有 [red]紅色[/red] 和 \x1b[31m控制字元\x1b[0m。".encode())
+    db = tmp_path / "a.db"
+    import_paths(Store.open(db), [src])
+    app = HkprApp(db_path=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, db, "markup")
+        shown = screen_text(reader.panes[0].view)
+        assert "標題 [bold]粗體[/]" in shown and "[red]紅色[/red]" in shown
+        assert "\x1b" not in shown and "控制字元。" in shown
+
+
+async def test_long_lines_wrap_within_the_pane_at_80_columns(seeded_db: Path) -> None:
+    from rich.cells import cell_len
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "004")
+        view = reader.panes[0].view
+        width = view.scrollable_content_region.width
+        lines = [view.view.text[l.start : l.end] for l in view._lines if l.paragraph >= 0]  # type: ignore[union-attr]
+        assert all(cell_len(line) <= width for line in lines)  # the content region excludes padding
+        # wrapping loses nothing: the lines of a paragraph join back to it
+        joined = "".join(lines)
+        assert joined.replace("\n", "") == view.view.text.replace("\n", "")  # type: ignore[union-attr]
