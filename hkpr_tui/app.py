@@ -11,7 +11,6 @@ from textual.binding import Binding
 
 from hkpr_tui.commands import HkprCommands, context_bindings
 from hkpr_tui.config import ConfigError, load_config
-from hkpr_tui.importer import import_paths
 from hkpr_tui.messages import ImportFinished
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
@@ -24,7 +23,9 @@ def binding_ids() -> list[str]:
     from hkpr_tui.widgets.release_table import ReleaseTable
     from hkpr_tui.widgets.release_view import ReleaseView
 
-    owners = (HkprApp, LibraryScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen)
+    from hkpr_tui.screens.library import FilterScreen
+
+    owners = (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen)
     return [b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id]
 
 
@@ -71,6 +72,8 @@ class HkprApp(App[None]):
         except ConfigError as exc:
             self.notify(f"Keymap not applied: {exc}", severity="error", timeout=15)
             return
+        if not keymap:
+            return
         unknown = sorted(set(keymap) - set(binding_ids()))
         if unknown:
             self.notify(f"Keymap: no binding with id {', '.join(unknown)} (see ? for ids)", severity="warning", timeout=15)
@@ -78,6 +81,8 @@ class HkprApp(App[None]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def import_seeds(self, folder: Path) -> None:
+        from hkpr_tui.importer import import_paths  # only a first run imports: keep it off start-up
+
         store = Store.open(self.db_path)
         try:
             report = import_paths(store, [folder], annotator=self.annotator)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from hkpr_tui.importer import ImportReport
+if TYPE_CHECKING:
+    from hkpr_tui.importer import ImportReport
 
 
 @dataclass
 class ImportFinished(Message):
     """An import worker finished; the library should reload."""
 
-    report: ImportReport
+    report: ImportReport  # noqa: F821 (imported for type checking only)

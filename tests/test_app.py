@@ -10,7 +10,7 @@ from textual.widgets import Select, Static
 from hkpr_tui.app import HkprApp, binding_ids
 from hkpr_tui.importer import import_paths
 from hkpr_tui.screens.help import HelpScreen
-from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.screens.library import FilterScreen, LibraryScreen
 from hkpr_tui.screens.reader import ReaderScreen
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import ReleaseTable
@@ -42,13 +42,23 @@ async def test_sort_and_filter(seeded_db: Path) -> None:
         await pilot.press("s")  # next sortable column: organisation
         await settle(pilot)
         assert screen.sort == "organisation"
-        screen.query_one("#filter-script", Select).value = "hans"
+        await pilot.press("F")
         await settle(pilot)
+        assert isinstance(app.screen, FilterScreen)
+        app.screen.query_one("#filter-script", Select).value = "hans"
+        await settle(pilot)
+        assert app.screen is screen
         assert titles(screen) == ["数码港欢迎《财政预算案》推动人工智能生态圈发展"]
-        screen.query_one("#filter-script", Select).clear()
-        screen.query_one("#filter-year", Select).value = "2026"
+        assert "filter: script=hans" in str(screen.query_one("#library-status").render())
+        await pilot.press("F")
         await settle(pilot)
-        assert len(titles(screen)) == 2
+        app.screen.query_one("#filter-year", Select).value = "2026"  # the script filter stays
+        await settle(pilot)
+        assert titles(screen) == []
+        await pilot.press("F")
+        await pilot.press("ctrl+r")  # clear all
+        await settle(pilot)
+        assert len(titles(screen)) == 5
 
 
 async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: Path) -> None:
@@ -130,7 +140,7 @@ async def test_every_binding_has_id_tooltip_and_palette_entry(seeded_db: Path) -
         from hkpr_tui.screens.reader import ChangesScreen
         from hkpr_tui.widgets.release_view import ReleaseView
 
-        for owner in (HkprApp, LibraryScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen):
+        for owner in (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen):
             for binding in owner.BINDINGS:
                 assert binding.id and binding.tooltip and binding.description, binding  # type: ignore[union-attr]
         names = [text for text, *_ in HkprCommands(app.screen, None)._commands()]

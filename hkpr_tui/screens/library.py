@@ -13,9 +13,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -33,18 +33,68 @@ SEARCH_LIMIT = 200
 FACETS = ("organisation", "year", "status", "script")
 
 
+class FilterScreen(ModalScreen[ReleaseFilter | None]):
+    """Choose the library's filter: one menu per facet; enter applies, escape cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="filter.cancel", tooltip="Close without changing the filter"),
+        Binding("ctrl+r", "reset", "Clear all", id="filter.reset", tooltip="Show every release"),
+    ]
+    DEFAULT_CSS = """
+    FilterScreen { align: center middle; }
+    FilterScreen > Vertical { width: 60; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    FilterScreen Select { margin: 0 0 1 0; }
+    FilterScreen Static { color: $text-muted; }
+    """
+
+    def __init__(self, facets: dict[str, list[str]], current: ReleaseFilter) -> None:
+        super().__init__()
+        self.facets, self.current = facets, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Filter the library · enter on a menu applies · ctrl+r clears · escape cancels")
+            for facet in FACETS:
+                value = getattr(self.current, facet)
+                yield Select[str](
+                    [(v, v) for v in self.facets.get(facet, [])],
+                    prompt=f"any {facet}",
+                    value=value if value is not None else Select.NULL,
+                    id=f"filter-{facet}",
+                )
+
+    def _chosen(self) -> ReleaseFilter:
+        values = {}
+        for facet in FACETS:
+            value = self.query_one(f"#filter-{facet}", Select).value
+            values[facet] = None if value is Select.NULL else str(value)
+        return ReleaseFilter(**values)
+
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        chosen = self._chosen()
+        if chosen != self.current:  # a Select mounted with a preset value reports it too
+            self.dismiss(chosen)
+
+    def action_reset(self) -> None:
+        self.dismiss(ReleaseFilter())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class LibraryScreen(Screen[int | None]):
+    AUTO_FOCUS = "#releases"  # keys act on the list; / goes to the search box
     BINDINGS = [
         Binding("slash", "search", "Search", id="library.search", tooltip="Search releases in either script"),
+        Binding("F", "filter", "Filter…", id="library.filter", tooltip="Filter by organisation, year, status or script"),
         Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse", show=False, id="library.reverse", tooltip="Reverse the sort order"),
         Binding("r", "reload", "Reload", id="library.reload", tooltip="Read the releases again from the database"),
         Binding("escape", "clear", "Clear", show=False, id="library.clear", tooltip="Clear the search, or close the chooser"),
     ]
     DEFAULT_CSS = """
-    LibraryScreen #filters { height: 3; }
-    LibraryScreen #filters Select { width: 1fr; }
-    LibraryScreen #search { width: 2fr; }
+    LibraryScreen #search { margin: 1 1 0 1; }
     LibraryScreen #library-status, LibraryScreen #table-header { height: 1; padding: 0 1; }
     LibraryScreen #library-status { color: $text-muted; }
     LibraryScreen #table-header { text-style: bold; background: $panel; }
@@ -79,14 +129,11 @@ class LibraryScreen(Screen[int | None]):
         self.query_text = ""
         self.hits: dict[int, SearchHit] = {}
         self.generation = 0  # pages of an older query or filter are dropped
-        self.facets_shown = False
+        self.facets: dict[str, list[str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="filters"):
-            for facet in FACETS:
-                yield Select[str]([], prompt=facet, id=f"filter-{facet}")
-            yield Input(placeholder="/ search 繁 or 简", id="search")
+        yield Input(placeholder="/ search 繁 or 简 (enter)", id="search", compact=True)
         yield Static("Loading…", id="library-status")
         yield Static("", id="table-header")
         yield ReleaseTable(id="releases")
@@ -118,7 +165,7 @@ class LibraryScreen(Screen[int | None]):
         store = Store.open(self.db_path)  # a worker thread gets its own connection
         try:
             total = store.count_releases(self.filter)
-            facets = store.facets() if not self.facets_shown else {}
+            facets = store.facets() if not self.facets else {}
         finally:
             store.close()
         if generation == self.generation:
@@ -138,13 +185,12 @@ class LibraryScreen(Screen[int | None]):
     @on(Counted)
     def _counted(self, message: Counted) -> None:
         if message.facets:
-            self.facets_shown = True
-            for facet, values in message.facets.items():
-                self.query_one(f"#filter-{facet}", Select).set_options((v, v) for v in values)
+            self.facets = message.facets
         self.table.reset(message.total)
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()
-        self._status(f"{message.total} releases" + ("" if self.filter == ReleaseFilter() else " (filtered)"))
+        active = [f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None]
+        self._status(f"{message.total} releases" + (f" · filter: {', '.join(active)} (F)" if active else ""))
 
     @on(ReleaseTable.PageWanted)
     def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
@@ -188,12 +234,13 @@ class LibraryScreen(Screen[int | None]):
         self.descending = not self.descending
         self.action_reload()
 
-    @on(Select.Changed)
-    def _filter_changed(self, event: Select.Changed) -> None:
-        facet = (event.select.id or "").removeprefix("filter-")
-        value = None if event.value is Select.NULL else str(event.value)
-        self.filter = ReleaseFilter(**{**self.filter.__dict__, facet: value})
-        self.action_reload()
+    def action_filter(self) -> None:
+        def chosen(result: ReleaseFilter | None) -> None:
+            if result is not None and result != self.filter:
+                self.filter = result
+                self.action_reload()
+
+        self.app.push_screen(FilterScreen(self.facets, self.filter), chosen)
 
     # -- search ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -19,8 +20,9 @@ from textual.worker import Worker, WorkerState
 from hkpr_tui.compare import Comparison, compare
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
 from hkpr_tui.script import fold
-from hkpr_tui.script.views import VIEW_NAMES, VIEWS, View, script_view
+from hkpr_tui.script.views import VIEW_NAMES, VIEWS, View, cached_view, script_view
 from hkpr_tui.store import Store
+from hkpr_tui.widgets.release_table import fit
 from hkpr_tui.widgets.release_view import ReleaseView
 
 NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
@@ -62,11 +64,18 @@ class Pane(Vertical):
         r = loaded.release
         total = max(len(r.text), 1)
         progress = f"{min(100, round(100 * (view.cursor + 1) / total))}%"
-        header = Text(no_wrap=True, overflow="ellipsis")
-        header.append(f"[{VIEW_NAMES[view.script]}] ", style="bold")
-        header.append(f"{r.date or '—'} · {r.organisation or '—'} · {progress} · ", style="dim")
-        header.append(r.title)
+        label = f"[{VIEW_NAMES[view.script]}] "
+        meta = f"{r.date or '—'} · {r.organisation or '—'} · {progress} · "
+        title = script_view(r.title, r.script, view.script).text
+        room = max(self.size.width - 4 - cell_len(label) - cell_len(meta), 1)
+        header = Text(no_wrap=True)
+        header.append(label, style="bold")
+        header.append(meta, style="dim")
+        header.append(fit(title, room).rstrip())
         self.query_one(".pane-header", Static).update(header)
+
+    def on_resize(self) -> None:
+        self.update_header()
 
 
 class ChangesScreen(ModalScreen[int | None]):
@@ -229,14 +238,25 @@ class ReaderScreen(Screen[None]):
         pane.view.set_script(message.script)
         pane.update_header()
 
+    def switch_script(self, pane: Pane, script: View) -> None:
+        """Show ``script`` in ``pane``: at once if converted before, else after a worker converts."""
+        loaded = pane.loaded
+        if loaded is None:
+            return
+        if cached_view(loaded.release.text, loaded.release.script, script) is not None:
+            pane.view.set_script(script)
+            pane.update_header()
+        else:
+            self.prepare_script(pane.index, script)
+
     def action_cycle_script(self) -> None:
         pane = self.current
-        self.prepare_script(pane.index, NEXT_SCRIPT[pane.view.script])
+        self.switch_script(pane, NEXT_SCRIPT[pane.view.script])
 
     def action_cycle_script_both(self) -> None:
         target = NEXT_SCRIPT[self.current.view.script]
         for pane in self.panes:
-            self.prepare_script(pane.index, target)
+            self.switch_script(pane, target)
 
     # -- layout ----------------------------------------------------------------------------
 

@@ -41,7 +41,8 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from collections import OrderedDict
+from functools import cache
 from typing import Literal
 
 from hkpr_tui.script.chars import opencc_dir
@@ -255,12 +256,35 @@ class ScriptView:
         return self._map.to_source(start, end)
 
 
-@lru_cache(maxsize=64)
-def script_view(text: str, source_script: str, view: View) -> ScriptView:
-    """The view of ``text`` (a release in ``source_script``); cached, so toggling costs once."""
+_CACHE: OrderedDict[tuple[str, str], ScriptView] = OrderedDict()
+CACHE_SIZE = 64
+
+
+def cached_view(text: str, source_script: str, view: View) -> ScriptView | None:
+    """The view if it has been converted already (cheap: never converts)."""
     config = config_for(source_script, view)
+    if config is None:
+        return script_view(text, source_script, view)
+    return _CACHE.get((text, config))
+
+
+def script_view(text: str, source_script: str, view: View) -> ScriptView:
+    """The view of ``text`` (a release in ``source_script``); cached, so toggling costs once.
+
+    Thread-safe enough for workers: a race converts twice and keeps one, never a wrong view.
+    """
+    config = config_for(source_script, view)
+    key = (text, config or "")
+    found = _CACHE.get(key)
+    if found is not None and found.view == view:
+        _CACHE.move_to_end(key)
+        return found
     converted, units = convert(text, config)
-    return ScriptView(view, config, text, converted, tuple(units))
+    result = ScriptView(view, config, text, converted, tuple(units))
+    _CACHE[key] = result
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
 
 
 def view_with_config(text: str, config: str | None) -> ScriptView:

@@ -153,6 +153,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._lines: list[VisualLine] = []
         self._line_starts: list[int] = []
         self._layout_key: tuple[object, ...] = ()
+        self._layouts: dict[tuple[object, ...], tuple[list[VisualLine], list[int]]] = {}
         self._view_highlights: dict[str, list[tuple[int, int]]] = {}
         self._goal_cell: int | None = None
         self._drag_anchor: int | None = None
@@ -227,9 +228,13 @@ class ReleaseView(ScrollView, can_focus=True):
             return
         self._layout_key = key
         self.view = script_view(self.release.text, self.release.script, self.script)
-        spans = [self.view.to_view(p.start, p.end) for p in self.paragraphs] or [(0, len(self.view.text))]
-        self._lines = wrap(self.view.text, spans, self._content_width())
-        self._line_starts = [line.start for line in self._lines]
+        if key not in self._layouts:
+            spans = [self.view.to_view(p.start, p.end) for p in self.paragraphs] or [(0, len(self.view.text))]
+            lines = wrap(self.view.text, spans, self._content_width())
+            self._layouts[key] = (lines, [line.start for line in lines])
+            while len(self._layouts) > 6:  # three scripts at two widths
+                self._layouts.pop(next(iter(self._layouts)))
+        self._lines, self._line_starts = self._layouts[key]
         self._project_highlights()
         self.virtual_size = Size(self._content_width(), len(self._lines))
 

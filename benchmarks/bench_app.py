@@ -1,0 +1,201 @@
+"""App speed: time to first frame against a bare Textual app, and opening/toggling a long release.
+
+Each first-frame figure is a fresh Python process (imports included) that starts the app
+headless and stops at its first rendered screen: for hkpr, the library with its first rows
+drawn. Runs alternate between the apps, so load on the machine hits all of them alike.
+
+    python -m benchmarks.bench_app --runs 7 --releases 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BARE = """
+import time, sys
+start = time.perf_counter()
+from textual.app import App
+from textual.widgets import Static, Footer, Header
+class Bare(App):
+    def compose(self):
+        yield Header(); yield Static("hello"); yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.done)
+    def done(self):
+        print(time.perf_counter() - start); self.exit()
+Bare().run(headless=True, size=(120, 36))
+"""
+
+HKPR = """
+import time, sys
+start = time.perf_counter()
+from hkpr_tui.app import HkprApp
+from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.widgets.release_table import ReleaseTable
+
+import hkpr_tui, pathlib
+class Timed(HkprApp):
+    CSS_PATH = str(pathlib.Path(hkpr_tui.__file__).parent / "app.tcss")  # no source file for a relative path
+    def on_mount(self):
+        super().on_mount()
+        self.set_interval(0.002, self.check)
+    def check(self):
+        screen = self.screen
+        if isinstance(screen, LibraryScreen):
+            table = screen.query_one(ReleaseTable)
+            if table.total and table.row(0) is not None:
+                self.call_after_refresh(self.done)
+    def done(self):
+        if not getattr(self, "reported", False):
+            self.reported = True
+            print(time.perf_counter() - start); self.exit()
+Timed(db_path=sys.argv[1]).run(headless=True, size=(120, 36))
+"""
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def run(code: str, *args: str) -> float:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def build_db(path: Path, count: int, seeds: bool) -> None:
+    from benchmarks.corpus import generate
+    from hkpr_tui.corpus import parse_text
+    from hkpr_tui.importer import import_paths
+    from hkpr_tui.store import Store
+
+    store = Store.open(path)
+    if seeds:
+        import_paths(store, [ROOT / "seeds"])
+    else:
+        # short releases: the first frame does not depend on text length, and 100,000 full texts
+        # would take minutes to build
+        templates = [parse_text(r.text) for r in generate(200, seed=5, paragraphs=(1, 2))]
+        batch = []
+        for n in range(count):
+            t = templates[n % len(templates)]
+            digest = hashlib.sha256(f"{n}".encode()).hexdigest()
+            batch.append(dataclasses.replace(t, content_hash=digest, group_key=digest, title=f"{t.title} #{n}"))
+            if len(batch) == 2000:
+                store.add_releases(batch)
+                batch = []
+        store.add_releases(batch)
+    store.close()
+
+
+def bench_first_frame(runs: int, count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds_db, big_db = Path(tmp) / "seeds.db", Path(tmp) / "big.db"
+        build_db(seeds_db, 0, seeds=True)
+        start = time.perf_counter()
+        build_db(big_db, count, seeds=False)
+        emit(bench="app", what="built database", releases=count, seconds=round(time.perf_counter() - start, 1))
+        run(BARE)  # warm the file cache for every app
+        run(HKPR, str(seeds_db))
+        bare, seeds, big = [], [], []
+        for _ in range(runs):
+            bare.append(run(BARE))
+            seeds.append(run(HKPR, str(seeds_db)))
+            big.append(run(HKPR, str(big_db)))
+        b = statistics.median(bare)
+        for what, values in (("bare Textual app", bare), ("hkpr on seeds", seeds), (f"hkpr on {count} releases", big)):
+            m = statistics.median(values)
+            emit(bench="app", what=f"first frame: {what}", median_ms=round(m * 1000, 1),
+                 p95_ms=round(p95(values) * 1000, 1), ratio_vs_bare=round(m / b, 2), aim_ratio=1.5)
+
+
+async def bench_reader(repeat: int) -> None:
+    from benchmarks.corpus import generate
+    from hkpr_tui.app import HkprApp
+    from hkpr_tui.corpus import parse_text
+    from hkpr_tui.screens.reader import ReaderScreen
+    from hkpr_tui.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "long.db"
+        text = ""
+        for r in generate(60, seed=9, paragraphs=(12, 16)):
+            if r.script == "hant" and len(text) < 15_000:
+                text += parse_text(r.text).text + "\n\n"
+        store = Store.open(db)
+        release_id = store.add_release(parse_text(text)).release_id
+        length = len(store.release(release_id).text)
+        store.close()
+        app = HkprApp(db_path=db)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            opens, toggles_first, toggles, handler = [], [], [], []
+            for n in range(repeat):
+                start = time.perf_counter()
+                screen = ReaderScreen(db, release_id)
+                await app.push_screen(screen)
+                while screen.panes[0].loaded is None:
+                    await pilot.pause(0.001)
+                await pilot.pause()
+                opens.append(time.perf_counter() - start)
+                view = screen.panes[0].view
+                for script in ("hant", "hans", "original"):
+                    start = time.perf_counter()
+                    await pilot.press("t")
+                    while view.script != script:
+                        await pilot.pause(0.001)
+                    await pilot.pause()
+                    (toggles_first if n == 0 and script != "original" else toggles).append(time.perf_counter() - start)
+                # the work a toggle does on the UI thread: switch, then draw every visible line
+                for _ in range(3):
+                    start = time.perf_counter()
+                    screen.action_cycle_script()
+                    for y in range(view.scrollable_content_region.height):
+                        view.render_line(y)
+                    handler.append(time.perf_counter() - start)
+                await pilot.press("escape")
+                await pilot.pause()
+        emit(bench="reader", what="open release", characters=length,
+             median_ms=round(statistics.median(opens) * 1000, 1), p95_ms=round(p95(opens) * 1000, 1))
+        emit(bench="reader", what="toggle script, first conversion", characters=length,
+             each_ms=[round(t * 1000, 1) for t in toggles_first])
+        emit(bench="reader", what="toggle script, once converted (key press to screen, through Pilot)",
+             characters=length, toggles=len(toggles),
+             median_ms=round(statistics.median(toggles) * 1000, 1), p95_ms=round(p95(toggles) * 1000, 1), aim_p95_ms=50)
+        emit(bench="reader", what="toggle script, once converted (switch and draw the visible lines)",
+             characters=length, toggles=len(handler),
+             median_ms=round(statistics.median(handler) * 1000, 2), p95_ms=round(p95(handler) * 1000, 2), aim_p95_ms=50)
+
+
+def main() -> None:
+    import asyncio
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--releases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    asyncio.run(bench_reader(args.repeat))
+    bench_first_frame(args.runs, args.releases)
+
+
+if __name__ == "__main__":
+    main()
