@@ -61,6 +61,7 @@ class FilterScreen(ModalScreen[ReleaseFilter | None]):
                     prompt=f"any {facet}",
                     value=value if value is not None else Select.NULL,
                     id=f"filter-{facet}",
+                    compact=True,
                 )
 
     def _chosen(self) -> ReleaseFilter:
@@ -190,7 +191,7 @@ class LibraryScreen(Screen[int | None]):
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()
         active = [f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None]
-        self._status(f"{message.total} releases" + (f" · filter: {', '.join(active)} (F)" if active else ""))
+        self._status(f"{message.total} release{'' if message.total == 1 else 's'}" + (f" · filter: {', '.join(active)} (F)" if active else ""))
 
     @on(ReleaseTable.PageWanted)
     def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
