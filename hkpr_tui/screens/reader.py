@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from hkpr_tui.compare import Comparison, compare
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
 from hkpr_tui.script import fold
-from hkpr_tui.script.views import VIEW_NAMES, VIEWS, View, cached_view, script_view
+from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import fit
 from hkpr_tui.widgets.release_view import ReleaseView
@@ -428,5 +428,3 @@ class ReaderScreen(Screen[None]):
     def _status(self, text: str) -> None:
         self.query_one("#reader-status", Static).update(Text(text))
 
-
-__all__ = ["VIEWS", "ReaderScreen"]
