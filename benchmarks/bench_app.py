@@ -147,7 +147,7 @@ async def bench_reader(repeat: int) -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
-            opens, toggles_first, toggles, handler = [], [], [], []
+            opens, toggles_first, toggles, handler, idle = [], [], [], [], []
             for n in range(repeat):
                 start = time.perf_counter()
                 screen = ReaderScreen(db, release_id)
@@ -164,6 +164,12 @@ async def bench_reader(repeat: int) -> None:
                         await pilot.pause(0.001)
                     await pilot.pause()
                     (toggles_first if n == 0 and script != "original" else toggles).append(time.perf_counter() - start)
+                # baseline: the same Pilot round trip for a key that does nothing in the reader
+                for _ in range(3):
+                    start = time.perf_counter()
+                    await pilot.press("z")
+                    await pilot.pause()
+                    idle.append(time.perf_counter() - start)
                 # the work a toggle does on the UI thread: switch, then draw every visible line
                 for _ in range(3):
                     start = time.perf_counter()
@@ -180,6 +186,8 @@ async def bench_reader(repeat: int) -> None:
         emit(bench="reader", what="toggle script, once converted (key press to screen, through Pilot)",
              characters=length, toggles=len(toggles),
              median_ms=round(statistics.median(toggles) * 1000, 1), p95_ms=round(p95(toggles) * 1000, 1), aim_p95_ms=50)
+        emit(bench="reader", what="baseline: Pilot key press that does nothing, same waits",
+             median_ms=round(statistics.median(idle) * 1000, 1), p95_ms=round(p95(idle) * 1000, 1))
         emit(bench="reader", what="toggle script, once converted (switch and draw the visible lines)",
              characters=length, toggles=len(handler),
              median_ms=round(statistics.median(handler) * 1000, 2), p95_ms=round(p95(handler) * 1000, 2), aim_p95_ms=50)

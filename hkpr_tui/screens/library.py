@@ -106,6 +106,9 @@ class LibraryScreen(Screen[int | None]):
     @dataclass
     class Counted(Message):
         total: int
+
+    @dataclass
+    class Faceted(Message):
         facets: dict[str, list[str]]
 
     @dataclass
@@ -166,11 +169,12 @@ class LibraryScreen(Screen[int | None]):
         store = Store.open(self.db_path)  # a worker thread gets its own connection
         try:
             total = store.count_releases(self.filter)
-            facets = store.facets() if not self.facets else {}
+            if generation == self.generation:
+                self.post_message(self.Counted(total))
+            if not self.facets:  # for the filter menus; after the count, so the list shows first
+                self.post_message(self.Faceted(store.facets()))
         finally:
             store.close()
-        if generation == self.generation:
-            self.post_message(self.Counted(total, facets))
 
     @work(thread=True, group="library-page", exit_on_error=False)
     def load_page(self, generation: int, page: int) -> None:
@@ -183,10 +187,12 @@ class LibraryScreen(Screen[int | None]):
             store.close()
         self.post_message(self.PageLoaded(generation, page, rows))
 
+    @on(Faceted)
+    def _faceted(self, message: Faceted) -> None:
+        self.facets = message.facets
+
     @on(Counted)
     def _counted(self, message: Counted) -> None:
-        if message.facets:
-            self.facets = message.facets
         self.table.reset(message.total)
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()

@@ -254,7 +254,7 @@ class Store:
               (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'claim'
                  AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_claims
             FROM releases r {clause}
-            ORDER BY {column} IS NULL, {column} {direction}, r.id {direction}
+            ORDER BY {column} {direction} NULLS LAST, r.id {direction}
             LIMIT ? OFFSET ?
         """
         params = [*params, -1 if limit is None else limit, offset]
