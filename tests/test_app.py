@@ -179,3 +179,28 @@ def test_binding_ids_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
+
+
+async def test_library_reads_only_the_pages_it_shows(tmp_path: Path) -> None:
+    import dataclasses
+
+    from hkpr_tui.corpus import parse_text
+    from hkpr_tui.widgets.release_table import PAGE_SIZE
+
+    template = parse_text("數碼港新聞\n\n香港，2025年1月2日 - 數碼港今日公布。")
+    db = tmp_path / "many.db"
+    store = Store.open(db)
+    store.add_releases(
+        dataclasses.replace(template, content_hash=f"h{n}", group_key=f"g{n}", title=f"新聞 {n}") for n in range(450)
+    )
+    store.close()
+    app = HkprApp(db_path=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ReleaseTable)
+        assert table.total == 450
+        assert set(table.pages) == {0}  # one page of 100 rows, not 450
+        await pilot.press("end")
+        await settle(pilot)
+        assert set(table.pages) == {0, 450 // PAGE_SIZE}  # the last page, and nothing between
+        assert table.row(449) is not None and table.row(250) is None

@@ -138,6 +138,13 @@ async def test_compare_001_and_000_highlights_190_and_500(seeded_db: Path) -> No
         left.view.set_cursor(left.view.text.index("190 间"))
         await settle(pilot)
         assert right.view.paragraph_at(right.view.top_offset()) == at_500
+        # following can be turned off
+        await pilot.press("equals_sign")
+        before = right.view.scroll_offset.y
+        left.view.set_cursor(left.view.paragraphs[1].start)
+        await settle(pilot)
+        assert right.view.scroll_offset.y == before
+        await pilot.press("equals_sign")
         # the list of changed figures, and jumping to one
         await pilot.press("N")
         await settle(pilot)
