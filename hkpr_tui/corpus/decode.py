@@ -41,10 +41,15 @@ _BOMS = (
 )
 
 
+def check_size(size: int) -> None:
+    """Refuse a file over ``MAX_BYTES`` (callers check before reading, so a huge file is never loaded)."""
+    if size > MAX_BYTES:
+        raise DecodeError(f"too large ({size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB)")
+
+
 def decode_bytes(data: bytes) -> Decoded:
     """Decode a file's bytes, or raise ``DecodeError`` with a reason a person can act on."""
-    if len(data) > MAX_BYTES:
-        raise DecodeError(f"too large ({len(data) / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB)")
+    check_size(len(data))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:

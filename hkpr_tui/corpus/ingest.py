@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hkpr_tui.corpus.clean import clean
-from hkpr_tui.corpus.decode import MAX_BYTES, DecodeError, decode_bytes
+from hkpr_tui.corpus.decode import DecodeError, check_size, decode_bytes
 from hkpr_tui.corpus.metadata import extract_metadata
 from hkpr_tui.corpus.segment import sentence_spans
 from hkpr_tui.models import NewRelease, ParagraphSpan, SentenceSpan
@@ -55,9 +55,7 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipp
 def parse_file(path: Path) -> NewRelease:
     """Read and parse one file; raises ``DecodeError`` with the reason it cannot be imported."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DecodeError(f"too large ({size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB)")
+        check_size(path.stat().st_size)
         data = path.read_bytes()
     except OSError as exc:
         raise DecodeError(f"cannot be read ({exc.strerror or exc})") from None
