@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from hkpr_tui.compare import Comparison, compare
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
-from hkpr_tui.script import fold
+from hkpr_tui.script import search_key
 from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import fit
@@ -413,15 +413,14 @@ class ReaderScreen(Screen[None]):
         self._status(f"Match {matches.index(target) + 1} of {len(matches)}")
 
     def _highlight_matches(self, pane: Pane, query: str) -> None:
-        query = fold(query.strip()).lower()
+        query = search_key(query.strip())
         spans: list[tuple[int, int]] = []
         if query and pane.loaded:
-            haystack = fold(pane.loaded.release.text).lower()
-            if len(haystack) == len(pane.loaded.release.text):  # lower() kept every offset
-                start = haystack.find(query)
-                while start >= 0:
-                    spans.append((start, start + len(query)))
-                    start = haystack.find(query, start + 1)
+            haystack = search_key(pane.loaded.release.text)  # same length: offsets are canonical
+            start = haystack.find(query)
+            while start >= 0:
+                spans.append((start, start + len(query)))
+                start = haystack.find(query, start + 1)
         pane.view.set_highlights("match", spans)
         self._status(f"{len(spans)} matches" if query else "")
 

@@ -7,6 +7,7 @@ from hkpr_tui.script.chars import (
     detect_script,
     fold,
     script_counts,
+    search_key,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "detect_script",
     "fold",
     "script_counts",
+    "search_key",
 ]

@@ -85,6 +85,15 @@ def fold(text: str) -> str:
     return text.translate(_t2s_table())
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def search_key(text: str) -> str:
+    """Text as search compares it: folded, ASCII lower-cased. The length never changes, so an
+    offset found in the key is an offset in ``text``."""
+    return fold(text).translate(_ASCII_LOWER)
+
+
 def script_counts(text: str) -> tuple[int, int]:
     """How many characters of ``text`` only Traditional, and only Simplified, text uses."""
     trad, simp = _script_sets()

@@ -28,7 +28,7 @@ from hkpr_tui.models import (
     SentenceSpan,
     Stats,
 )
-from hkpr_tui.script import fold
+from hkpr_tui.script import fold, search_key
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -43,13 +43,7 @@ SORT_COLUMNS = {
 }
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 SNIPPET_CONTEXT = 24
-
-
-def search_key(text: str) -> str:
-    """Text as search compares it: script-folded, ASCII lower-cased; the length never changes."""
-    return fold(text).translate(_ASCII_LOWER)
 
 
 def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
