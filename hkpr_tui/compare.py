@@ -86,9 +86,9 @@ def similarity(a: Counter[str], b: Counter[str]) -> float:
 
 
 def align(left: list[str], right: list[str]) -> list[tuple[int, int]]:
-    """Monotonic paragraph alignment maximising the summed bigram similarity."""
-    grams_l = [_bigrams(fold(p)) for p in left]
-    grams_r = [_bigrams(fold(p)) for p in right]
+    """Monotonic alignment of folded paragraphs, maximising the summed bigram similarity."""
+    grams_l = [_bigrams(p) for p in left]
+    grams_r = [_bigrams(p) for p in right]
     n, m = len(left), len(right)
     score = [[0.0] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]  # 0 diagonal, 1 skip left, 2 skip right
@@ -114,10 +114,10 @@ def align(left: list[str], right: list[str]) -> list[tuple[int, int]]:
     return pairs[::-1]
 
 
-def figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
-    folded = fold(text)
+def figures(folded: str, start: int = 0, end: int | None = None) -> list[Figure]:
+    """Figures in ``folded[start:end]`` (folded text: offsets are the canonical ones)."""
     out = []
-    for match in _FIGURE.finditer(folded, start, len(text) if end is None else end):
+    for match in _FIGURE.finditer(folded, start, len(folded) if end is None else end):
         out.append(Figure(match.start(), match.end(), match.group(1).replace(",", ""), match.group(2) or ""))
     return out
 
@@ -125,6 +125,7 @@ def figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
 def compare(
     left_text: str, left_paragraphs: list[ParagraphSpan], right_text: str, right_paragraphs: list[ParagraphSpan]
 ) -> Comparison:
+    left_text, right_text = fold(left_text), fold(right_text)  # once: folding keeps every offset
     left = [left_text[p.start : p.end] for p in left_paragraphs]
     right = [right_text[p.start : p.end] for p in right_paragraphs]
     pairs = align(left, right)

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from hkpr_tui.compare import Comparison, compare
+from hkpr_tui.compare import Comparison, FigureChange, compare
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
 from hkpr_tui.script import search_key
 from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
@@ -349,16 +349,13 @@ class ReaderScreen(Screen[None]):
         self.sync = not self.sync
         self._status(f"Scrolling the other pane along: {'on' if self.sync else 'off'}")
 
-    def _change_rows(self) -> list[str]:
+    def _change_row(self, change: FigureChange) -> str:
         assert self.comparison is not None
         left, right = self.panes
-        rows = []
-        for change in self.comparison.changes:
-            i, j = self.comparison.pairs[change.pair]
-            a = left.view.text[change.left.start : change.left.end] if change.left else "—"
-            b = right.view.text[change.right.start : change.right.end] if change.right else "—"
-            rows.append(f"¶{i + 1} ↔ ¶{j + 1}   {a}  →  {b}")
-        return rows
+        i, j = self.comparison.pairs[change.pair]
+        a = left.view.text[change.left.start : change.left.end] if change.left else "—"
+        b = right.view.text[change.right.start : change.right.end] if change.right else "—"
+        return f"¶{i + 1} ↔ ¶{j + 1}   {a}  →  {b}"
 
     def _jump_to_change(self, index: int) -> None:
         assert self.comparison is not None
@@ -370,7 +367,7 @@ class ReaderScreen(Screen[None]):
             assert pane.loaded is not None
             target = figure.start if figure else pane.loaded.paragraphs[paragraph].start
             pane.view.set_cursor(target, center=True)
-        self._status(f"Change {index + 1} of {len(self.comparison.changes)}: {self._change_rows()[index]}")
+        self._status(f"Change {index + 1} of {len(self.comparison.changes)}: {self._change_row(change)}")
 
     def action_next_change(self) -> None:
         if not self.comparison or not self.comparison.changes:
@@ -387,7 +384,7 @@ class ReaderScreen(Screen[None]):
             if index is not None:
                 self._jump_to_change(index)
 
-        self.app.push_screen(ChangesScreen(self._change_rows()), chosen)
+        self.app.push_screen(ChangesScreen([self._change_row(c) for c in self.comparison.changes]), chosen)
 
     # -- find ------------------------------------------------------------------------------
 
