@@ -7,6 +7,7 @@ Offsets are code points into the release's canonical text, end-exclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class Stats:
     by_label: dict[str, int]
     by_annotator: dict[str, int]
     sessions: int
+    by_annotation_status: dict[str, int] = field(default_factory=dict)  # accepted / suggested / rejected
+    by_session: list[SessionSummary] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,60 @@ class SearchPage:
     hits: list[SearchHit]
     offset: int
     has_more: bool
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A tagged span (entity or claim) in canonical offsets, with the text it covers."""
+
+    id: int
+    release_id: int
+    kind: str  # "entity" | "claim"
+    label: str
+    start: int
+    end: int
+    text: str
+    status: str  # "accepted" | "suggested" | "rejected"
+    attributes: dict[str, Any]
+    annotator: str
+    session_id: int | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    source_id: int
+    target_id: int
+    kind: str  # "same_metric" | "repeats" | "contradicts"
+    annotator: str
+    created_at: str
+    deleted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadPoint:
+    """One claim of a same-metric thread: where it is, when, and its value."""
+
+    annotation_id: int
+    release_id: int
+    release_title: str
+    date: str | None  # the claim's as-of date, else the release's date
+    text: str
+    value: float | int | None
+    unit: str | None
+    qualifier: str | None
+    metric: str | None
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    annotator: str
+    started_at: str
+    ended_at: str | None
+    actions: int
+    tags: int  # entities and claims made in the session and still there

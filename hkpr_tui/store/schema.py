@@ -139,3 +139,18 @@ def m001_initial(db: Database) -> None:
         """
     )
 
+
+
+@migration
+def m002_annotation_indexes(db: Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE labels ADD COLUMN pii INTEGER NOT NULL DEFAULT 0;
+        -- live spans of one release, for the crossing check and the reader
+        CREATE INDEX annotations_live ON annotations(release_id, kind, status, start) WHERE deleted_at IS NULL;
+        -- every string tagged anywhere, for suggestions
+        CREATE INDEX annotations_text ON annotations(kind, text, label) WHERE deleted_at IS NULL AND status = 'accepted';
+        CREATE INDEX annotations_session ON annotations(session_id);
+        CREATE INDEX releases_status ON releases(status);
+        """
+    )

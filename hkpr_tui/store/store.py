@@ -29,6 +29,7 @@ from hkpr_tui.models import (
     Stats,
 )
 from hkpr_tui.script import fold, search_key
+from hkpr_tui.store.annotations import AnnotationStore, SpanError
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -92,7 +93,7 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Store:
+class Store(AnnotationStore):
     def __init__(self, db: Database, *, migrate: bool = True) -> None:
         self.db = db
         if migrate:
@@ -345,6 +346,10 @@ class Store:
                 f"SELECT annotator, count(*) FROM annotations WHERE {live} GROUP BY annotator ORDER BY annotator"
             ),
             sessions=int(self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]),
+            by_annotation_status=counts(
+                "SELECT status, count(*) FROM annotations WHERE deleted_at IS NULL GROUP BY status ORDER BY status"
+            ),
+            by_session=self.session_summaries(),
         )
 
     # -- sessions and the event log --------------------------------------------------------
@@ -377,4 +382,4 @@ class Store:
         )
 
 
-__all__ = ["MIGRATION_SET", "SchemaTooNewError", "Store", "StoreError", "utc_now"]
+__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreError", "utc_now"]

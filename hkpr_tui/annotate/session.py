@@ -1,0 +1,193 @@
+"""``Actions``: every annotation action of one session, with undo and redo. Headless.
+
+Each method does its work through the store (one commit, one event-log entry, so it is on disk
+when the method returns) and remembers how to reverse it. ``undo`` and ``redo`` replay those
+reversals in order, also through the store and the event log ("undo tag", "redo tag", …).
+The app calls these methods; so can scripts and tests, without Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hkpr_tui.annotate.suggest import Suggestion
+from hkpr_tui.models import Annotation, Link
+from hkpr_tui.store import SpanError, Store
+
+STATUS_CYCLE = {"todo": "in progress", "in progress": "done", "done": "todo"}
+
+
+@dataclass
+class Step:
+    """One action as the user sees it, and how to reverse and replay it."""
+
+    name: str  # tag, edit, delete, accept, accept all, reject, link, status
+    description: str
+    undo: Callable[[str], object]  # called with the event-log action name
+    redo: Callable[[str], object]
+    release_ids: set[int] = field(default_factory=set)  # whose views need a refresh
+
+
+class Actions:
+    def __init__(self, store: Store, annotator: str, session_id: int | None = None) -> None:
+        self.store = store
+        self.annotator = annotator
+        self.session_id = session_id
+        self.done: list[Step] = []
+        self.undone: list[Step] = []
+
+    @property
+    def _who(self) -> dict[str, Any]:
+        return {"annotator": self.annotator, "session_id": self.session_id}
+
+    def _push(self, step: Step) -> None:
+        self.done.append(step)
+        self.undone.clear()
+
+    def _delete(self, annotation_id: int) -> Callable[[str], object]:
+        return lambda action: self.store.set_annotation_deleted(annotation_id, True, action=action, **self._who)
+
+    def _restore(self, annotation_id: int) -> Callable[[str], object]:
+        return lambda action: self.store.set_annotation_deleted(annotation_id, False, action=action, **self._who)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def tag(
+        self, release_id: int, kind: str, label: str, start: int, end: int, attributes: dict[str, Any] | None = None
+    ) -> Annotation:
+        made = self.store.add_annotation(release_id, kind, label, start, end, attributes=attributes, **self._who)
+        self._push(
+            Step("tag", f"{label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id})
+        )
+        return made
+
+    def edit(
+        self,
+        annotation_id: int,
+        *,
+        label: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Annotation:
+        before = self.store.annotation(annotation_id)
+        after = self.store.update_annotation(
+            annotation_id, label=label, start=start, end=end, attributes=attributes, **self._who
+        )
+
+        def put(state: Annotation) -> Callable[[str], object]:
+            return lambda action: self.store.update_annotation(
+                annotation_id, label=state.label, start=state.start, end=state.end,
+                attributes=state.attributes, action=action, **self._who,
+            )  # fmt: skip
+
+        self._push(Step("edit", f"{after.label} 「{after.text}」", put(before), put(after), {after.release_id}))
+        return after
+
+    def delete(self, annotation_id: int) -> Annotation:
+        gone = self.store.set_annotation_deleted(annotation_id, True, **self._who)
+        self._push(
+            Step("delete", f"{gone.label} 「{gone.text}」", self._restore(annotation_id), self._delete(annotation_id), {gone.release_id})
+        )
+        return gone
+
+    def accept(self, release_id: int, suggestion: Suggestion) -> Annotation:
+        made = self.store.add_annotation(
+            release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
+            attributes={"suggested_by": suggestion.source}, action="accept", **self._who,
+        )  # fmt: skip
+        self._push(Step("accept", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id}))
+        return made
+
+    def accept_all(self, release_id: int, suggestions: Sequence[Suggestion]) -> tuple[list[Annotation], list[str]]:
+        """Accept every suggestion given, in one commit and one undo step; spans that cannot be
+        taken (they would cross an earlier one) are skipped and their reasons returned."""
+        made: list[Annotation] = []
+        refused: list[str] = []
+        with self.store.transaction():
+            for suggestion in suggestions:
+                try:
+                    made.append(
+                        self.store.add_annotation(
+                            release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
+                            attributes={"suggested_by": suggestion.source}, action="accept", **self._who,
+                        )  # fmt: skip
+                    )
+                except SpanError as exc:
+                    refused.append(str(exc))
+        ids = [a.id for a in made]
+
+        def each(fn: Callable[[int], Callable[[str], object]]) -> Callable[[str], object]:
+            def run(action: str) -> None:
+                with self.store.transaction():
+                    for annotation_id in ids:
+                        fn(annotation_id)(action)
+
+            return run
+
+        if made:
+            label = made[0].label
+            self._push(Step("accept all", f"{len(made)} × {label}", each(self._delete), each(self._restore), {release_id}))
+        return made, refused
+
+    def reject(self, release_id: int, suggestion: Suggestion) -> Annotation:
+        """Remember a refused suggestion (status rejected), so it is not proposed again."""
+        made = self.store.add_annotation(
+            release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
+            status="rejected", attributes={"suggested_by": suggestion.source}, action="reject", **self._who,
+        )  # fmt: skip
+        self._push(Step("reject", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id}))
+        return made
+
+    def link(self, source_id: int, target_id: int, kind: str) -> Link:
+        link = self.store.add_link(source_id, target_id, kind, **self._who)
+        releases = {self.store.annotation(source_id).release_id, self.store.annotation(target_id).release_id}
+        self._push(
+            Step(
+                "link",
+                kind.replace("_", " "),
+                lambda action: self.store.set_link_deleted(link.id, True, action=action, **self._who),
+                lambda action: self.store.set_link_deleted(link.id, False, action=action, **self._who),
+                releases,
+            )
+        )
+        return link
+
+    def set_status(self, release_id: int, status: str) -> str:
+        before = self.store.set_status(release_id, status, **self._who)
+        self._push(
+            Step(
+                "status",
+                f"{before} → {status}",
+                lambda action: self.store.set_status(release_id, before, action=action, **self._who),
+                lambda action: self.store.set_status(release_id, status, action=action, **self._who),
+                {release_id},
+            )
+        )
+        return before
+
+    def cycle_status(self, release_id: int, current: str) -> str:
+        new = STATUS_CYCLE.get(current, "todo")
+        self.set_status(release_id, new)
+        return new
+
+    # -- undo and redo ---------------------------------------------------------------------
+
+    def undo(self) -> Step | None:
+        """Reverse the last action still done; None when there is nothing to undo."""
+        if not self.done:
+            return None
+        step = self.done[-1]
+        step.undo(f"undo {step.name}")
+        self.undone.append(self.done.pop())
+        return step
+
+    def redo(self) -> Step | None:
+        if not self.undone:
+            return None
+        step = self.undone[-1]
+        step.redo(f"redo {step.name}")
+        self.done.append(self.undone.pop())
+        return step

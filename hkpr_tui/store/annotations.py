@@ -1,0 +1,383 @@
+"""The annotation half of the store: labels, spans, links, release status, sessions' summaries.
+
+Every write is one transaction that also appends to the event log (who, when, what, before and
+after), so an action the app has acknowledged is on disk. Deletions are soft (``deleted_at``), so
+undo restores the same row. Part of ``Store`` (a mixin): the only other file that speaks SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from hkpr_tui.models import Annotation, Link, SessionSummary, ThreadPoint
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+KINDS = ("entity", "claim")
+STATUSES = ("todo", "in progress", "done")
+LINK_KINDS = ("same_metric", "repeats", "contradicts")
+_LIVE = "deleted_at IS NULL AND status = 'accepted'"
+
+
+class SpanError(ValueError):
+    """A span the store refuses (out of bounds, crossing another, a duplicate); says why."""
+
+
+def _annotation(row: sqlite3.Row | dict[str, Any]) -> Annotation:
+    row = dict(row)
+    row["attributes"] = json.loads(row["attributes"] or "{}")
+    return Annotation(**row)
+
+
+_COLUMNS = 'id, release_id, kind, label, start, "end", text, status, attributes, annotator, session_id, created_at, updated_at, deleted_at'
+
+
+class AnnotationStore:
+    """Labels, annotations, links, status and sessions; mixed into ``Store`` (which gives ``_log``)."""
+
+    db: Database
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one commit (savepoints when nested)."""
+        with self.db.atomic():
+            yield
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def sync_labels(self, labels: Iterable[Any]) -> None:
+        """Record the label set in use (name, kind, key, colour, description, pii, position)."""
+        with self.db.atomic():
+            for label in labels:
+                self.db.execute(
+                    "INSERT INTO labels (name, kind, key, colour, description, position, pii) VALUES (?,?,?,?,?,?,?) "
+                    "ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, key=excluded.key, colour=excluded.colour, "
+                    "description=excluded.description, position=excluded.position, pii=excluded.pii",
+                    [label.name, label.kind, label.key, label.colour, label.description, label.position, int(label.pii)],
+                )
+
+    def stored_labels(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, kind, key, colour, description, position, pii FROM labels ORDER BY position, name")
+
+    def ensure_labels(self, names: dict[str, str]) -> list[str]:
+        """Add labels (name → kind) this database does not know; return the names added."""
+        known = {row["name"] for row in self.stored_labels()}
+        added = [name for name in names if name not in known]
+        with self.db.atomic():
+            for position, name in enumerate(added, start=len(known)):
+                self.db.execute(
+                    "INSERT INTO labels (name, kind, colour, description, position) VALUES (?,?,?,?,?)",
+                    [name, names[name], "#a0a0a0", "added by an import", position],
+                )
+        return added
+
+    # -- reading annotations ---------------------------------------------------------------
+
+    def annotation(self, annotation_id: int) -> Annotation:
+        rows = self._rows(f"SELECT {_COLUMNS} FROM annotations WHERE id = ?", [annotation_id])
+        if not rows:
+            raise KeyError(f"no annotation {annotation_id}")
+        return _annotation(rows[0])
+
+    def annotations(self, release_id: int, *, statuses: Sequence[str] = ("accepted",)) -> list[Annotation]:
+        """Live annotations of a release (not deleted), in text order, outer spans first."""
+        marks = ",".join("?" * len(statuses))
+        return [
+            _annotation(row)
+            for row in self._rows(
+                f"SELECT {_COLUMNS} FROM annotations WHERE release_id = ? AND deleted_at IS NULL "
+                f'AND status IN ({marks}) ORDER BY start, "end" DESC, id',
+                [release_id, *statuses],
+            )
+        ]
+
+    def known_strings(self) -> dict[str, str]:
+        """Every entity text accepted anywhere → its most used label."""
+        out: dict[str, tuple[str, int]] = {}
+        for text, label, n in self.db.execute(
+            f"SELECT text, label, count(*) FROM annotations WHERE kind = 'entity' AND {_LIVE} GROUP BY text, label"
+        ).fetchall():
+            if text not in out or n > out[text][1]:
+                out[text] = (label, n)
+        return {text: label for text, (label, _) in out.items()}
+
+    # -- writing annotations ---------------------------------------------------------------
+
+    def _check_span(
+        self, release_id: int, kind: str, label: str, start: int, end: int, *, ignore: int | None = None, status: str = "accepted"
+    ) -> str:
+        """The text ``[start, end)`` covers; raise SpanError for a span this release cannot take."""
+        if kind not in KINDS:
+            raise SpanError(f"unknown kind {kind!r}")
+        row = self.db.execute(
+            "SELECT substr(text, ?, ?), length(text) FROM releases WHERE id = ?", [start + 1, end - start, release_id]
+        ).fetchone()
+        if row is None:
+            raise SpanError(f"no release {release_id}")
+        text, length = row
+        if not 0 <= start < end <= length:
+            raise SpanError(f"span {start}–{end} is outside the release (0–{length})")
+        if status != "accepted":
+            return str(text)
+        for other in self._rows(
+            f'SELECT id, label, start, "end", text FROM annotations WHERE release_id = ? AND kind = ? '
+            f'AND {_LIVE} AND start < ? AND "end" > ?',
+            [release_id, kind, end, start],
+        ):
+            if other["id"] == ignore:
+                continue
+            s, e = other["start"], other["end"]
+            if (s, e) == (start, end):
+                raise SpanError(f"「{text}」 is already tagged {other['label']} (e changes its label)")
+            if s < start < e < end or start < s < end < e:
+                raise SpanError(
+                    f"「{text}」 crosses 「{other['text']}」 ({other['label']}): spans may nest but not cross"
+                )
+        return str(text)
+
+    def add_annotation(
+        self,
+        release_id: int,
+        kind: str,
+        label: str,
+        start: int,
+        end: int,
+        *,
+        annotator: str,
+        session_id: int | None = None,
+        status: str = "accepted",
+        attributes: dict[str, Any] | None = None,
+        action: str = "tag",
+    ) -> Annotation:
+        """Store one span (refusing crossing or duplicate spans) and log it; one commit."""
+        from hkpr_tui.store.store import utc_now
+
+        with self.db.atomic():
+            text = self._check_span(release_id, kind, label, start, end, status=status)
+            now = utc_now()
+            cursor = self.db.execute(
+                'INSERT INTO annotations (release_id, kind, label, start, "end", text, status, attributes, annotator, '
+                "session_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [release_id, kind, label, start, end, text, status, json.dumps(attributes or {}, ensure_ascii=False),
+                 annotator, session_id, now, now],
+            )  # fmt: skip
+            annotation_id = int(cursor.lastrowid or 0)
+            payload = {"release_id": release_id, "kind": kind, "label": label, "start": start, "end": end,
+                       "text": text, "status": status, "attributes": attributes or {}}  # fmt: skip
+            self._event(annotator, session_id, action, "annotations", annotation_id, payload, now)
+        return Annotation(
+            annotation_id, release_id, kind, label, start, end, text, status, attributes or {}, annotator, session_id, now, now
+        )
+
+    def update_annotation(
+        self,
+        annotation_id: int,
+        *,
+        annotator: str,
+        session_id: int | None = None,
+        label: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        attributes: dict[str, Any] | None = None,
+        status: str | None = None,
+        action: str = "edit",
+    ) -> Annotation:
+        from hkpr_tui.store.store import utc_now
+
+        with self.db.atomic():
+            before = self.annotation(annotation_id)
+            new_start = before.start if start is None else start
+            new_end = before.end if end is None else end
+            new_status = status or before.status
+            text = before.text
+            if (new_start, new_end) != (before.start, before.end) or new_status != before.status:
+                text = self._check_span(
+                    before.release_id, before.kind, label or before.label, new_start, new_end, ignore=annotation_id, status=new_status
+                )
+            after = {
+                "label": label or before.label,
+                "start": new_start,
+                "end": new_end,
+                "text": text,
+                "status": new_status,
+                "attributes": before.attributes if attributes is None else attributes,
+            }
+            now = utc_now()
+            self.db.execute(
+                'UPDATE annotations SET label = ?, start = ?, "end" = ?, text = ?, status = ?, attributes = ?, '
+                "updated_at = ? WHERE id = ?",
+                [after["label"], new_start, new_end, text, new_status, json.dumps(after["attributes"], ensure_ascii=False),
+                 now, annotation_id],
+            )  # fmt: skip
+            previous = {k: getattr(before, k) for k in after}
+            self._event(annotator, session_id, action, "annotations", annotation_id, {"before": previous, "after": after}, now)
+        return self.annotation(annotation_id)
+
+    def set_annotation_deleted(
+        self, annotation_id: int, deleted: bool, *, annotator: str, session_id: int | None = None, action: str | None = None
+    ) -> Annotation:
+        """Delete (softly) or restore an annotation; a restore re-checks that it still fits."""
+        from hkpr_tui.store.store import utc_now
+
+        with self.db.atomic():
+            current = self.annotation(annotation_id)
+            if not deleted and current.deleted_at is not None:
+                self._check_span(
+                    current.release_id, current.kind, current.label, current.start, current.end,
+                    ignore=annotation_id, status=current.status,
+                )  # fmt: skip
+            now = utc_now()
+            self.db.execute(
+                "UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?", [now if deleted else None, now, annotation_id]
+            )
+            self._event(
+                annotator, session_id, action or ("delete" if deleted else "restore"), "annotations", annotation_id,
+                {"release_id": current.release_id, "label": current.label, "text": current.text}, now,
+            )  # fmt: skip
+        return self.annotation(annotation_id)
+
+    def add_link(
+        self, source_id: int, target_id: int, kind: str, *, annotator: str, session_id: int | None = None, action: str = "link"
+    ) -> Link:
+        from hkpr_tui.store.store import utc_now
+
+        if kind not in LINK_KINDS:
+            raise SpanError(f"unknown link kind {kind!r} (one of {', '.join(LINK_KINDS)})")
+        if source_id == target_id:
+            raise SpanError("a claim cannot be linked to itself")
+        with self.db.atomic():
+            for annotation_id in (source_id, target_id):
+                if self.annotation(annotation_id).kind != "claim":
+                    raise SpanError("links join claims: tag both spans as claims first (c)")
+            existing = self.db.execute(
+                "SELECT id FROM links WHERE deleted_at IS NULL AND kind = ? AND "
+                "((source_id = ? AND target_id = ?) OR (source_id = ? AND target_id = ?))",
+                [kind, source_id, target_id, target_id, source_id],
+            ).fetchone()
+            if existing:
+                raise SpanError("these two claims are already linked that way")
+            now = utc_now()
+            cursor = self.db.execute(
+                "INSERT INTO links (source_id, target_id, kind, annotator, created_at) VALUES (?,?,?,?,?)",
+                [source_id, target_id, kind, annotator, now],
+            )
+            link_id = int(cursor.lastrowid or 0)
+            self._event(annotator, session_id, action, "links", link_id, {"source_id": source_id, "target_id": target_id, "kind": kind}, now)
+        return Link(link_id, source_id, target_id, kind, annotator, now)
+
+    def set_link_deleted(
+        self, link_id: int, deleted: bool, *, annotator: str, session_id: int | None = None, action: str | None = None
+    ) -> None:
+        from hkpr_tui.store.store import utc_now
+
+        with self.db.atomic():
+            now = utc_now()
+            self.db.execute("UPDATE links SET deleted_at = ? WHERE id = ?", [now if deleted else None, link_id])
+            self._event(annotator, session_id, action or ("unlink" if deleted else "relink"), "links", link_id, {}, now)
+
+    def links(self, annotation_ids: Sequence[int] | None = None) -> list[Link]:
+        if annotation_ids is None:
+            rows = self._rows("SELECT * FROM links WHERE deleted_at IS NULL ORDER BY id")
+        else:
+            marks = ",".join("?" * len(annotation_ids))
+            rows = self._rows(
+                f"SELECT * FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
+                [*annotation_ids, *annotation_ids],
+            )
+        return [Link(**row) for row in rows]
+
+    def thread(self, annotation_id: int) -> list[ThreadPoint]:
+        """The claims joined to ``annotation_id`` by same-metric links (transitively), by date."""
+        seen, frontier = {annotation_id}, [annotation_id]
+        while frontier:
+            marks = ",".join("?" * len(frontier))
+            rows = self.db.execute(
+                f"SELECT source_id, target_id FROM links WHERE deleted_at IS NULL AND kind = 'same_metric' "
+                f"AND (source_id IN ({marks}) OR target_id IN ({marks}))",
+                [*frontier, *frontier],
+            ).fetchall()
+            frontier = [i for pair in rows for i in pair if i not in seen]
+            seen.update(frontier)
+        marks = ",".join("?" * len(seen))
+        points = []
+        for row in self._rows(
+            f"SELECT a.id, a.release_id, r.title, r.date, a.text, a.attributes FROM annotations a "
+            f"JOIN releases r ON r.id = a.release_id WHERE a.id IN ({marks}) AND a.deleted_at IS NULL",
+            sorted(seen),
+        ):
+            attrs = json.loads(row["attributes"] or "{}")
+            points.append(
+                ThreadPoint(
+                    annotation_id=row["id"],
+                    release_id=row["release_id"],
+                    release_title=row["title"],
+                    date=attrs.get("as_of") or row["date"],
+                    text=row["text"],
+                    value=attrs.get("value"),
+                    unit=attrs.get("unit"),
+                    qualifier=attrs.get("qualifier"),
+                    metric=attrs.get("metric"),
+                    subject=attrs.get("subject_text"),
+                )
+            )
+        return sorted(points, key=lambda p: (p.date or "", p.annotation_id))
+
+    # -- release status --------------------------------------------------------------------
+
+    def set_status(self, release_id: int, status: str, *, annotator: str, session_id: int | None = None, action: str = "status") -> str:
+        """Set a release's status; returns the status it had."""
+        from hkpr_tui.store.store import utc_now
+
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        with self.db.atomic():
+            row = self.db.execute("SELECT status FROM releases WHERE id = ?", [release_id]).fetchone()
+            if row is None:
+                raise KeyError(f"no release {release_id}")
+            self.db.execute("UPDATE releases SET status = ? WHERE id = ?", [status, release_id])
+            self._event(annotator, session_id, action, "releases", release_id, {"before": row[0], "after": status}, utc_now())
+        return str(row[0])
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update({k: int(n) for k, n in self.db.execute("SELECT status, count(*) FROM releases GROUP BY status")})
+        return counts
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def session_summary(self, session_id: int) -> SessionSummary:
+        row = self.db.execute(
+            "SELECT id, annotator, started_at, ended_at, actions FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no session {session_id}")
+        tags = self.db.execute(f"SELECT count(*) FROM annotations WHERE session_id = ? AND {_LIVE}", [session_id]).fetchone()[0]
+        return SessionSummary(*row, tags=int(tags))
+
+    def session_summaries(self) -> list[SessionSummary]:
+        tags = dict(
+            self.db.execute(
+                f"SELECT session_id, count(*) FROM annotations WHERE session_id IS NOT NULL AND {_LIVE} GROUP BY session_id"
+            ).fetchall()
+        )
+        return [
+            SessionSummary(*row, tags=int(tags.get(row[0], 0)))
+            for row in self.db.execute("SELECT id, annotator, started_at, ended_at, actions FROM sessions ORDER BY id").fetchall()
+        ]
+
+    def _event(
+        self, annotator: str, session_id: int | None, action: str, entity: str, entity_id: int, payload: dict[str, Any], at: str
+    ) -> None:
+        self._log(self.db.conn, annotator, action, entity, entity_id, payload, session_id=session_id, at=at)  # type: ignore[attr-defined]
+        if session_id is not None:
+            self.db.execute("UPDATE sessions SET actions = actions + 1 WHERE id = ?", [session_id])
