@@ -9,6 +9,8 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
+from hkpr_tui.annotate.labels import Label, LabelError, load_labels
+from hkpr_tui.annotate.session import Actions
 from hkpr_tui.commands import HkprCommands, context_bindings
 from hkpr_tui.config import ConfigError, load_config
 from hkpr_tui.messages import ImportFinished
@@ -19,14 +21,21 @@ from hkpr_tui.store import Store
 
 def binding_ids() -> list[str]:
     """Every hkpr binding id (what a user keymap can rebind)."""
+    from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen
+    from hkpr_tui.screens.annotating import tag_bindings
+    from hkpr_tui.screens.library import FilterScreen
     from hkpr_tui.screens.reader import ChangesScreen, ReaderScreen
     from hkpr_tui.widgets.release_table import ReleaseTable
     from hkpr_tui.widgets.release_view import ReleaseView
 
-    from hkpr_tui.screens.library import FilterScreen
-
-    owners = (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen)
-    return [b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id]
+    owners = (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen,
+              ClaimForm, ChoiceScreen, ThreadScreen)  # fmt: skip
+    static = [b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id]
+    try:
+        labels = load_labels()
+    except LabelError:
+        labels = load_labels(Path("/nonexistent/labels.toml"))
+    return static + [b.id for b in tag_bindings(labels) if b.id]
 
 
 class HkprApp(App[None]):
@@ -45,6 +54,7 @@ class HkprApp(App[None]):
         annotator: str | None = None,
         seed_dir: str | Path | None = None,
         config_path: Path | None = None,
+        labels_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
@@ -52,18 +62,36 @@ class HkprApp(App[None]):
         self.seed_dir = Path(seed_dir) if seed_dir else None
         self.session_id: int | None = None
         self.config_path = config_path
+        self.labels_path = labels_path
+        self.labels: list[Label] = []
+        self.store: Store | None = None  # the UI thread's connection: annotation actions commit here
+        self._actions: Actions | None = None
+        self.summary: str | None = None  # one line printed on quit (see cli)
+
+    @property
+    def actions(self) -> Actions:
+        assert self._actions is not None, "the app is not mounted"
+        return self._actions
 
     def on_mount(self) -> None:
+        self.labels = self.load_label_set()
         self.apply_keymap()
-        store = Store.open(self.db_path)
-        try:
-            self.session_id = store.start_session(self.annotator)
-        finally:
-            store.close()
+        self.store = store = Store.open(self.db_path)
+        self.session_id = store.start_session(self.annotator)
+        store.sync_labels(self.labels)
+        self._actions = Actions(store, self.annotator, self.session_id)
         self.push_screen(LibraryScreen(self.db_path))
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
             self.import_seeds(self.seed_dir)
+
+    def load_label_set(self) -> list[Label]:
+        """The user's labels; a bad label file is reported and the defaults are used."""
+        try:
+            return load_labels(self.labels_path)
+        except LabelError as exc:
+            self.notify(f"Labels not loaded, using the defaults: {exc}", severity="error", timeout=20)
+            return load_labels(Path("/nonexistent/labels.toml"))
 
     def apply_keymap(self) -> None:
         """Rebind keys from the user's config file; a bad file is reported and ignored."""
@@ -104,9 +132,22 @@ class HkprApp(App[None]):
             self.push_screen(HelpScreen([binding for _, binding in context_bindings(self)]))
 
     def on_unmount(self) -> None:
-        if self.session_id is not None:
-            store = Store.open(self.db_path)
-            try:
-                store.end_session(self.session_id)
-            finally:
-                store.close()
+        store = self.store
+        if store is None or self.session_id is None:
+            return
+        store.end_session(self.session_id)
+        self.summary = session_line(store, self.session_id)
+        store.close()
+        self.store = None
+
+
+def session_line(store: Store, session_id: int) -> str:
+    """One line for the end of a session: time spent, tags made, actions."""
+    import datetime as dt
+
+    s = store.session_summary(session_id)
+    spent = dt.datetime.fromisoformat(s.ended_at or s.started_at) - dt.datetime.fromisoformat(s.started_at)
+    minutes, seconds = divmod(int(spent.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    took = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {seconds:02d} s"
+    return f"hkpr session {s.id} ({s.annotator}): {took}, {s.tags} tag{'s' * (s.tags != 1)} made, {s.actions} action{'s' * (s.actions != 1)}."

@@ -78,11 +78,19 @@ def tui(obj: Context) -> None:
     store = obj.store()  # creates the database, or refuses one it cannot use, before the screen opens
     store.close()
     seed_dir = Path(SEEDS_DIR) if first_run and Path(SEEDS_DIR).is_dir() else None
+    from hkpr_tui.annotate.labels import LabelError, load_labels
+
+    try:
+        load_labels()
+    except LabelError as exc:
+        raise click.ClickException(f"labels: {exc}") from None
 
     from hkpr_tui.app import HkprApp  # the only place the CLI touches Textual
 
     app = HkprApp(db_path=obj.db_path, annotator=obj.annotator, seed_dir=seed_dir)
     app.run()
+    if app.summary:
+        click.echo(app.summary)
     if app.return_code:
         sys.exit(app.return_code)
 

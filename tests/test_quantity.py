@@ -72,3 +72,14 @@ def test_more_forms() -> None:
 def test_dates(text: str, iso: str) -> None:
     (found,) = find_dates(text)
     assert (found.start, found.end, found.iso) == (0, len(text), iso)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "kind"),
+    [("數碼港已有超過500間初創企業", True, "STATISTIC"), ("超算中心已投入運作", False, "STATUS"),
+     ("預計最快於2025年完成", False, "PLAN"), ("出口按年上升28%", True, "COMPARISON"), ("我們相信前景樂觀", False, "OPINION")],
+)  # fmt: skip
+def test_claim_type_guess(text: str, figure: bool, kind: str) -> None:
+    from hkpr_tui.annotate.claims import guess_claim_type
+
+    assert guess_claim_type(text, figure) == kind

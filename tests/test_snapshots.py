@@ -95,3 +95,50 @@ def test_reader_compare(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple
         await settle(pilot)
 
     assert snap_compare(app(), terminal_size=size, run_before=compare)
+
+
+def tag_some(db: str) -> None:
+    """ORG 數碼港 (first), DOCUMENT 《財政預算案》 (first), a STATISTIC claim on 超過500間."""
+    from hkpr_tui.annotate.session import Actions
+
+    store = Store.open(db)
+    try:
+        rid = seed_id("000")
+        text = store.release(rid).text
+        actions = Actions(store, "t", store.start_session("t"))
+        org = text.index("數碼港")
+        actions.tag(rid, "entity", "ORG", org, org + 3)
+        doc = text.index("《財政預算案》")
+        actions.tag(rid, "entity", "DOCUMENT", doc, doc + 7)
+        claim = text.index("超過500間")
+        actions.tag(rid, "claim", "STATISTIC", claim, claim + 6, {"value": 500, "unit": "間", "qualifier": ">"})
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reader_with_tags_and_suggestions(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def read(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        tag_some("annotations.db")
+        await pilot.app.push_screen(ReaderScreen(Path("annotations.db"), seed_id("000")))
+        await settle(pilot)
+        await pilot.press("p")  # the side panel
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=read)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_claim_form(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def form(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        reader = ReaderScreen(Path("annotations.db"), seed_id("000"))
+        await pilot.app.push_screen(reader)
+        await settle(pilot)
+        view = reader.panes[0].view
+        view.set_cursor(view.text.index("超過500間"))
+        await pilot.press("s", "c")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=form)

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from hkpr_tui.compare import Comparison, FigureChange, compare
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
+from hkpr_tui.screens.annotating import ANNOTATE_BINDINGS, AnnotatingMixin, TagPanel, tag_bindings
 from hkpr_tui.script import search_key
 from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
 from hkpr_tui.store import Store
@@ -65,7 +66,7 @@ class Pane(Vertical):
         total = max(len(r.text), 1)
         progress = f"{min(100, round(100 * (view.cursor + 1) / total))}%"
         label = f"[{VIEW_NAMES[view.script]}] "
-        meta = f"{r.date or '—'} · {r.organisation or '—'} · {progress} · "
+        meta = f"{r.date or '—'} · {r.organisation or '—'} · {progress} · {r.status} · "
         title = script_view(r.title, r.script, view.script).text
         room = max(self.size.width - 4 - cell_len(label) - cell_len(meta), 1)
         header = Text(no_wrap=True)
@@ -102,9 +103,9 @@ class ChangesScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class ReaderScreen(Screen[None]):
+class ReaderScreen(AnnotatingMixin, Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Library", id="reader.back", tooltip="Back to the library"),
+        Binding("escape", "back", "Library", id="reader.back", tooltip="Clear the selection; else back to the library"),
         Binding("t", "cycle_script", "Script", id="reader.script", tooltip="Cycle this pane's script: 原文 → 繁 → 简"),
         Binding("T", "cycle_script_both", "Script (both)", show=False, id="reader.script_both", tooltip="Cycle the script of both panes"),
         Binding("backslash", "split", "Split", id="reader.split", tooltip="Show two panes side by side, or one"),
@@ -115,6 +116,7 @@ class ReaderScreen(Screen[None]):
         Binding("n", "next_change", "Next change", show=False, id="reader.next_change", tooltip="In compare mode: jump to the next changed figure"),
         Binding("N", "changes", "Changes…", show=False, id="reader.changes", tooltip="In compare mode: list the changed figures"),
         Binding("f", "find", "Find", id="reader.find", tooltip="Find text in this release (either script)"),
+        *ANNOTATE_BINDINGS,
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
@@ -149,15 +151,19 @@ class ReaderScreen(Screen[None]):
         self.sync = True
         self.change_index = -1
         self.active = 0
+        self._init_annotating()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield Pane(0)
+        yield TagPanel(id="tags")
         yield Static("", id="reader-status")
         yield Input(placeholder="Find in this release (繁 or 简) — enter: next match, escape: close", id="find")
         yield Footer()
 
     def on_mount(self) -> None:
+        for binding in tag_bindings(self.app.labels):  # one key per label, from the label file
+            self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
         self.load(0, self.first_release, "original", self.first_cursor)
 
     # -- panes -----------------------------------------------------------------------------
@@ -203,6 +209,7 @@ class ReaderScreen(Screen[None]):
             self.initial_find = None
         if len(self.panes) == 1 or message.pane == 0:
             pane.view.focus()
+        self.refresh_tags({loaded.release.id})
         if self.comparison is not None:
             self.action_compare(force_on=True)
 
@@ -298,6 +305,11 @@ class ReaderScreen(Screen[None]):
         self.app.push_screen(LibraryScreen(self.db_path, pick=True), chosen)
 
     def action_back(self) -> None:
+        view = self.current.view
+        if view.selection or view.anchor is not None:
+            view.clear_selection()
+            self._status("Selection cleared")
+            return
         find = self.query_one("#find", Input)
         if find.has_class("visible"):
             find.remove_class("visible")

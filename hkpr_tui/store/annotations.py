@@ -348,6 +348,12 @@ class AnnotationStore:
             self._event(annotator, session_id, action, "releases", release_id, {"before": row[0], "after": status}, utc_now())
         return str(row[0])
 
+    def release_status(self, release_id: int) -> str:
+        row = self.db.execute("SELECT status FROM releases WHERE id = ?", [release_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no release {release_id}")
+        return str(row[0])
+
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         counts.update({k: int(n) for k, n in self.db.execute("SELECT status, count(*) FROM releases GROUP BY status")})

@@ -29,7 +29,8 @@ from textual.strip import Strip
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
 from hkpr_tui.script.views import ScriptView, View, script_view
 
-HIGHLIGHT_ORDER = ("annotation", "figure", "match", "selection", "cursor")
+HIGHLIGHT_ORDER = ("suggestion", "annotation", "figure", "match", "selection", "cursor")
+STYLED_KINDS = ("suggestion", "annotation")  # spans that carry their own style (a label's colour)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,12 @@ class ReleaseView(ScrollView, can_focus=True):
         Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, id="reader.previous_paragraph", tooltip="Move to the previous paragraph"),
         Binding("home,g", "edge(0)", "Top", show=False, id="reader.top", tooltip="Jump to the start of the release"),
         Binding("end,G", "edge(1)", "Bottom", show=False, id="reader.bottom", tooltip="Jump to the end of the release"),
+        Binding("shift+right", "extend('char', 1)", "Select right", show=False, id="annotate.select_right", tooltip="Extend the selection one character right"),
+        Binding("shift+left", "extend('char', -1)", "Select left", show=False, id="annotate.select_left", tooltip="Extend the selection one character left"),
+        Binding("shift+down", "extend('line', 1)", "Select down", show=False, id="annotate.select_down", tooltip="Extend the selection a line down"),
+        Binding("shift+up", "extend('line', -1)", "Select up", show=False, id="annotate.select_up", tooltip="Extend the selection a line up"),
+        Binding("v", "visual", "Select", id="annotate.visual", tooltip="Start a selection at the cursor (moving extends it); v again ends it"),
+        Binding("s", "select_sentence", "Sentence", show=False, id="annotate.sentence", tooltip="Select the sentence at the cursor"),
     ]
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -157,6 +164,11 @@ class ReleaseView(ScrollView, can_focus=True):
         self._view_highlights: dict[str, list[tuple[int, int]]] = {}
         self._goal_cell: int | None = None
         self._drag_anchor: int | None = None
+        self.anchor: int | None = None  # keyboard selection: from here to the cursor
+        self.visual = False  # visual mode: every move extends the selection
+        self._extending = False
+        self.styled: dict[str, list[tuple[int, int, Style]]] = {}
+        self._view_styled: dict[str, list[tuple[int, int, Style]]] = {}
 
     # -- content ---------------------------------------------------------------------------
 
@@ -170,7 +182,8 @@ class ReleaseView(ScrollView, can_focus=True):
     ) -> None:
         self.release, self.paragraphs, self.sentences = release, paragraphs, sentences
         self.script = script
-        self.highlights, self.selection = {}, None
+        self.highlights, self.selection, self.styled = {}, None, {}
+        self.anchor, self.visual = None, False
         self._layout_key = ()
         self._relayout()
         self.set_cursor(cursor, center=True)
@@ -189,6 +202,17 @@ class ReleaseView(ScrollView, can_focus=True):
     def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
         self.highlights[kind] = sorted(spans)
         self._project_highlights()
+        self.refresh()
+
+    def set_styled(self, kind: str, spans: list[tuple[int, int, Style]]) -> None:
+        """Highlight spans each with its own style (tags and suggestions in their label's colour).
+        Outer spans first, so an inner (nested) span is drawn over its outer one."""
+        self.styled[kind] = sorted(spans, key=lambda span: (span[0], -span[1]))
+        self._project_highlights()
+        self.refresh()
+
+    def clear_selection(self) -> None:
+        self.selection, self.anchor, self.visual = None, None, False
         self.refresh()
 
     @property
@@ -244,6 +268,9 @@ class ReleaseView(ScrollView, can_focus=True):
         view = self.view
         self._view_highlights = {
             kind: [view.to_view(s, e) for s, e in spans] for kind, spans in self.highlights.items()
+        }
+        self._view_styled = {
+            kind: [(*view.to_view(s, e), style) for s, e, style in spans] for kind, spans in self.styled.items()
         }
 
     def on_resize(self, event: events.Resize) -> None:
@@ -309,6 +336,12 @@ class ReleaseView(ScrollView, can_focus=True):
                 spans = [(s, e)]
             elif kind == "selection":
                 spans = [self.view.to_view(*self.selection)] if self.selection and self.view else []
+            elif kind in STYLED_KINDS:
+                for s, e, extra in self._view_styled.get(kind, []):
+                    s, e = max(s, line.start), min(e, line.end)
+                    if s < e:
+                        out.append((s, e, extra))
+                continue
             else:
                 spans = self._view_highlights.get(kind, [])
             style = self.get_component_rich_style(f"release-view--{kind}")
@@ -321,6 +354,11 @@ class ReleaseView(ScrollView, can_focus=True):
     # -- cursor ----------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        if self.anchor is not None and not (self.visual or self._extending):
+            self.anchor = None  # a plain move after shift+arrows keeps the selection, ends extending it
+        if self.anchor is not None and self.view is not None:
+            a, b = sorted((self.anchor, new))
+            self.selection = self.view.to_canonical(*self.view.to_view(a, min(b + 1, len(self.text))))
         self.refresh()
         self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
 
@@ -413,6 +451,44 @@ class ReleaseView(ScrollView, can_focus=True):
 
     def action_edge(self, end: int) -> None:
         self.set_cursor(len(self.text) - 1 if end else 0)
+
+    # -- keyboard selection ----------------------------------------------------------------
+
+    def action_extend(self, how: str, delta: int) -> None:
+        """Shift+arrows: extend the selection from where it started (or from the cursor)."""
+        self._extending = True
+        try:
+            if self.anchor is None:
+                self.anchor = self.cursor
+                self.watch_cursor(self.cursor, self.cursor)
+            (self.action_char if how == "char" else self.action_line)(delta)
+        finally:
+            self._extending = False
+
+    def action_visual(self) -> None:
+        if self.visual:  # end: keep the selection for a tag key
+            self.visual, self.anchor = False, None
+            return
+        self.visual, self.anchor = True, self.cursor
+        self.watch_cursor(self.cursor, self.cursor)
+
+    def action_select_sentence(self) -> None:
+        sentence = self.sentence_at(self.cursor)
+        if sentence is not None:
+            self.visual, self.anchor = False, None
+            self.selection = sentence
+            self.refresh()
+
+    def sentence_at(self, offset: int) -> tuple[int, int] | None:
+        """The sentence holding ``offset`` without its trailing spaces, or None."""
+        starts = [s.start for s in self.sentences]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0 or offset >= self.sentences[i].end:
+            return None
+        start, end = self.sentences[i].start, self.sentences[i].end
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return start, end
 
     # -- mouse -----------------------------------------------------------------------------
 

@@ -1,0 +1,463 @@
+"""Annotation in the reader: the keys, the highlights, the side panel, and the calls to ``Actions``.
+
+``AnnotatingMixin`` is mixed into ``ReaderScreen``. Every action goes through the app's
+``Actions`` (headless: one commit and one event per action, undo/redo); this module only turns
+keys into those calls and shows the result. Suggestions are computed in a thread worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from hkpr_tui.annotate.claims import guess_claim_type
+from hkpr_tui.annotate.dates import find_dates
+from hkpr_tui.annotate.labels import Label
+from hkpr_tui.annotate.quantity import normalise
+from hkpr_tui.annotate.session import Actions
+from hkpr_tui.annotate.suggest import Suggestion, suggest
+from hkpr_tui.models import Annotation
+from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimDraft, ClaimForm, ThreadScreen
+from hkpr_tui.store import SpanError, Store
+
+if TYPE_CHECKING:
+    from hkpr_tui.screens.reader import Pane
+
+ANNOTATE_BINDINGS = [
+    Binding("c", "claim", "Claim", id="annotate.claim", tooltip="Make the selection (or the sentence) a claim; on a claim, edit its form"),
+    Binding("l", "link", "Link", show=False, id="annotate.link", tooltip="Link the claim at the cursor to the claim at the other pane's cursor"),
+    Binding("a", "accept", "Accept", show=False, id="annotate.accept", tooltip="Accept the suggestion at the cursor"),
+    Binding("A", "accept_all", "Accept all", show=False, id="annotate.accept_all", tooltip="Accept every suggestion of that label in this release"),
+    Binding("r", "reject", "Reject", show=False, id="annotate.reject", tooltip="Reject the suggestion at the cursor"),
+    Binding("x", "delete", "Delete tag", show=False, id="annotate.delete", tooltip="Delete the tag at the cursor"),
+    Binding("e", "edit", "Edit tag", show=False, id="annotate.edit", tooltip="Change the label of the tag at the cursor (a claim: its form)"),
+    Binding("b", "bounds", "Tag to selection", show=False, id="annotate.bounds", tooltip="Move the tag at the cursor to the selection"),
+    Binding("u,ctrl+z", "undo", "Undo", id="annotate.undo", tooltip="Undo the last action of this session"),
+    Binding("ctrl+y", "redo", "Redo", show=False, id="annotate.redo", tooltip="Redo the last undone action"),
+    Binding("d", "status", "Status", id="annotate.status", tooltip="Cycle the release's status: todo → in progress → done"),
+    Binding("p", "panel", "Tags", id="annotate.panel", tooltip="Show or hide the list of this release's tags and claims"),
+    Binding("h", "thread", "Thread", show=False, id="annotate.thread", tooltip="Show the same-metric thread of the claim at the cursor"),
+]
+LINK_KINDS = [("same_metric", "Same metric (a thread of values over time)"), ("repeats", "Repeats"), ("contradicts", "Contradicts")]
+
+
+def tag_bindings(labels: list[Label]) -> list[Binding]:
+    """One binding per entity label with a key: its id is ``annotate.tag.NAME``."""
+    return [
+        Binding(
+            label.key, f"tag('{label.name}')", f"Tag {label.name}", show=False,
+            id=f"annotate.tag.{label.name}", tooltip=f"Tag the selection {label.name}: {label.description}",
+        )  # fmt: skip
+        for label in labels
+        if label.kind == "entity" and label.key
+    ]
+
+
+def _dim(colour: str, amount: float) -> Color:
+    c = Color.parse(colour).get_truecolor()
+    return Color.from_rgb(c.red * amount, c.green * amount, c.blue * amount)
+
+
+class TagPanel(OptionList):
+    """The release's tags and claims in text order; enter jumps to one."""
+
+    DEFAULT_CSS = """
+    TagPanel { dock: right; width: 38; height: 1fr; border: round $primary 50%; display: none; }
+    TagPanel.visible { display: block; }
+    """
+
+
+@dataclass
+class SuggestionsReady(Message):
+    release_id: int
+    suggestions: list[Suggestion]
+
+
+class AnnotatingMixin:
+    """Annotation actions of the reader (mixed into ``ReaderScreen``)."""
+
+    # provided by ReaderScreen / Screen
+    panes: list[Pane]
+    current: Pane
+    app: Any
+    db_path: Any
+    other: Callable[[Pane], Pane | None]
+    _status: Callable[[str], None]
+    query_one: Any
+
+    def _init_annotating(self) -> None:
+        self.tags: dict[int, list[Annotation]] = {}
+        self.suggestions: dict[int, list[Suggestion]] = {}
+
+    @property
+    def actions(self) -> Actions:
+        return self.app.actions  # type: ignore[no-any-return]
+
+    @property
+    def labels(self) -> dict[str, Label]:
+        return {label.name: label for label in self.app.labels}
+
+    # -- showing tags ----------------------------------------------------------------------
+
+    def refresh_tags(self, release_ids: set[int] | None = None) -> None:
+        """Reload the tags of ``release_ids`` (default: those shown), redraw them, and recompute
+        suggestions in a worker."""
+        shown = {p.loaded.release.id for p in self.panes if p.loaded}
+        for release_id in (release_ids or shown) & shown:
+            self.tags[release_id] = self.actions.store.annotations(release_id)
+            self._draw(release_id)
+            text = next(p.loaded.release.text for p in self.panes if p.loaded and p.loaded.release.id == release_id)
+            self.compute_suggestions(release_id, text)
+        self._fill_panel()
+
+    @work(thread=True, group="suggest", exit_on_error=False)
+    def compute_suggestions(self, release_id: int, text: str) -> None:
+        store = Store.open(self.db_path)
+        try:
+            known = store.known_strings()
+            tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
+            rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
+        finally:
+            store.close()
+        found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=self.labels.keys())
+        self.post_message(SuggestionsReady(release_id, found))  # type: ignore[attr-defined]
+
+    # handlers are named, not @on-decorated: Textual collects @on only from the class body itself
+
+    def on_suggestions_ready(self, message: SuggestionsReady) -> None:
+        self.suggestions[message.release_id] = message.suggestions
+        self._draw(message.release_id)
+
+    def _style(self, label_name: str, kind: str, suggested: bool = False) -> Style:
+        label = self.labels.get(label_name)
+        colour = label.colour if label else "#a0a0a0"
+        if suggested:
+            return Style(color=_dim(colour, 0.8), italic=True, bgcolor="grey23")
+        if kind == "claim":
+            return Style(bgcolor=_dim(colour, 0.45))
+        return Style(color=colour, bold=True, underline=True)
+
+    def _draw(self, release_id: int) -> None:
+        tags = self.tags.get(release_id, [])
+        spans = [(a.start, a.end, self._style(a.label, a.kind)) for a in tags]
+        suggested = [(s.start, s.end, self._style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])]
+        for pane in self.panes:
+            if pane.loaded and pane.loaded.release.id == release_id:
+                pane.view.set_styled("annotation", spans)
+                pane.view.set_styled("suggestion", suggested)
+
+    # -- the side panel --------------------------------------------------------------------
+
+    def action_panel(self) -> None:
+        panel = self.query_one(TagPanel)
+        panel.toggle_class("visible")
+        if panel.has_class("visible"):
+            self._fill_panel()
+
+    def _fill_panel(self) -> None:
+        panel = self.query_one(TagPanel)
+        if not panel.has_class("visible"):
+            return
+        loaded = self.current.loaded
+        tags = self.tags.get(loaded.release.id, []) if loaded else []
+        panel.clear_options()
+        if not tags:
+            panel.add_option(Option(Text("No tags yet: select text (v, s, shift+arrows, mouse), then 1–0 or c"), disabled=True))
+            return
+        for a in tags:
+            prompt = Text()
+            prompt.append(f"{a.label:<10} ", style=self._style(a.label, a.kind))
+            prompt.append(a.text[:40] + ("…" if len(a.text) > 40 else ""))
+            if a.kind == "claim" and a.attributes.get("value") is not None:
+                prompt.append(f"  = {a.attributes['value']:,} {a.attributes.get('unit') or ''}", style="dim")
+            panel.add_option(Option(prompt, id=str(a.id)))
+        panel.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if not isinstance(event.option_list, TagPanel):
+            return
+        loaded = self.current.loaded
+        if loaded is None or event.option.id is None:
+            return
+        tag = next((a for a in self.tags.get(loaded.release.id, []) if str(a.id) == event.option.id), None)
+        if tag is not None:
+            self.current.view.set_cursor(tag.start, center=True)
+            self.current.view.focus()
+
+    # -- finding what is under the cursor --------------------------------------------------
+
+    def _release_id(self, pane: Pane | None = None) -> int | None:
+        pane = pane or self.current
+        return pane.loaded.release.id if pane.loaded else None
+
+    def tag_at(self, pane: Pane, kind: str | None = None) -> Annotation | None:
+        """The innermost tag (of ``kind``) covering the cursor of ``pane``."""
+        release_id = self._release_id(pane)
+        cursor = pane.view.cursor
+        covering = [
+            a for a in self.tags.get(release_id or -1, []) if a.start <= cursor < a.end and (kind is None or a.kind == kind)
+        ]
+        return min(covering, key=lambda a: (a.end - a.start, a.kind != "entity"), default=None)
+
+    def suggestion_at(self, pane: Pane) -> Suggestion | None:
+        cursor = pane.view.cursor
+        covering = [s for s in self.suggestions.get(self._release_id(pane) or -1, []) if s.start <= cursor < s.end]
+        return min(covering, key=lambda s: s.end - s.start, default=None)
+
+    def _do(self, what: Callable[[], Any], saved: Callable[[Any], str], release_ids: set[int] | None = None) -> Any:
+        """Run one action; report it as saved, or say why it was refused (nothing changes)."""
+        try:
+            result = what()
+        except (SpanError, KeyError, ValueError) as exc:
+            self._status(f"Not saved: {exc}")
+            return None
+        self.refresh_tags(release_ids)
+        self._status(f"Saved: {saved(result)}")
+        return result
+
+    # -- tagging ---------------------------------------------------------------------------
+
+    def action_tag(self, label: str) -> None:
+        pane = self.current
+        release_id = self._release_id(pane)
+        selection = pane.view.selection
+        if release_id is None:
+            return
+        if not selection:
+            self._status(f"Select text first (v, s for the sentence, shift+arrows or the mouse), then press the key for {label}")
+            return
+        made = self._do(
+            lambda: self.actions.tag(release_id, "entity", label, *selection),
+            lambda a: f"{a.label} 「{a.text}」 ({a.start}–{a.end})",
+        )
+        if made is not None:
+            pane.view.clear_selection()
+
+    def action_delete(self) -> None:
+        tag = self.tag_at(self.current)
+        if tag is None:
+            self._status("No tag at the cursor")
+            return
+        self._do(lambda: self.actions.delete(tag.id), lambda a: f"deleted {a.label} 「{a.text}」 (u undoes)")
+
+    def action_edit(self) -> None:
+        pane = self.current
+        tag = self.tag_at(pane)
+        if tag is None:
+            self._status("No tag at the cursor")
+            return
+        if tag.kind == "claim":
+            self._open_claim_form(pane, tag.start, tag.end, tag)
+            return
+        options = [(l.name, f"{l.name}  {l.description}") for l in self.labels.values() if l.kind == "entity"]
+
+        def chosen(name: str | None) -> None:
+            if name and name != tag.label:
+                self._do(lambda: self.actions.edit(tag.id, label=name), lambda a: f"{tag.label} → {a.label} 「{a.text}」")
+
+        self.app.push_screen(ChoiceScreen(f"Label for 「{tag.text}」 (now {tag.label})", options), chosen)
+
+    def action_bounds(self) -> None:
+        pane = self.current
+        tag = self.tag_at(pane)
+        selection = pane.view.selection
+        if tag is None or not selection:
+            self._status("Put the cursor on a tag and select its new extent first (v or shift+arrows), then b")
+            return
+        done = self._do(
+            lambda: self.actions.edit(tag.id, start=selection[0], end=selection[1]),
+            lambda a: f"{a.label} now 「{a.text}」",
+        )
+        if done is not None:
+            pane.view.clear_selection()
+
+    # -- claims ----------------------------------------------------------------------------
+
+    def action_claim(self) -> None:
+        pane = self.current
+        if pane.loaded is None:
+            return
+        selection = pane.view.selection
+        if not selection:
+            existing = self.tag_at(pane, "claim")
+            if existing is not None:
+                self._open_claim_form(pane, existing.start, existing.end, existing)
+                return
+            selection = pane.view.sentence_at(pane.view.cursor)
+            if selection is None:
+                self._status("Put the cursor in a sentence or select a clause, then c")
+                return
+        self._open_claim_form(pane, *selection)
+
+    def _open_claim_form(self, pane: Pane, start: int, end: int, existing: Annotation | None = None) -> None:
+        assert pane.loaded is not None
+        release = pane.loaded.release
+        text = release.text[start:end]
+        entities = [a for a in self.tags.get(release.id, []) if a.kind == "entity"]
+        subjects = [(a.id, f"{a.label} {a.text}") for a in entities]
+        types = [l.name for l in self.labels.values() if l.kind == "claim"]
+        if existing is not None:
+            attrs = existing.attributes
+            value = attrs.get("value")
+            draft = ClaimDraft(
+                text=text, type=existing.label, types=types, subjects=subjects,
+                subject_id=attrs.get("subject_id"), metric=attrs.get("metric") or "",
+                value="" if value is None else str(value), unit=attrs.get("unit") or "",
+                qualifier=attrs.get("qualifier") or "=", as_of=attrs.get("as_of") or "",
+                speaker=attrs.get("speaker") or "", note=attrs.get("note") or "",
+                extra={k: v for k, v in attrs.items() if k in ("figure", "approach")},
+            )  # fmt: skip
+        else:
+            quantity = normalise(text)
+            dates = [d.iso for d in find_dates(text) if len(d.iso) == 10 and not d.iso.startswith("-")]  # full dates only
+            inside = [a for a in entities if start <= a.start and a.end <= end and a.label not in ("MONEY", "QUANTITY", "DATE")]
+            before = [a for a in entities if a.end <= start and a.label in ("ORG", "FACILITY", "PROGRAM", "PERSON")]
+            subject = (inside or before[-1:] or [None])[0]
+            extra: dict[str, Any] = {}
+            if quantity is not None:
+                extra["figure"] = {"start": start + quantity.start, "end": start + quantity.end, "text": quantity.text}
+                if quantity.approach:
+                    extra["approach"] = quantity.approach
+            draft = ClaimDraft(
+                text=text, type=guess_claim_type(text, quantity is not None), types=types, subjects=subjects,
+                subject_id=subject.id if subject else None,
+                value="" if quantity is None else str(quantity.value),
+                unit="" if quantity is None else quantity.unit,
+                qualifier="=" if quantity is None else quantity.qualifier,
+                as_of=(dates[0] if dates else release.date or ""), extra=extra,
+            )  # fmt: skip
+
+        def saved(attributes: dict[str, Any] | None) -> None:
+            if attributes is None:
+                self._status("Claim not saved (cancelled)")
+                return
+            claim_type = attributes.pop("type")
+            if existing is not None:
+                self._do(
+                    lambda: self.actions.edit(existing.id, label=claim_type, attributes=attributes),
+                    lambda a: f"claim {a.label} 「{a.text}」",
+                )
+            else:
+                made = self._do(
+                    lambda: self.actions.tag(release.id, "claim", claim_type, start, end, attributes),
+                    lambda a: f"claim {a.label} 「{a.text}」"
+                    + (f" = {a.attributes['value']:,} {a.attributes.get('unit', '')}" if a.attributes.get("value") is not None else ""),
+                )
+                if made is not None:
+                    pane.view.clear_selection()
+
+        self.app.push_screen(ClaimForm(draft), saved)
+
+    # -- links and threads -----------------------------------------------------------------
+
+    def action_link(self) -> None:
+        pane = self.current
+        other = self.other(pane)
+        if other is None:
+            self._status("Link needs two panes: split with \\, open the other release with o")
+            return
+        source, target = self.tag_at(pane, "claim"), self.tag_at(other, "claim")
+        if source is None or target is None:
+            self._status("Put the cursor on a claim in each pane (c makes one), then l")
+            return
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self._do(
+                    lambda: self.actions.link(source.id, target.id, kind),
+                    lambda link: f"linked 「{source.text[:20]}」 ↔ 「{target.text[:20]}」 as {kind.replace('_', ' ')}"
+                    + (" (h shows the thread)" if kind == "same_metric" else ""),
+                    {source.release_id, target.release_id},
+                )
+
+        self.app.push_screen(ChoiceScreen(f"Link 「{source.text[:30]}」 to 「{target.text[:30]}」 as", LINK_KINDS), chosen)
+
+    def action_thread(self) -> None:
+        claim = self.tag_at(self.current, "claim")
+        if claim is None:
+            self._status("Put the cursor on a claim to see its thread")
+            return
+        points = self.actions.store.thread(claim.id)
+        if len(points) < 2:
+            self._status("This claim has no same-metric links yet (l links it to a claim in the other pane)")
+        self.app.push_screen(ThreadScreen(points))
+
+    # -- suggestions -----------------------------------------------------------------------
+
+    def action_accept(self) -> None:
+        release_id = self._release_id()
+        found = self.suggestion_at(self.current)
+        if release_id is None or found is None:
+            self._status("No suggestion at the cursor")
+            return
+        self._do(lambda: self.actions.accept(release_id, found), lambda a: f"accepted {a.label} 「{a.text}」")
+
+    def action_accept_all(self) -> None:
+        release_id = self._release_id()
+        found = self.suggestion_at(self.current)
+        if release_id is None or found is None:
+            self._status("Put the cursor on a suggestion: A accepts all of its label in this release")
+            return
+        same = [s for s in self.suggestions.get(release_id, []) if s.label == found.label]
+
+        def report(result: tuple[list[Annotation], list[str]]) -> str:
+            made, refused = result
+            return f"accepted {len(made)} × {found.label}" + (f"; {len(refused)} skipped (they would cross a tag)" if refused else "")
+
+        self._do(lambda: self.actions.accept_all(release_id, same), report)
+
+    def action_reject(self) -> None:
+        release_id = self._release_id()
+        found = self.suggestion_at(self.current)
+        if release_id is None or found is None:
+            self._status("No suggestion at the cursor")
+            return
+        self._do(lambda: self.actions.reject(release_id, found), lambda a: f"rejected {a.label} 「{a.text}」")
+
+    # -- undo, redo, status ----------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._replay(self.actions.undo, "Undone", "Nothing to undo in this session")
+
+    def action_redo(self) -> None:
+        self._replay(self.actions.redo, "Redone", "Nothing to redo")
+
+    def _replay(self, fn: Callable[[], Any], verb: str, nothing: str) -> None:
+        try:
+            step = fn()
+        except (SpanError, KeyError, ValueError) as exc:
+            self._status(f"Not saved: {exc}")
+            return
+        if step is None:
+            self._status(nothing)
+            return
+        self._reload_status(step.release_ids)
+        self.refresh_tags(step.release_ids)
+        self._status(f"{verb}: {step.name} {step.description}")
+
+    def action_status(self) -> None:
+        pane = self.current
+        if pane.loaded is None:
+            return
+        release = pane.loaded.release
+        new = self._do(lambda: self.actions.cycle_status(release.id, release.status), lambda s: f"status {s}")
+        if new is not None:
+            self._reload_status({release.id})
+
+    def _reload_status(self, release_ids: set[int]) -> None:
+        for pane in self.panes:
+            if pane.loaded and pane.loaded.release.id in release_ids:
+                status = self.actions.store.release_status(pane.loaded.release.id)
+                pane.loaded.release = dataclasses.replace(pane.loaded.release, status=status)
+                pane.update_header()
