@@ -44,7 +44,7 @@ def _default_annotator() -> str:
         return "annotator"
 
 
-@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True)
+@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--db",
     "db_path",
@@ -55,7 +55,10 @@ def _default_annotator() -> str:
     show_envvar=True,
     help="The annotation database (created when missing).",
 )
-@click.option("--annotator", default=_default_annotator, show_default="your login name", help="Who is annotating.")
+@click.option(
+    "--annotator", default=_default_annotator, envvar="HKPR_ANNOTATOR", show_envvar=True,
+    show_default="your login name", help="Who is annotating (recorded with every action).",
+)
 @click.version_option(__version__, prog_name="hkpr")
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path, annotator: str) -> None:
@@ -64,6 +67,8 @@ def cli(ctx: click.Context, db_path: Path, annotator: str) -> None:
     Run with no command to open the app.
     """
     ctx.obj = Context(db_path, annotator)
+    if ctx.invoked_subcommand is None:  # `hkpr --db other.db`: options only, open the app
+        ctx.invoke(tui)
 
 
 @cli.command()
@@ -243,7 +248,8 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
 @click.pass_obj
 def stats(obj: Context, as_json: bool) -> None:
-    """Counts of releases and annotations."""
+    """Counts of releases and annotations: by release status, label, annotator, tag status and
+    session. --json gives the same as JSON (counts by label keyed by label name)."""
     store = obj.store()
     try:
         result = store.stats()
@@ -257,16 +263,26 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(f"claims    {result.claims}")
     click.echo(f"sessions  {result.sessions}")
     for heading, counts in (
-        ("by status", result.by_status),
+        ("releases by status", result.by_status),
         ("by script", result.by_script),
         ("by kind", result.by_kind),
         ("by organisation", result.by_organisation),
         ("by label", result.by_label),
         ("by annotator", result.by_annotator),
+        ("tags by status (accepted, suggested, rejected)", result.by_annotation_status),
     ):
         if counts:
             click.echo(f"\n{heading}")
             _echo_table([[name, str(n)] for name, n in counts.items()], header=False)
+    if result.by_session:
+        click.echo("\nby session")
+        rows = [["session", "annotator", "started", "ended", "actions", "tags"]]
+        rows += [
+            [str(s.id), s.annotator, s.started_at[:19].replace("T", " "), (s.ended_at or "(open)")[:19].replace("T", " "),
+             str(s.actions), str(s.tags)]
+            for s in result.by_session
+        ]  # fmt: skip
+        _echo_table(rows)
 
 
 def _truncate(text: str, width: int) -> str:

@@ -45,7 +45,9 @@ def seeded_db(tmp_path: Path, parsed_seeds: dict[str, NewRelease]) -> Path:
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's own ~/.config/hkpr/config.toml."""
-    monkeypatch.setenv("HKPR_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("HKPR_CONFIG", str(folder / "absent.toml"))
+    monkeypatch.setenv("HKPR_LABELS", str(folder / "absent-labels.toml"))
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

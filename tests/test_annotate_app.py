@@ -289,3 +289,24 @@ async def test_quit_prints_a_session_summary(seeded_db: Path) -> None:
         await settle(pilot)
     assert app.summary is not None
     assert "alice" in app.summary and "1 tag made" in app.summary and " min " in app.summary
+
+
+async def test_library_shows_progress_after_status_change(seeded_db: Path) -> None:
+    from hkpr_tui.screens.library import LibraryScreen
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        assert "done 0/5 (0%)" in str(library.query_one("#library-status").render())
+        library.table.cursor = 3
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("d", "d")  # todo → in progress → done
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is library and library.table.cursor == 3  # the place in the list is kept
+        status = str(library.query_one("#library-status").render())
+        assert "done 1/5 (20%)" in status
+        assert library.table.row(3).status == "done"  # type: ignore[union-attr]

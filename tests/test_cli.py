@@ -94,3 +94,44 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_version_and_module_entry_point() -> None:
     result = subprocess.run([sys.executable, "-m", "hkpr_tui", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_stats_counts_annotations_by_label_annotator_status_session(seeded_db: Path) -> None:
+    from hkpr_tui.annotate.session import Actions
+    from hkpr_tui.store import Store
+
+    store = Store.open(seeded_db)
+    rid = store.list_releases(sort="id")[0].id
+    text = store.release(rid).text
+    for who in ("ann", "bob"):
+        actions = Actions(store, who, store.start_session(who))
+        start = text.index("數碼港") if who == "ann" else text.index("香港")
+        actions.tag(rid, "entity", "ORG" if who == "ann" else "LOC", start, start + (3 if who == "ann" else 2))
+        store.end_session(actions.session_id or 0)
+    actions.set_status(rid, "done")
+    store.close()
+    code, out, _ = run("stats", "--json", db=seeded_db)
+    data = json.loads(out)
+    assert data["by_label"] == {"LOC": 1, "ORG": 1}
+    assert data["by_annotator"] == {"ann": 1, "bob": 1}
+    assert data["by_status"]["done"] == 1 and data["by_annotation_status"] == {"accepted": 2}
+    assert [(s["annotator"], s["tags"]) for s in data["by_session"]] == [("ann", 1), ("bob", 1)]
+    code, out, _ = run("stats", db=seeded_db)
+    assert "by session" in out and "by label" in out and "ORG" in out
+
+
+def test_options_without_a_command_open_the_app(tmp_path: Path) -> None:
+    """`hkpr --db other.db` runs the default command (tui), not a usage error."""
+    from click_default_group import DefaultGroup
+
+    assert isinstance(cli, DefaultGroup)
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "--help"])
+    assert result.exit_code == 0
+
+
+def test_bad_label_file_is_reported_before_the_app_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    labels = tmp_path / "labels.toml"
+    labels.write_text('[[label]]\nname = "ORG"\ncolour = "red-ish"\n', encoding="utf-8")
+    monkeypatch.setenv("HKPR_LABELS", str(labels))
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1 and "line 3" in result.output and "colour" in result.output

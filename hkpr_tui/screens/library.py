@@ -84,6 +84,14 @@ class FilterScreen(ModalScreen[ReleaseFilter | None]):
         self.dismiss(None)
 
 
+def progress_text(progress: dict[str, int]) -> str:
+    total = sum(progress.values())
+    if not total:
+        return ""
+    done = progress.get("done", 0)
+    return f" · done {done}/{total} ({100 * done // total}%), in progress {progress.get('in progress', 0)}"
+
+
 class LibraryScreen(Screen[int | None]):
     AUTO_FOCUS = "#releases"  # keys act on the list; / goes to the search box
     BINDINGS = [
@@ -106,6 +114,8 @@ class LibraryScreen(Screen[int | None]):
     @dataclass
     class Counted(Message):
         total: int
+        progress: dict[str, int]  # releases by status, whole library
+        keep_position: bool = False
 
     @dataclass
     class Faceted(Message):
@@ -165,12 +175,12 @@ class LibraryScreen(Screen[int | None]):
             self.count(self.generation)
 
     @work(thread=True, exclusive=True, group="library-count", exit_on_error=False)
-    def count(self, generation: int) -> None:
+    def count(self, generation: int, keep_position: bool = False) -> None:
         store = Store.open(self.db_path)  # a worker thread gets its own connection
         try:
             total = store.count_releases(self.filter)
             if generation == self.generation:
-                self.post_message(self.Counted(total))
+                self.post_message(self.Counted(total, store.status_counts(), keep_position))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
         finally:
@@ -193,11 +203,25 @@ class LibraryScreen(Screen[int | None]):
 
     @on(Counted)
     def _counted(self, message: Counted) -> None:
-        self.table.reset(message.total)
+        if message.keep_position and message.total == self.table.total:
+            self.table.invalidate()
+        else:
+            self.table.reset(message.total)
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()
         active = [f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None]
-        self._status(f"{message.total} release{'' if message.total == 1 else 's'}" + (f" · filter: {', '.join(active)} (F)" if active else ""))
+        self._status(
+            f"{message.total} release{'' if message.total == 1 else 's'}"
+            + (f" · filter: {', '.join(active)} (F)" if active else "")
+            + progress_text(message.progress)
+        )
+
+    def refresh_rows(self) -> None:
+        """Back from the reader: statuses and tag counts may have changed; keep the position."""
+        if self.query_text:
+            self.action_reload()
+        else:
+            self.count(self.generation, keep_position=True)
 
     @on(ReleaseTable.PageWanted)
     def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
@@ -311,5 +335,5 @@ class LibraryScreen(Screen[int | None]):
         cursor = hit.start if hit and not hit.in_title else 0
         self.app.push_screen(
             ReaderScreen(self.db_path, message.row.id, cursor=cursor, find=self.query_text or None),
-            lambda _: self.action_reload(),
+            lambda _: self.refresh_rows(),
         )

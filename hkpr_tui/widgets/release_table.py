@@ -127,6 +127,11 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
+    def invalidate(self) -> None:
+        """Fetch the rows again as they are drawn (statuses, tag counts), keeping the position."""
+        self.pages, self.wanted = {}, set()
+        self.refresh()
+
     def set_page(self, page: int, rows: list[ReleaseSummary]) -> None:
         self.pages[page] = rows
         self.wanted.discard(page)

@@ -1,0 +1,106 @@
+"""Committing one tag with a million annotations in the database, against a plain SQLite insert.
+
+A tag is what the reader does when a label key is pressed: ``Actions.tag`` checks the span
+against the release's live spans (nesting allowed, crossing refused), inserts it, appends to the
+event log, counts the session's action, and commits (WAL, synchronous=NORMAL). The baseline is a
+plain one-row INSERT + commit into a table in the same database file, in the same run.
+
+    python -m benchmarks.bench_annotate --annotations 1000000 --tags 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.corpus import generate
+from hkpr_tui.annotate.session import Actions
+from hkpr_tui.corpus import parse_text
+from hkpr_tui.store import SpanError, Store
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--releases", type=int, default=4000)
+    parser.add_argument("--annotations", type=int, default=1_000_000)
+    parser.add_argument("--tags", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        store = Store.open(path)
+        start = time.perf_counter()
+        store.add_releases(parse_text(r.text, source=r.name) for r in generate(args.releases, args.seed))
+        releases = [(r.id, len(store.release(r.id).text)) for r in store.list_releases(sort="id")]
+        texts = {rid: store.release(rid).text for rid, _ in releases}
+
+        def rows():  # type: ignore[no-untyped-def]
+            # non-overlapping 2–6 character spans, walking each release from its start
+            per_release = args.annotations // len(releases) + 1
+            made = 0
+            for rid, length in releases:
+                pos = 0
+                for _ in range(per_release):
+                    size = rng.randint(2, 6)
+                    if pos + size >= length or made >= args.annotations:
+                        break
+                    yield {"release_id": rid, "kind": "entity", "label": rng.choice(["ORG", "LOC", "MONEY", "DATE"]),
+                           "start": pos, "end": pos + size, "text": texts[rid][pos : pos + size], "annotator": "bench"}  # fmt: skip
+                    made += 1
+                    pos += size + rng.randint(0, 1)
+
+        inserted = store.insert_annotations(rows())
+        emit(bench="annotate", what="set-up", releases=len(releases), annotations=inserted,
+             seconds=round(time.perf_counter() - start, 1))  # fmt: skip
+
+        actions = Actions(store, "bench", store.start_session("bench"))
+        tag_times: list[float] = []
+        refused = 0
+        while len(tag_times) < args.tags:
+            rid, length = rng.choice(releases)
+            s = rng.randrange(0, length - 8)
+            e = s + rng.randint(1, 8)
+            t0 = time.perf_counter()
+            try:
+                actions.tag(rid, "claim" if rng.random() < 0.5 else "entity", "STATISTIC", s, e)
+            except SpanError:
+                refused += 1  # a crossing span: refused after the same check, not counted
+                continue
+            tag_times.append((time.perf_counter() - t0) * 1000)
+
+        store.db.execute("CREATE TABLE plain (release_id INTEGER, start INTEGER, \"end\" INTEGER, label TEXT, text TEXT)")
+        plain_times: list[float] = []
+        for _ in range(args.tags):
+            rid, length = rng.choice(releases)
+            t0 = time.perf_counter()
+            store.db.execute("INSERT INTO plain VALUES (?,?,?,?,?)", [rid, 1, 3, "ORG", "xx"])  # commits
+            plain_times.append((time.perf_counter() - t0) * 1000)
+        total = store.count_annotations()
+        store.close()
+
+    for what, times in (("hkpr tag (check, insert, event, commit)", tag_times), ("plain INSERT + commit", plain_times)):
+        emit(bench="annotate", what=what, annotations_in_db=total, n=len(times),
+             median_ms=round(statistics.median(times), 3), p95_ms=round(percentile(times, 0.95), 3))  # fmt: skip
+    emit(bench="annotate", what="ratio hkpr/plain", median=round(statistics.median(tag_times) / statistics.median(plain_times), 2),
+         p95=round(percentile(tag_times, 0.95) / percentile(plain_times, 0.95), 2), aim="p95 < 10 ms",
+         refused_crossing=refused)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
