@@ -35,7 +35,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--releases", type=int, default=4000)
+    parser.add_argument("--releases", type=int, default=4500)
     parser.add_argument("--annotations", type=int, default=1_000_000)
     parser.add_argument("--tags", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)

@@ -58,13 +58,15 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
     ]
     DEFAULT_CSS = """
     ClaimForm { align: center middle; }
-    ClaimForm > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 95%; border: round $accent; background: $panel; padding: 0 1; }
-    ClaimForm Label { margin-top: 1; color: $text-muted; }
-    ClaimForm .claim-text { color: $text; text-style: bold; margin-bottom: 1; }
-    ClaimForm Horizontal { height: auto; }
-    ClaimForm #value { width: 2fr; } ClaimForm #unit { width: 1fr; } ClaimForm #qualifier { width: 14; }
+    ClaimForm > VerticalScroll { width: 96%; max-width: 100; height: auto; max-height: 100%; border: round $accent; background: $panel; padding: 0 1; }
+    ClaimForm .claim-text { color: $text; text-style: bold; margin-bottom: 1; max-height: 4; }
+    ClaimForm .row { height: 1; margin-bottom: 1; }
+    ClaimForm .row > Label { width: 11; color: $text-muted; }
+    ClaimForm .row > Input, ClaimForm .row > Select { width: 1fr; }
+    ClaimForm #unit { width: 16; margin-left: 1; } ClaimForm #qualifier { width: 10; margin-left: 1; }
     ClaimForm #claim-error { color: $error; height: auto; }
-    ClaimForm #buttons { margin-top: 1; align-horizontal: right; }
+    ClaimForm #buttons { height: 1; align-horizontal: right; }
+    ClaimForm #buttons Button { margin-left: 2; }
     """
 
     def __init__(self, draft: ClaimDraft) -> None:
@@ -73,29 +75,35 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         d = self.draft
+
+        def row(label: str) -> Horizontal:
+            return Horizontal(Label(label), classes="row")
+
         with VerticalScroll():
             yield Static(Text(f"Claim: 「{d.text}」"), classes="claim-text")
-            yield Label("Type")
-            yield Select([(t, t) for t in d.types], value=d.type, allow_blank=False, id="type")
-            yield Label("Subject (an entity of this release)")
-            yield Select([(Text(s), i) for i, s in d.subjects], value=d.subject_id if d.subject_id is not None else Select.NULL, id="subject", prompt="(none)")
-            yield Label("Metric")
-            yield Input(d.metric, placeholder="e.g. AI start-ups in Cyberport", id="metric")
-            yield Label("Value · unit · qualifier")
-            with Horizontal():
-                yield Input(d.value, placeholder="500", id="value")
-                yield Input(d.unit, placeholder="間 / HKD / %", id="unit")
-                yield Select([(q, q) for q in QUALIFIERS], value=d.qualifier if d.qualifier in QUALIFIERS else "=", allow_blank=False, id="qualifier")
-            yield Label("As of (YYYY-MM-DD, YYYY-MM or YYYY)")
-            yield Input(d.as_of, placeholder="2026-02-25", id="as_of")
-            yield Label("Speaker (for a quote)")
-            yield Input(d.speaker, id="speaker")
-            yield Label("Note")
-            yield Input(d.note, id="note")
+            with row("Type"):
+                yield Select([(t, t) for t in d.types], value=d.type, allow_blank=False, id="type", compact=True)
+            with row("Subject"):
+                yield Select(
+                    [(Text(s), i) for i, s in d.subjects], value=d.subject_id if d.subject_id is not None else Select.NULL,
+                    id="subject", prompt="(no subject: tag an entity first)", compact=True,
+                )  # fmt: skip
+            with row("Metric"):
+                yield Input(d.metric, placeholder="what is counted, e.g. AI start-ups in Cyberport", id="metric", compact=True)
+            with row("Value"):
+                yield Input(d.value, placeholder="a number, e.g. 500", id="value", compact=True)
+                yield Input(d.unit, placeholder="unit: 間 HKD %", id="unit", compact=True)
+                yield Select([(q, q) for q in QUALIFIERS], value=d.qualifier if d.qualifier in QUALIFIERS else "=", allow_blank=False, id="qualifier", compact=True)
+            with row("As of"):
+                yield Input(d.as_of, placeholder="date: YYYY-MM-DD, YYYY-MM or YYYY", id="as_of", compact=True)
+            with row("Speaker"):
+                yield Input(d.speaker, placeholder="who says so (for a quote)", id="speaker", compact=True)
+            with row("Note"):
+                yield Input(d.note, placeholder="anything else", id="note", compact=True)
             yield Static("", id="claim-error")
             with Horizontal(id="buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save ctrl+s", variant="primary", id="save", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#metric", Input).focus()
@@ -197,7 +205,7 @@ def thread_chart(points: list[ThreadPoint], width: int = 30) -> Text:
         out.append(f"{p.date or '(no date)':<10}  ", style="bold")
         out.append(f"{shown:>16}  ")
         out.append(f"{bar:<{width}}", style="cyan")
-        out.append(f"  {p.release_title[:40]}\n", style="dim")
+        out.append(f"  {p.release_title[:22]}\n", style="dim")
     return out
 
 

@@ -73,7 +73,7 @@ class TagPanel(OptionList):
     """The release's tags and claims in text order; enter jumps to one."""
 
     DEFAULT_CSS = """
-    TagPanel { dock: right; width: 38; height: 1fr; border: round $primary 50%; display: none; }
+    TagPanel { width: 36; height: 1fr; border: round $primary 50%; display: none; }
     TagPanel.visible { display: block; }
     """
 
@@ -176,11 +176,16 @@ class AnnotatingMixin:
             panel.add_option(Option(Text("No tags yet: select text (v, s, shift+arrows, mouse), then 1–0 or c"), disabled=True))
             return
         for a in tags:
-            prompt = Text()
+            prompt = Text(no_wrap=True, overflow="ellipsis")
             prompt.append(f"{a.label:<10} ", style=self._style(a.label, a.kind))
-            prompt.append(a.text[:40] + ("…" if len(a.text) > 40 else ""))
+            prompt.append(" ".join(a.text.split()))
             if a.kind == "claim" and a.attributes.get("value") is not None:
-                prompt.append(f"  = {a.attributes['value']:,} {a.attributes.get('unit') or ''}", style="dim")
+                prompt = Text.assemble(
+                    (f"{a.label:<10} ", self._style(a.label, a.kind)),
+                    (f"= {a.attributes['value']:,} {a.attributes.get('unit') or ''} ", "bold"),
+                    " ".join(a.text.split()),
+                    no_wrap=True, overflow="ellipsis",
+                )  # fmt: skip
             panel.add_option(Option(prompt, id=str(a.id)))
         panel.highlighted = 0
 

@@ -156,7 +156,7 @@ class ReaderScreen(AnnotatingMixin, Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield Pane(0)
-        yield TagPanel(id="tags")
+            yield TagPanel(id="tags")
         yield Static("", id="reader-status")
         yield Input(placeholder="Find in this release (繁 or 简) — enter: next match, escape: close", id="find")
         yield Footer()
@@ -283,7 +283,7 @@ class ReaderScreen(AnnotatingMixin, Screen[None]):
         if first.loaded is None:
             return
         new = Pane(1)
-        self.query_one("#panes").mount(new)
+        self.query_one("#panes").mount(new, before=self.query_one(TagPanel))
         # the same release in the other script: 原文 beside 简 (繁 for a Simplified release)
         script: View = "hans" if first.loaded.release.script != "hans" else "hant"
         self.load(1, first.loaded.release.id, script, first.view.top_offset())
