@@ -52,7 +52,7 @@ def main() -> None:
 
         def rows():  # type: ignore[no-untyped-def]
             # non-overlapping 2–6 character spans, walking each release from its start
-            per_release = args.annotations // len(releases) + 1
+            per_release = 2 * (args.annotations // len(releases) + 1)  # short texts take fewer
             made = 0
             for rid, length in releases:
                 pos = 0

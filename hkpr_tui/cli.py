@@ -285,6 +285,164 @@ def stats(obj: Context, as_json: bool) -> None:
         _echo_table(rows)
 
 
+# -- datasets --------------------------------------------------------------------------------
+
+def _labels() -> list[Any]:
+    from hkpr_tui.annotate.labels import LabelError, load_labels
+
+    try:
+        return load_labels()
+    except LabelError as exc:
+        raise click.ClickException(f"labels: {exc}") from None
+
+
+EXPORT_FORMATS = ["jsonl", "bio", "hf", "spacy", "label-studio", "doccano", "brat", "cluener", "claims"]
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="The dataset format.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The folder to write (created; must be empty unless --force).")
+@click.option("--script", type=click.Choice(["original", "hant", "hans", "all"]), default="original", show_default=True,
+              help="Texts as published, in 繁 (HK) or 简, or all three (spans projected through the offset maps).")
+@click.option("--split", "split_text", default=None, help="train/validation/test percentages, e.g. 80/10/10 (by release group).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
+@click.option("--status", type=click.Choice(["done", "all"]), default="done", show_default=True, help="Releases marked done, or all.")
+@click.option("--labels", default=None, help="Only these labels, comma-separated (e.g. ORG,PERSON).")
+@click.option("--annotator", "annotators", multiple=True, help="Only this annotator's tags (repeatable).")
+@click.option("--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently.")
+@click.option("--scheme", type=click.Choice(["bio", "bioes"]), default="bio", show_default=True, help="Tag scheme for bio and hf.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.pass_obj
+def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | None, seed: int, status: str,
+           labels: str | None, annotators: tuple[str, ...], redact_pii: bool, scheme: str, force: bool) -> None:  # fmt: skip
+    """Export accepted tags as a labelled dataset folder, with manifest.json.
+
+    Every span is checked against the exported text in the format's offset unit before anything
+    is written; the folder appears only when the whole export succeeded.
+    """
+    from hkpr_tui.export.dataset import parse_split
+    from hkpr_tui.export.formats import ExportError
+    from hkpr_tui.export.run import export as run_export
+
+    try:
+        split = parse_split(split_text) if split_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--split") from None
+    store = obj.store()
+    store.sync_labels(_labels())  # the label set (and its order) the export declares
+    bar = None
+    try:
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if total >= 200 and bar is None:
+                bar = click.progressbar(length=total, label="Checking", file=sys.stderr)
+                bar.__enter__()
+            if bar is not None:
+                bar.update(1)
+
+        result = run_export(
+            store, fmt, out, script=script, split=split, seed=seed, status=status,
+            labels=[l.strip() for l in labels.split(",") if l.strip()] if labels else None,
+            annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, progress=progress,
+        )  # fmt: skip
+    except ExportError as exc:
+        raise click.ClickException(f"export failed, nothing written: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        store.close()
+    counts = result.manifest["counts"]
+    for note in result.notes[:10]:
+        click.echo(f"note  {note}", err=True)
+    if len(result.notes) > 10:
+        click.echo(f"note  … and {len(result.notes) - 10} more", err=True)
+    click.echo(
+        f"exported {counts['documents']} documents ({counts['releases']} releases, {counts['entities']} entities, "
+        f"{counts['claims']} claims) as {fmt} to {result.out}"
+    )
+    if counts["releases"] == 0:
+        click.echo("nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True)
+
+
+@cli.command("import-annotations")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "label-studio", "doccano"]), required=True)
+@click.pass_obj
+def import_annotations(obj: Context, path: Path, fmt: str) -> None:
+    """Import tags from an hkpr JSONL export, Label Studio tasks or doccano JSONL (file or folder).
+
+    Tasks are matched to releases by the hash of their text; a text no release has is added as a
+    new release. Labels this database does not know are added and reported.
+    """
+    from hkpr_tui.export.imports import ImportError_, import_annotations as run_import
+
+    store = obj.store()
+    store.sync_labels(_labels())
+    try:
+        report = run_import(store, path, fmt, annotator=obj.annotator)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    for problem in report.problems:
+        click.echo(f"skipped   {problem}", err=True)
+    if report.labels_added:
+        click.echo(f"new labels added to this database: {', '.join(report.labels_added)}")
+    click.echo(report.summary())
+    if report.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def merge(obj: Context, others: tuple[Path, ...]) -> None:
+    """Union other annotators' databases into this one (idempotent; each tag keeps its annotator)."""
+    from hkpr_tui.export.merge import merge as run_merge
+
+    store = obj.store()
+    try:
+        for other in others:
+            try:
+                click.echo(run_merge(store, other, annotator=obj.annotator).summary())
+            except StoreError as exc:
+                raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--labels", default=None, help="Only these labels, comma-separated.")
+@click.pass_obj
+def agree(obj: Context, as_json: bool, labels: str | None) -> None:
+    """Pairwise agreement between annotators: span F1 (exact and overlapping) per label, and
+    Cohen's kappa on claim sentences, over the releases both annotated."""
+    from hkpr_tui.export.agree import agreement
+
+    store = obj.store()
+    try:
+        result = agreement(store, labels=[l.strip() for l in labels.split(",")] if labels else None)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    if len(result["annotators"]) < 2:
+        click.echo(f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)")
+        return
+    for pair in result["pairs"]:
+        click.echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
+        rows = [["label", "n a", "n b", "exact P", "exact R", "exact F1", "overlap F1"]]
+        for label, sc in pair["labels"].items():
+            rows.append([label, str(sc["a"]), str(sc["b"]), f"{sc['exact']['precision']:.3f}", f"{sc['exact']['recall']:.3f}",
+                         f"{sc['exact']['f1']:.3f}", f"{sc['overlap']['f1']:.3f}"])  # fmt: skip
+        if len(rows) > 1:
+            _echo_table(rows)
+        k = pair["claims"]
+        click.echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
+
+
 def _truncate(text: str, width: int) -> str:
     out, used = "", 0
     for char in text:

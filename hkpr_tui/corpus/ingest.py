@@ -98,3 +98,49 @@ def version_key(text: str) -> str:
     """Texts that differ only in script (or white space) share this key: versions of one release."""
     folded = "".join(fold(text).split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def release_from_text(
+    text: str,
+    *,
+    source: str,
+    title: str | None = None,
+    organisation: str | None = None,
+    date: str | None = None,
+    kind: str | None = None,
+    script: str | None = None,
+) -> NewRelease:
+    """A release whose canonical text is ``text`` exactly (no cleaning: offsets that came with it,
+    from another tool, stay valid). Paragraphs are its blank-line-separated blocks (else its lines)."""
+    if not text.strip():
+        raise DecodeError("empty text")
+    import re
+
+    separator = re.compile(r"\n[ \t]*\n\s*") if "\n\n" in text else re.compile(r"\n+")
+    paragraphs: list[ParagraphSpan] = []
+    start = 0
+    for m in [*separator.finditer(text), None]:
+        end = m.start() if m else len(text)
+        if text[start:end].strip():
+            paragraphs.append(ParagraphSpan(start, end))
+        if m:
+            start = m.end()
+    sentences = [
+        SentenceSpan(index, s, e) for index, p in enumerate(paragraphs) for s, e in sentence_spans(text, p.start, p.end)
+    ]
+    meta = extract_metadata([text[p.start : p.end] for p in paragraphs])
+    return NewRelease(
+        source=source,
+        encoding="utf-8",
+        raw_text=text,
+        text=text,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        group_key=version_key(text),
+        title=title if title is not None else meta.title,
+        organisation=organisation if organisation is not None else meta.organisation,
+        date=date if date is not None else meta.date,
+        kind=kind if kind is not None else meta.kind,
+        script=script or detect_script(text),
+        paragraphs=paragraphs,
+        sentences=sentences,
+    )

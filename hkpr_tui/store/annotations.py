@@ -114,9 +114,12 @@ class AnnotationStore:
     # -- writing annotations ---------------------------------------------------------------
 
     def _check_span(
-        self, release_id: int, kind: str, label: str, start: int, end: int, *, ignore: int | None = None, status: str = "accepted"
+        self, release_id: int, kind: str, label: str, start: int, end: int, *, ignore: int | None = None,
+        status: str = "accepted", annotator: str | None = None,
     ) -> str:
-        """The text ``[start, end)`` covers; raise SpanError for a span this release cannot take."""
+        """The text ``[start, end)`` covers; raise SpanError for a span this release cannot take.
+        Crossing and duplicates are checked against the same annotator's live spans of the same
+        kind (a merged database holds several annotators' independent work)."""
         if kind not in KINDS:
             raise SpanError(f"unknown kind {kind!r}")
         row = self.db.execute(
@@ -131,8 +134,8 @@ class AnnotationStore:
             return str(text)
         for other in self._rows(
             f'SELECT id, label, start, "end", text FROM annotations WHERE release_id = ? AND kind = ? '
-            f'AND {_LIVE} AND start < ? AND "end" > ?',
-            [release_id, kind, end, start],
+            f'AND {_LIVE} AND start < ? AND "end" > ? AND (? IS NULL OR annotator = ?)',
+            [release_id, kind, end, start, annotator, annotator],
         ):
             if other["id"] == ignore:
                 continue
@@ -163,7 +166,7 @@ class AnnotationStore:
         from hkpr_tui.store.store import utc_now
 
         with self.db.atomic():
-            text = self._check_span(release_id, kind, label, start, end, status=status)
+            text = self._check_span(release_id, kind, label, start, end, status=status, annotator=annotator)
             now = utc_now()
             cursor = self.db.execute(
                 'INSERT INTO annotations (release_id, kind, label, start, "end", text, status, attributes, annotator, '
@@ -211,6 +214,50 @@ class AnnotationStore:
             flush()
         return total
 
+    def live_annotations(
+        self, release_ids: Sequence[int] | None = None, *, annotators: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None, statuses: Sequence[str] = ("accepted",),
+    ) -> dict[int, list[Annotation]]:
+        """Live annotations by release (text order, outer first), filtered; for exports and agreement."""
+        where, params = ["deleted_at IS NULL", f"status IN ({','.join('?' * len(statuses))})"], [*statuses]
+        if annotators:
+            where.append(f"annotator IN ({','.join('?' * len(annotators))})")
+            params += list(annotators)
+        if labels:
+            where.append(f"label IN ({','.join('?' * len(labels))})")
+            params += list(labels)
+        out: dict[int, list[Annotation]] = {}
+        ids = list(release_ids) if release_ids is not None else None
+        chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)] if ids is not None else [None]
+        for chunk in chunks:  # never more than 500 variables in one statement
+            clause = list(where)
+            extra: list[Any] = []
+            if chunk is not None:
+                clause.append(f"release_id IN ({','.join('?' * len(chunk))})")
+                extra = list(chunk)
+            for row in self._rows(
+                f"SELECT {_COLUMNS} FROM annotations WHERE {' AND '.join(clause)} ORDER BY release_id, start, \"end\" DESC, id",
+                [*params, *extra],
+            ):
+                out.setdefault(row["release_id"], []).append(_annotation(row))
+        return out
+
+    def group_keys(self) -> dict[int, str]:
+        """Release id → the key of its group (versions of one release share it)."""
+        return dict(self.db.execute("SELECT r.id, g.key FROM releases r JOIN release_groups g ON g.id = r.group_id").fetchall())
+
+    def release_ids_by_hash(self) -> dict[str, int]:
+        return {h: i for i, h in self.db.execute("SELECT id, content_hash FROM releases").fetchall()}
+
+    def annotators(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL ORDER BY 1")]
+
+    def log_event(self, annotator: str, action: str, entity: str, payload: dict[str, Any]) -> None:
+        """Record an action that is not one row's change (an import of annotations, a merge)."""
+        from hkpr_tui.store.store import utc_now
+
+        self._log(self.db.conn, annotator, action, entity, None, payload, at=utc_now())  # type: ignore[attr-defined]
+
     def count_annotations(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM annotations").fetchone()[0])
 
@@ -237,8 +284,9 @@ class AnnotationStore:
             text = before.text
             if (new_start, new_end) != (before.start, before.end) or new_status != before.status:
                 text = self._check_span(
-                    before.release_id, before.kind, label or before.label, new_start, new_end, ignore=annotation_id, status=new_status
-                )
+                    before.release_id, before.kind, label or before.label, new_start, new_end, ignore=annotation_id,
+                    status=new_status, annotator=before.annotator,
+                )  # fmt: skip
             after = {
                 "label": label or before.label,
                 "start": new_start,
@@ -269,7 +317,7 @@ class AnnotationStore:
             if not deleted and current.deleted_at is not None:
                 self._check_span(
                     current.release_id, current.kind, current.label, current.start, current.end,
-                    ignore=annotation_id, status=current.status,
+                    ignore=annotation_id, status=current.status, annotator=current.annotator,
                 )  # fmt: skip
             now = utc_now()
             self.db.execute(
@@ -282,7 +330,8 @@ class AnnotationStore:
         return self.annotation(annotation_id)
 
     def add_link(
-        self, source_id: int, target_id: int, kind: str, *, annotator: str, session_id: int | None = None, action: str = "link"
+        self, source_id: int, target_id: int, kind: str, *, annotator: str, session_id: int | None = None,
+        action: str = "link", created_at: str | None = None,
     ) -> Link:
         from hkpr_tui.store.store import utc_now
 
@@ -301,7 +350,7 @@ class AnnotationStore:
             ).fetchone()
             if existing:
                 raise SpanError("these two claims are already linked that way")
-            now = utc_now()
+            now = created_at or utc_now()
             cursor = self.db.execute(
                 "INSERT INTO links (source_id, target_id, kind, annotator, created_at) VALUES (?,?,?,?,?)",
                 [source_id, target_id, kind, annotator, now],

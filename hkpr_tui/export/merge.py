@@ -1,0 +1,118 @@
+"""``merge``: union other annotators' databases into this one, with provenance. Headless.
+
+Releases are matched by content hash (missing ones are copied with their paragraphs and
+sentences); annotations are matched by (release, kind, label, start, end, annotator, status),
+links by the annotations they join and their kind, so merging twice adds nothing. Each
+annotation keeps its annotator and times; the event log records the merge and where from. The
+other database is opened read-only (a copy is migrated if it has an older schema).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from hkpr_tui.models import NewRelease
+from hkpr_tui.store import Store, StoreError
+from hkpr_tui.store.schema import KNOWN_MIGRATIONS
+
+
+@dataclass
+class MergeReport:
+    source: str
+    releases_added: int = 0
+    annotations_added: int = 0
+    annotations_present: int = 0
+    links_added: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.source}: releases added {self.releases_added}, annotations added {self.annotations_added} "
+            f"({self.annotations_present} already here), links added {self.links_added}"
+        )
+
+
+def open_other(path: Path) -> tuple[Store, Path | None]:
+    if not path.is_file():
+        raise StoreError(f"{path}: no such database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        other = Store(Database(conn), migrate=False)
+        version = other.schema_version()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
+    if version == len(KNOWN_MIGRATIONS):
+        return other, None
+    other.close()
+    tmp = Path(tempfile.mkdtemp()) / path.name
+    shutil.copy(path, tmp)
+    return Store.open(tmp), tmp  # Store.open migrates the copy, or refuses a newer schema
+
+
+def merge(store: Store, path: Path, *, annotator: str) -> MergeReport:
+    other, copy = open_other(path)
+    report = MergeReport(str(path))
+    try:
+        here_by_hash = store.release_ids_by_hash()
+        their_groups = other.group_keys()
+        release_map: dict[int, int] = {}
+        with store.transaction():
+            for summary in other.list_releases(sort="id"):
+                release = other.release(summary.id)
+                if release.content_hash in here_by_hash:
+                    release_map[release.id] = here_by_hash[release.content_hash]
+                    continue
+                new = NewRelease(
+                    source=release.source, encoding=release.encoding, raw_text=release.raw_text, text=release.text,
+                    content_hash=release.content_hash, group_key=their_groups[release.id], title=release.title,
+                    organisation=release.organisation, date=release.date, kind=release.kind, script=release.script,
+                    paragraphs=other.paragraphs(release.id), sentences=other.sentences(release.id),
+                )  # fmt: skip
+                release_map[release.id] = store.add_release(new, annotator=annotator).release_id
+                if release.status != "todo":
+                    store.set_status(release_map[release.id], release.status, annotator=annotator, action="merge status")
+                report.releases_added += 1
+            statuses = ("accepted", "suggested", "rejected")
+            here = {
+                (a.release_id, a.kind, a.label, a.start, a.end, a.annotator, a.status): a.id
+                for anns in store.live_annotations(statuses=statuses).values()
+                for a in anns
+            }
+            theirs = [a for anns in other.live_annotations(statuses=statuses).values() for a in anns]
+            id_map: dict[int, int] = {}
+            for a in theirs:
+                key = (release_map[a.release_id], a.kind, a.label, a.start, a.end, a.annotator, a.status)
+                if key in here:
+                    id_map[a.id] = here[key]
+                    report.annotations_present += 1
+                    continue
+                store.insert_annotations([{
+                    "release_id": key[0], "kind": a.kind, "label": a.label, "start": a.start, "end": a.end, "text": a.text,
+                    "status": a.status, "attributes": a.attributes, "annotator": a.annotator,
+                    "created_at": a.created_at, "updated_at": a.updated_at,
+                }])  # fmt: skip
+                added = store.live_annotations([key[0]], annotators=[a.annotator], statuses=(a.status,))[key[0]]
+                new_id = next(x.id for x in reversed(added) if (x.kind, x.label, x.start, x.end) == key[1:5])
+                here[key] = id_map[a.id] = new_id
+                report.annotations_added += 1
+            present = {(l.source_id, l.target_id, l.kind) for l in store.links()}
+            for link in other.links():
+                if link.source_id not in id_map or link.target_id not in id_map:
+                    continue
+                triple = (id_map[link.source_id], id_map[link.target_id], link.kind)
+                if triple in present:
+                    continue
+                store.add_link(*triple, annotator=link.annotator, action="merge link", created_at=link.created_at)
+                present.add(triple)
+                report.links_added += 1
+            store.log_event(annotator, "merge", "annotations", {"from": str(path), "summary": report.summary()})
+    finally:
+        other.close()
+        if copy is not None:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+    return report
