@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLESS = ["hkpr_tui.corpus", "hkpr_tui.annotate", "hkpr_tui.annotate.session", "hkpr_tui.store", "hkpr_tui.script", "hkpr_tui.importer", "hkpr_tui.models", "hkpr_tui.cli"]
+HEADLESS = ["hkpr_tui.corpus", "hkpr_tui.annotate", "hkpr_tui.annotate.session", "hkpr_tui.export.run", "hkpr_tui.export.imports", "hkpr_tui.export.merge", "hkpr_tui.export.agree", "hkpr_tui.store", "hkpr_tui.script", "hkpr_tui.importer", "hkpr_tui.models", "hkpr_tui.cli"]
 
 
 @pytest.mark.parametrize("module", HEADLESS)
@@ -19,7 +19,11 @@ def test_headless_modules_do_not_import_textual(module: str) -> None:
     assert result.returncode == 0, f"{module} imports {result.stdout.strip()} {result.stderr}"
 
 
-@pytest.mark.parametrize("args", [["list"], ["stats", "--json"], ["import", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["list"], ["stats", "--json"], ["import", "--help"], ["export", "--help"], ["agree", "--json"], ["merge", "--help"],
+     ["import-annotations", "--help"]],
+)  # fmt: skip
 def test_headless_commands_do_not_import_textual(tmp_path: Path, args: list[str]) -> None:
     code = (
         "import sys; from hkpr_tui.cli import cli\n"

@@ -370,9 +370,13 @@ def build_doccano(docs: list[Document], collected: Collected, options: dict[str,
         rows = []
         for doc in chosen:
             labels = []
+            astral = any(ord(c) > 0xFFFF for c in doc.text)  # else UTF-16 units are code points
             for span in doc.entities:
-                s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
-                back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
+                if astral:
+                    s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
+                    back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
+                else:
+                    s, e = back = (span.start, span.end)
                 _check(errors, doc.doc_id, doc.text, *back, span.text)
                 labels.append([s, e, span.label])
             rows.append({"text": doc.text, "label": labels, "doc_id": doc.doc_id, "title": doc.release.title})

@@ -10,16 +10,11 @@ other database is opened read-only (a copy is migrated if it has an older schema
 from __future__ import annotations
 
 import shutil
-import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from hkpr_tui.models import NewRelease
-from hkpr_tui.store import Store, StoreError
-from hkpr_tui.store.schema import KNOWN_MIGRATIONS
+from hkpr_tui.store import Store
 
 
 @dataclass
@@ -37,25 +32,8 @@ class MergeReport:
         )
 
 
-def open_other(path: Path) -> tuple[Store, Path | None]:
-    if not path.is_file():
-        raise StoreError(f"{path}: no such database")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        other = Store(Database(conn), migrate=False)
-        version = other.schema_version()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
-    if version == len(KNOWN_MIGRATIONS):
-        return other, None
-    other.close()
-    tmp = Path(tempfile.mkdtemp()) / path.name
-    shutil.copy(path, tmp)
-    return Store.open(tmp), tmp  # Store.open migrates the copy, or refuses a newer schema
-
-
 def merge(store: Store, path: Path, *, annotator: str) -> MergeReport:
-    other, copy = open_other(path)
+    other, copy = Store.open_for_reading(path)
     report = MergeReport(str(path))
     try:
         here_by_hash = store.release_ids_by_hash()

@@ -116,6 +116,33 @@ class Store(AnnotationStore):
             raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
         return cls(db)
 
+    @classmethod
+    def open_for_reading(cls, path: str | Path) -> tuple[Store, Path | None]:
+        """Open another database without changing it: read-only when its schema is current, else
+        a migrated temporary copy (returned second, for the caller to delete). Refuses a newer one."""
+        import shutil
+        import tempfile
+
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no such database")
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            store = cls(Database(conn), migrate=False)
+            applied = [m.name for m in migrations.applied(store.db)]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
+        if applied == KNOWN_MIGRATIONS:
+            return store, None
+        store.close()
+        copy = Path(tempfile.mkdtemp()) / path.name
+        shutil.copy(path, copy)
+        try:
+            return cls.open(copy), copy  # migrates the copy, or refuses a newer schema
+        except StoreError:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+            raise
+
     def close(self) -> None:
         self.db.close()
 
