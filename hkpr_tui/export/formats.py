@@ -290,7 +290,7 @@ dataset_info:
 # hkpr NER export
 
 Character-level named-entity recognition data from Hong Kong press releases, annotated with
-[hkpr](https://example.invalid/hkpr) and exported with `hkpr export --format hf`.
+hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
 
 - **Features**: `id` (string), `tokens` (one Chinese character per token; white space dropped),
   `ner_tags` (a ClassLabel sequence, {options['scheme'].upper()} scheme): {", ".join(names)}.
