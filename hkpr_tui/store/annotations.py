@@ -48,11 +48,6 @@ class AnnotationStore:
         with self.db.atomic():
             yield
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self.db.execute(sql, list(params))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
     # -- labels ----------------------------------------------------------------------------
 
     def sync_labels(self, labels: Iterable[Any]) -> None:
@@ -67,7 +62,7 @@ class AnnotationStore:
                 )
 
     def stored_labels(self) -> list[dict[str, Any]]:
-        return self._rows("SELECT name, kind, key, colour, description, position, pii FROM labels ORDER BY position, name")
+        return list(self.db.query("SELECT name, kind, key, colour, description, position, pii FROM labels ORDER BY position, name"))
 
     def ensure_labels(self, names: dict[str, str]) -> list[str]:
         """Add labels (name → kind) this database does not know; return the names added."""
@@ -84,7 +79,7 @@ class AnnotationStore:
     # -- reading annotations ---------------------------------------------------------------
 
     def annotation(self, annotation_id: int) -> Annotation:
-        rows = self._rows(f"SELECT {_COLUMNS} FROM annotations WHERE id = ?", [annotation_id])
+        rows = list(self.db.query(f"SELECT {_COLUMNS} FROM annotations WHERE id = ?", [annotation_id]))
         if not rows:
             raise KeyError(f"no annotation {annotation_id}")
         return _annotation(rows[0])
@@ -94,11 +89,11 @@ class AnnotationStore:
         marks = ",".join("?" * len(statuses))
         return [
             _annotation(row)
-            for row in self._rows(
+            for row in list(self.db.query(
                 f"SELECT {_COLUMNS} FROM annotations WHERE release_id = ? AND deleted_at IS NULL "
                 f'AND status IN ({marks}) ORDER BY start, "end" DESC, id',
                 [release_id, *statuses],
-            )
+            ))
         ]
 
     def known_strings(self) -> dict[str, str]:
@@ -132,11 +127,11 @@ class AnnotationStore:
             raise SpanError(f"span {start}–{end} is outside the release (0–{length})")
         if status != "accepted":
             return str(text)
-        for other in self._rows(
+        for other in list(self.db.query(
             f'SELECT id, label, start, "end", text FROM annotations WHERE release_id = ? AND kind = ? '
             f'AND {_LIVE} AND start < ? AND "end" > ? AND (? IS NULL OR annotator = ?)',
             [release_id, kind, end, start, annotator, annotator],
-        ):
+        )):
             if other["id"] == ignore:
                 continue
             s, e = other["start"], other["end"]
@@ -235,10 +230,10 @@ class AnnotationStore:
             if chunk is not None:
                 clause.append(f"release_id IN ({','.join('?' * len(chunk))})")
                 extra = list(chunk)
-            for row in self._rows(
+            for row in list(self.db.query(
                 f"SELECT {_COLUMNS} FROM annotations WHERE {' AND '.join(clause)} ORDER BY release_id, start, \"end\" DESC, id",
                 [*params, *extra],
-            ):
+            )):
                 out.setdefault(row["release_id"], []).append(_annotation(row))
         return out
 
@@ -371,13 +366,13 @@ class AnnotationStore:
 
     def links(self, annotation_ids: Sequence[int] | None = None) -> list[Link]:
         if annotation_ids is None:
-            rows = self._rows("SELECT * FROM links WHERE deleted_at IS NULL ORDER BY id")
+            rows = list(self.db.query("SELECT * FROM links WHERE deleted_at IS NULL ORDER BY id"))
         else:
             marks = ",".join("?" * len(annotation_ids))
-            rows = self._rows(
+            rows = list(self.db.query(
                 f"SELECT * FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
                 [*annotation_ids, *annotation_ids],
-            )
+            ))
         return [Link(**row) for row in rows]
 
     def thread(self, annotation_id: int) -> list[ThreadPoint]:
@@ -394,11 +389,11 @@ class AnnotationStore:
             seen.update(frontier)
         marks = ",".join("?" * len(seen))
         points = []
-        for row in self._rows(
+        for row in list(self.db.query(
             f"SELECT a.id, a.release_id, r.title, r.date, a.text, a.attributes FROM annotations a "
             f"JOIN releases r ON r.id = a.release_id WHERE a.id IN ({marks}) AND a.deleted_at IS NULL",
             sorted(seen),
-        ):
+        )):
             attrs = json.loads(row["attributes"] or "{}")
             points.append(
                 ThreadPoint(
