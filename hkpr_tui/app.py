@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
-from hkpr_tui.annotate.labels import Label, LabelError, load_labels
+from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_labels
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.commands import HkprCommands, context_bindings
 from hkpr_tui.config import ConfigError, load_config
@@ -34,7 +34,7 @@ def binding_ids() -> list[str]:
     try:
         labels = load_labels()
     except LabelError:
-        labels = load_labels(Path("/nonexistent/labels.toml"))
+        labels = default_labels()
     return static + [b.id for b in tag_bindings(labels) if b.id]
 
 
@@ -91,7 +91,7 @@ class HkprApp(App[None]):
             return load_labels(self.labels_path)
         except LabelError as exc:
             self.notify(f"Labels not loaded, using the defaults: {exc}", severity="error", timeout=20)
-            return load_labels(Path("/nonexistent/labels.toml"))
+            return default_labels()
 
     def apply_keymap(self) -> None:
         """Rebind keys from the user's config file; a bad file is reported and ignored."""

@@ -27,12 +27,17 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
 
 
-def config_path() -> Path:
-    explicit = os.environ.get("HKPR_CONFIG")
+def user_file(env_var: str, name: str) -> Path:
+    """``$env_var`` if set, else ``name`` in hkpr's config folder (``$XDG_CONFIG_HOME/hkpr``)."""
+    explicit = os.environ.get(env_var)
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "hkpr" / "config.toml"
+    return Path(base) / "hkpr" / name
+
+
+def config_path() -> Path:
+    return user_file("HKPR_CONFIG", "config.toml")
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -6,13 +6,14 @@ error; a bad one raises ``LabelError`` naming the file, line and field.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from hkpr_tui.config import user_file
 
 KINDS = ("entity", "claim")
 FIELDS = {"name", "kind", "key", "colour", "description", "pii"}
@@ -38,11 +39,7 @@ class Label:
 
 
 def labels_path() -> Path:
-    explicit = os.environ.get("HKPR_LABELS")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "hkpr" / "labels.toml"
+    return user_file("HKPR_LABELS", "labels.toml")
 
 
 def default_labels_text() -> str:
@@ -106,7 +103,12 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
     return out, replace
 
 
-def load_labels(path: Path | None = None) -> list[Label]:
+def default_labels() -> list[Label]:
+    """The labels hkpr ships, ignoring any user file."""
+    return load_labels(use_user_file=False)
+
+
+def load_labels(path: Path | None = None, *, use_user_file: bool = True) -> list[Label]:
     """The default labels, overridden by the user file (``path`` or ``labels_path()``)."""
     merged: dict[str, dict[str, Any]] = {}
     defaults, _ = _parse(default_labels_text(), "hkpr_tui/annotate/labels.toml")
@@ -114,7 +116,7 @@ def load_labels(path: Path | None = None) -> list[Label]:
         merged[entry["name"]] = entry
     path = path or labels_path()
     source = str(path)
-    if path.exists():
+    if use_user_file and path.exists():
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
