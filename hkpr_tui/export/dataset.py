@@ -21,6 +21,11 @@ SCRIPTS: dict[str, list[View]] = {"original": ["original"], "hant": ["hant"], "h
 SPLITS = ("train", "validation", "test")
 
 
+def span_key(content_hash: str, start: int, end: int, label: str) -> str:
+    """How exports name a stored span across databases: release text hash, canonical offsets, label."""
+    return f"{content_hash}:{start}:{end}:{label}"
+
+
 @dataclass(frozen=True)
 class Span:
     start: int  # code points into Document.text, end-exclusive

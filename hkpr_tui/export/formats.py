@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span
+from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span, span_key
 
 UNITS = {
     "jsonl": "code points (Python str index), end exclusive",
@@ -189,7 +189,7 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
 
 def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), []
-    claim_key = {a.id: f"{r.content_hash}:{a.start}:{a.end}:{a.label}" for r in collected.releases for a in collected.annotations.get(r.id, [])}
+    claim_key = {a.id: span_key(r.content_hash, a.start, a.end, a.label) for r in collected.releases for a in collected.annotations.get(r.id, [])}
     # a claim's subject is another annotation: named by its key, not by this database's id
     def attributes(a: Any) -> dict[str, Any]:
         attrs = dict(a.attributes)

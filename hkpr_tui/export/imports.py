@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hkpr_tui.corpus.ingest import release_from_text
+from hkpr_tui.export.dataset import span_key
 from hkpr_tui.export.formats import from_utf16
 from hkpr_tui.store import Store
 
@@ -221,7 +222,7 @@ def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str) ->
             for release_id, anns in store.live_annotations(list(hash_of)).items():
                 for a in anns:
                     if a.kind == "claim":
-                        keys[f"{hash_of[release_id]}:{a.start}:{a.end}:{a.label}"] = a.id
+                        keys[span_key(hash_of[release_id], a.start, a.end, a.label)] = a.id
             present = {(l.source_id, l.target_id, l.kind) for l in store.links()}
             for task in tasks:
                 for link in task.links:
