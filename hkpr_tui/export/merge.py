@@ -69,14 +69,11 @@ def merge(store: Store, path: Path, *, annotator: str) -> MergeReport:
                     id_map[a.id] = here[key]
                     report.annotations_present += 1
                     continue
-                store.insert_annotations([{
+                here[key] = id_map[a.id] = store.insert_annotation({
                     "release_id": key[0], "kind": a.kind, "label": a.label, "start": a.start, "end": a.end, "text": a.text,
                     "status": a.status, "attributes": a.attributes, "annotator": a.annotator,
                     "created_at": a.created_at, "updated_at": a.updated_at,
-                }])  # fmt: skip
-                added = store.live_annotations([key[0]], annotators=[a.annotator], statuses=(a.status,))[key[0]]
-                new_id = next(x.id for x in reversed(added) if (x.kind, x.label, x.start, x.end) == key[1:5])
-                here[key] = id_map[a.id] = new_id
+                })  # fmt: skip
                 report.annotations_added += 1
             present = {(l.source_id, l.target_id, l.kind) for l in store.links()}
             for link in other.links():

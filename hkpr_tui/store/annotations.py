@@ -177,31 +177,45 @@ class AnnotationStore:
             annotation_id, release_id, kind, label, start, end, text, status, attributes or {}, annotator, session_id, now, now
         )
 
+    _INSERT_COLUMNS = ("release_id", "kind", "label", "start", "end", "text", "status", "attributes", "annotator",
+                       "session_id", "created_at", "updated_at", "deleted_at")  # fmt: skip
+    _INSERT_SQL = (
+        f"INSERT INTO annotations ({', '.join(chr(34) + c + chr(34) for c in _INSERT_COLUMNS)}) "
+        f"VALUES ({','.join('?' * len(_INSERT_COLUMNS))})"
+    )
+
+    @staticmethod
+    def _insert_values(row: dict[str, Any], now: str) -> list[Any]:
+        attributes = row.get("attributes") or {}
+        return [
+            row["release_id"], row["kind"], row["label"], row["start"], row["end"], row["text"],
+            row.get("status", "accepted"), attributes if isinstance(attributes, str) else json.dumps(attributes, ensure_ascii=False),
+            row.get("annotator", ""), row.get("session_id"), row.get("created_at", now), row.get("updated_at", now),
+            row.get("deleted_at"),
+        ]  # fmt: skip
+
+    def insert_annotation(self, row: dict[str, Any]) -> int:
+        """Insert one annotation row validated elsewhere (a merge); returns its id. No event."""
+        from hkpr_tui.store.store import utc_now
+
+        return int(self.db.execute(self._INSERT_SQL, self._insert_values(row, utc_now())).lastrowid or 0)
+
     def insert_annotations(self, rows: Iterable[dict[str, Any]], *, batch: int = 10_000) -> int:
         """Bulk insert annotation rows that were validated elsewhere (merges, imports, benchmarks):
         no crossing check and no event per row. Returns the number inserted."""
         from hkpr_tui.store.store import utc_now
 
-        columns = ["release_id", "kind", "label", "start", "end", "text", "status", "attributes", "annotator",
-                   "session_id", "created_at", "updated_at", "deleted_at"]  # fmt: skip
-        sql = f"INSERT INTO annotations ({', '.join(chr(34) + c + chr(34) for c in columns)}) VALUES ({','.join('?' * len(columns))})"
         now = utc_now()
         total = 0
         pending: list[list[Any]] = []
 
         def flush() -> None:
             with self.db.atomic():
-                self.db.conn.executemany(sql, pending)
+                self.db.conn.executemany(self._INSERT_SQL, pending)
             pending.clear()
 
         for row in rows:
-            attributes = row.get("attributes") or {}
-            pending.append([
-                row["release_id"], row["kind"], row["label"], row["start"], row["end"], row["text"],
-                row.get("status", "accepted"), attributes if isinstance(attributes, str) else json.dumps(attributes, ensure_ascii=False),
-                row.get("annotator", ""), row.get("session_id"), row.get("created_at", now), row.get("updated_at", now),
-                row.get("deleted_at"),
-            ])  # fmt: skip
+            pending.append(self._insert_values(row, now))
             total += 1
             if len(pending) >= batch:
                 flush()
