@@ -357,8 +357,7 @@ class ReleaseView(ScrollView, can_focus=True):
         if self.anchor is not None and not (self.visual or self._extending):
             self.anchor = None  # a plain move after shift+arrows keeps the selection, ends extending it
         if self.anchor is not None and self.view is not None:
-            a, b = sorted((self.anchor, new))
-            self.selection = self.view.to_canonical(*self.view.to_view(a, min(b + 1, len(self.text))))
+            self.selection = self._span_between(self.anchor, new)
         self.refresh()
         self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
 
@@ -529,8 +528,14 @@ class ReleaseView(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, *self.selection))
 
     def _select_to(self, offset: int) -> None:
-        assert self._drag_anchor is not None and self.view is not None
-        a, b = sorted((self._drag_anchor, offset))
-        self.selection = self.view.to_canonical(*self.view.to_view(a, min(b + 1, len(self.text))))
+        assert self._drag_anchor is not None
+        self.selection = self._span_between(self._drag_anchor, offset)
         self.cursor = offset
         self.refresh()
+
+    def _span_between(self, anchor: int, offset: int) -> tuple[int, int]:
+        """The canonical selection from ``anchor`` to ``offset``, both characters included,
+        widened to whole units of the script view (a converted phrase is selected whole)."""
+        assert self.view is not None
+        a, b = sorted((anchor, offset))
+        return self.view.to_canonical(*self.view.to_view(a, min(b + 1, len(self.text))))
