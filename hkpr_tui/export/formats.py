@@ -388,10 +388,10 @@ def build_doccano(docs: list[Document], collected: Collected, options: dict[str,
 def build_brat(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), []
     types: set[str] = set()
-    claim_ids: dict[int, str] = {}
     for split, chosen in _by_split(docs).items():
         for doc in chosen:
             lines = []
+            claim_ids: dict[int, str] = {}  # this document's claims, for relations inside it
             for n, span in enumerate([*doc.entities, *doc.claims], start=1):
                 _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
                 kind = span.label if span.kind == "entity" else f"Claim_{span.label}"
@@ -404,15 +404,13 @@ def build_brat(docs: list[Document], collected: Collected, options: dict[str, An
                             fragments.append(f"{start} {i}")
                         start = i + 1
                 lines.append(f"T{n}\t{kind} {';'.join(fragments)}\t{span.text.replace(chr(10), ' ')}")
-                claim_ids[span.annotation.id] = f"T{n}"
-            r = 1
-            for link in collected.links:
-                if link.source_id in claim_ids and link.target_id in claim_ids and any(s.annotation.id == link.source_id for s in doc.claims) and any(s.annotation.id == link.target_id for s in doc.claims):
-                    lines.append(f"R{r}\t{link.kind} Arg1:{claim_ids[link.source_id]} Arg2:{claim_ids[link.target_id]}")
-                    r += 1
+                if span.kind == "claim":
+                    claim_ids[span.annotation.id] = f"T{n}"
+            inside = [link for link in collected.links if link.source_id in claim_ids and link.target_id in claim_ids]
+            for r, link in enumerate(inside, start=1):
+                lines.append(f"R{r}\t{link.kind} Arg1:{claim_ids[link.source_id]} Arg2:{claim_ids[link.target_id]}")
             built.files[f"{split}/{doc.doc_id}.txt"] = doc.text.encode("utf-8")
             built.files[f"{split}/{doc.doc_id}.ann"] = ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
-            claim_ids.clear()
     conf = "[entities]\n" + "\n".join(sorted(types)) + "\n\n[relations]\nsame_metric\tArg1:<ENTITY>, Arg2:<ENTITY>\nrepeats\tArg1:<ENTITY>, Arg2:<ENTITY>\ncontradicts\tArg1:<ENTITY>, Arg2:<ENTITY>\n\n[events]\n\n[attributes]\n"
     built.files["annotation.conf"] = conf.encode("utf-8")
     built.problems = errors
