@@ -69,14 +69,26 @@ def parse_text(raw: str, *, fmt: str = "text", source: str = "", encoding: str =
     cleaned = clean(raw, fmt)
     if not cleaned.text.strip():
         raise DecodeError("no readable text after cleaning (only markup, page numbers or white space)")
-    text = cleaned.text
     paragraphs = [ParagraphSpan(p.start, p.end, p.kind, p.repeat_of) for p in cleaned.paragraphs]
+    return _release(raw, cleaned.text, paragraphs, source=source, encoding=encoding)
+
+
+def _release(
+    raw: str, text: str, paragraphs: list[ParagraphSpan], *, source: str, encoding: str, **known: str | None
+) -> NewRelease:
+    """Sentences, metadata, script and hashes for a canonical ``text`` split into ``paragraphs``.
+    ``known`` metadata (title, organisation, date, kind, script) wins over what is extracted."""
     sentences = [
         SentenceSpan(index, start, end)
         for index, p in enumerate(paragraphs)
         for start, end in sentence_spans(text, p.start, p.end)
     ]
     meta = extract_metadata([text[p.start : p.end] for p in paragraphs])
+
+    def pick(name: str, extracted: str | None) -> str | None:
+        given = known.get(name)
+        return given if given is not None else extracted
+
     return NewRelease(
         source=source,
         encoding=encoding,
@@ -84,11 +96,11 @@ def parse_text(raw: str, *, fmt: str = "text", source: str = "", encoding: str =
         text=text,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         group_key=version_key(text),
-        title=meta.title,
-        organisation=meta.organisation,
-        date=meta.date,
-        kind=meta.kind,
-        script=detect_script(text),
+        title=str(pick("title", meta.title)),
+        organisation=pick("organisation", meta.organisation),
+        date=pick("date", meta.date),
+        kind=pick("kind", meta.kind),
+        script=known.get("script") or detect_script(text),
         paragraphs=paragraphs,
         sentences=sentences,
     )
@@ -125,22 +137,7 @@ def release_from_text(
             paragraphs.append(ParagraphSpan(start, end))
         if m:
             start = m.end()
-    sentences = [
-        SentenceSpan(index, s, e) for index, p in enumerate(paragraphs) for s, e in sentence_spans(text, p.start, p.end)
-    ]
-    meta = extract_metadata([text[p.start : p.end] for p in paragraphs])
-    return NewRelease(
-        source=source,
-        encoding="utf-8",
-        raw_text=text,
-        text=text,
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        group_key=version_key(text),
-        title=title if title is not None else meta.title,
-        organisation=organisation if organisation is not None else meta.organisation,
-        date=date if date is not None else meta.date,
-        kind=kind if kind is not None else meta.kind,
-        script=script or detect_script(text),
-        paragraphs=paragraphs,
-        sentences=sentences,
-    )
+    return _release(
+        text, text, paragraphs, source=source, encoding="utf-8",
+        title=title, organisation=organisation, date=date, kind=kind, script=script,
+    )  # fmt: skip
