@@ -11,7 +11,6 @@ plain one-row INSERT + commit into a table in the same database file, in the sam
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import tempfile
@@ -19,18 +18,10 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import generate
+from benchmarks.report import emit, p95
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.corpus import parse_text
 from hkpr_tui.store import SpanError, Store
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -96,9 +87,9 @@ def main() -> None:
 
     for what, times in (("hkpr tag (check, insert, event, commit)", tag_times), ("plain INSERT + commit", plain_times)):
         emit(bench="annotate", what=what, annotations_in_db=total, n=len(times),
-             median_ms=round(statistics.median(times), 3), p95_ms=round(percentile(times, 0.95), 3))  # fmt: skip
+             median_ms=round(statistics.median(times), 3), p95_ms=round(p95(times), 3))  # fmt: skip
     emit(bench="annotate", what="ratio hkpr/plain", median=round(statistics.median(tag_times) / statistics.median(plain_times), 2),
-         p95=round(percentile(tag_times, 0.95) / percentile(plain_times, 0.95), 2), aim="p95 < 10 ms",
+         p95=round(p95(tag_times) / p95(plain_times), 2), aim="p95 < 10 ms",
          refused_crossing=refused)  # fmt: skip
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.report import emit, p95
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,20 +65,11 @@ Timed(db_path=sys.argv[1]).run(headless=True, size=(120, 36))
 """
 
 
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
 def run(code: str, *args: str) -> float:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return float(out.stdout.strip().splitlines()[-1])
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def build_db(path: Path, count: int, seeds: bool) -> None:

@@ -14,14 +14,11 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import generate
+from benchmarks.report import emit
 from hkpr_tui.corpus import parse_text
 from hkpr_tui.export.formats import FORMATS
 from hkpr_tui.export.run import export
 from hkpr_tui.store import Store
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ holds on a noisy machine even when the absolute numbers do not.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -17,13 +16,10 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from benchmarks.corpus import generate, write
+from benchmarks.report import emit
 from hkpr_tui.corpus import parse_file
 from hkpr_tui.importer import import_paths
 from hkpr_tui.store import Store
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def main() -> None:

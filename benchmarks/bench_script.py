@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -21,15 +20,12 @@ from pathlib import Path
 from opencc import OpenCC
 
 from benchmarks.corpus import generate
+from benchmarks.report import emit, p95
 from hkpr_tui.corpus import parse_text
 from hkpr_tui.script.views import convert
 from hkpr_tui.store import Store
 
 QUERIES = ["港", "數碼", "数码", "AI", "數碼港", "数码港", "人工智能", "科技園", "财政预算案", "超算中心 500", "不存在的詞語", "3,000"]
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -39,11 +35,6 @@ def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
         fn()
         out.append(time.perf_counter() - start)
     return out
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def bench_conversion(repeat: int) -> None:
