@@ -16,7 +16,9 @@ from hkpr_tui.config import ConfigError, load_config
 from hkpr_tui.messages import ImportFinished
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
-from hkpr_tui.store import Store
+from hkpr_tui.store import Store, StoreError
+
+UI_BUSY_TIMEOUT_MS = 1_000
 
 
 def binding_ids() -> list[str]:
@@ -76,9 +78,14 @@ class HkprApp(App[None]):
     def on_mount(self) -> None:
         self.labels = self.load_label_set()
         self.apply_keymap()
-        self.store = store = Store.open(self.db_path)
-        self.session_id = store.start_session(self.annotator)
-        store.sync_labels(self.labels)
+        # the UI thread's connection waits briefly for the write lock; an action still refused is
+        # retried by the reader (see AnnotatingMixin._do), so the screen never freezes for long
+        self.store = store = Store.open(self.db_path, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+        try:
+            self.session_id = store.start_session(self.annotator)
+            store.sync_labels(self.labels)
+        except StoreError as exc:
+            self.notify(f"Tags will not be saved: {exc}", severity="error", timeout=20)
         self._actions = Actions(store, self.annotator, self.session_id)
         self.push_screen(LibraryScreen(self.db_path))
         if self.seed_dir is not None:
@@ -111,11 +118,16 @@ class HkprApp(App[None]):
     def import_seeds(self, folder: Path) -> None:
         from hkpr_tui.importer import import_paths  # only a first run imports: keep it off start-up
 
-        store = Store.open(self.db_path)
         try:
-            report = import_paths(store, [folder], annotator=self.annotator)
-        finally:
-            store.close()
+            store = Store.open(self.db_path)
+            try:
+                report = import_paths(store, [folder], annotator=self.annotator)
+            finally:
+                store.close()
+        except StoreError as exc:
+            self.call_from_thread(self.notify, f"{folder}/ not imported: {exc} (it is tried again on the next start)",
+                                  severity="error", timeout=20)  # fmt: skip
+            return
         self.post_message(ImportFinished(report))
 
     @on(ImportFinished)
@@ -133,12 +145,17 @@ class HkprApp(App[None]):
 
     def on_unmount(self) -> None:
         store = self.store
-        if store is None or self.session_id is None:
+        if store is None:
             return
-        store.end_session(self.session_id)
-        self.summary = session_line(store, self.session_id)
-        store.close()
         self.store = None
+        try:
+            if self.session_id is not None:
+                store.end_session(self.session_id)
+                self.summary = session_line(store, self.session_id)
+        except StoreError as exc:
+            self.summary = f"hkpr: the session's end was not recorded ({exc}); every acknowledged action was saved."
+        finally:
+            store.close()
 
 
 def session_line(store: Store, session_id: int) -> str:

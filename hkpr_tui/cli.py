@@ -6,8 +6,10 @@ checks this in a subprocess.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -19,10 +21,28 @@ from click_default_group import DefaultGroup
 from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
 from hkpr_tui.store import Store, StoreError
+from hkpr_tui.store.base import translate
+from hkpr_tui.textsafe import safe, safe_json
 
 DEFAULT_DB = "annotations.db"
 SEEDS_DIR = "seeds"
 PROGRESS_MIN_FILES = 20
+
+
+class Failure(click.ClickException):
+    """A one-line error for the user (exit status 1); made safe for the terminal."""
+
+    def format_message(self) -> str:
+        return safe(self.message, lines=True)
+
+
+def echo(message: object = "", *, err: bool = False) -> None:
+    """Print a line whose text may come from files or databases: controls shown as escapes."""
+    click.echo(safe(message, lines=True), err=err)
+
+
+def echo_json(value: Any, **dumps: Any) -> None:
+    click.echo(safe_json(json.dumps(value, ensure_ascii=False, **dumps)))
 
 
 class Context:
@@ -30,11 +50,28 @@ class Context:
         self.db_path = db_path
         self.annotator = annotator
 
-    def store(self) -> Store:
+    def store(self, *, must_exist: bool = False) -> Store:
+        """The database; ``must_exist`` for commands that only read (they never create one)."""
         try:
-            return Store.open(self.db_path)
+            return Store.open(self.db_path, must_exist=must_exist)
         except StoreError as exc:
-            raise click.ClickException(f"{self.db_path}: {exc}") from None
+            raise Failure(str(exc)) from None
+
+
+class Group(DefaultGroup):
+    """Every command's database and disk errors end as one clear line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise Failure(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise Failure(str(translate(exc, str(ctx.obj.db_path) if ctx.obj else ""))) from None
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise Failure(f"disk full{': ' + exc.filename if exc.filename else ''}; nothing was written") from None
+            raise
 
 
 def _default_annotator() -> str:
@@ -44,7 +81,7 @@ def _default_annotator() -> str:
         return "annotator"
 
 
-@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
+@click.group(cls=Group, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--db",
     "db_path",
@@ -76,26 +113,28 @@ def cli(ctx: click.Context, db_path: Path, annotator: str) -> None:
 def tui(obj: Context) -> None:
     """Open the app (the default command).
 
-    On the first run, when the database does not exist yet and there is a seeds/ folder here,
-    the app imports it.
+    While the database holds no release and there is a seeds/ folder here, the app imports it
+    (so a first run that was interrupted is finished on the next start).
     """
-    first_run = not obj.db_path.exists()
     store = obj.store()  # creates the database, or refuses one it cannot use, before the screen opens
-    store.close()
-    seed_dir = Path(SEEDS_DIR) if first_run and Path(SEEDS_DIR).is_dir() else None
+    try:
+        empty = store.count_releases() == 0 and not store.read_only
+    finally:
+        store.close()
+    seed_dir = Path(SEEDS_DIR) if empty and Path(SEEDS_DIR).is_dir() else None
     from hkpr_tui.annotate.labels import LabelError, load_labels
 
     try:
         load_labels()
     except LabelError as exc:
-        raise click.ClickException(f"labels: {exc}") from None
+        raise Failure(f"labels: {exc}") from None
 
     from hkpr_tui.app import HkprApp  # the only place the CLI touches Textual
 
     app = HkprApp(db_path=obj.db_path, annotator=obj.annotator, seed_dir=seed_dir)
     app.run()
     if app.summary:
-        click.echo(app.summary)
+        echo(app.summary)
     if app.return_code:
         sys.exit(app.return_code)
 
@@ -125,12 +164,12 @@ def import_(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
         store.close()
     if not quiet:
         for item in report.imported:
-            click.echo(f"imported  #{item.release_id}  {item.path}  {item.title}")
+            echo(f"imported  #{item.release_id}  {item.path}  {item.title}")
         for dup in report.duplicates:
-            click.echo(f"duplicate {dup.path}: same text as release #{dup.release_id}")
+            echo(f"duplicate {dup.path}: same text as release #{dup.release_id}")
     for skipped in report.skipped:
-        click.echo(f"skipped   {skipped.path}: {skipped.reason}", err=True)
-    click.echo(report.summary())
+        echo(f"skipped   {skipped.path}: {skipped.reason}", err=True)
+    echo(report.summary())
     if report.skipped:
         sys.exit(1)
 
@@ -148,17 +187,17 @@ def import_(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
 @click.pass_obj
 def list_(obj: Context, as_json: bool, sort: str, desc: bool, limit: int | None) -> None:
     """List the releases in the database."""
-    store = obj.store()
+    store = obj.store(must_exist=True)
     try:
         rows = store.list_releases(sort=sort, descending=desc, limit=limit)
     finally:
         store.close()
     if as_json:
         for row in rows:
-            click.echo(json.dumps(release_json(row), ensure_ascii=False))
+            echo_json(release_json(row))
         return
     if not rows:
-        click.echo(f"No releases in {obj.db_path}. Import some with: hkpr import PATH...")
+        echo(f"No releases in {obj.db_path}. Import some with: hkpr import PATH...")
         return
     table = [["id", "date", "organisation", "script", "kind", "entities", "claims", "status", "title"]]
     for row in rows:
@@ -210,38 +249,35 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int) -> No
     A query in either script (or mixed) finds releases in both: 数码港 finds 數碼港. Words
     separated by spaces must all occur. Quotes, *, OR and other symbols are searched as text.
     """
-    store = obj.store()
+    store = obj.store(must_exist=True)
     try:
         result = store.search(query, limit=limit, offset=(page - 1) * limit)
     finally:
         store.close()
     if as_json:
         for hit in result.hits:
-            click.echo(
-                json.dumps(
-                    {
-                        "release_id": hit.release_id,
-                        "source": hit.source,
-                        "title": hit.title,
-                        "date": hit.date,
-                        "start": hit.start,
-                        "end": hit.end,
-                        "in_title": hit.in_title,
-                        "snippet": hit.snippet,
-                    },
-                    ensure_ascii=False,
-                )
+            echo_json(
+                {
+                    "release_id": hit.release_id,
+                    "source": hit.source,
+                    "title": hit.title,
+                    "date": hit.date,
+                    "start": hit.start,
+                    "end": hit.end,
+                    "in_title": hit.in_title,
+                    "snippet": hit.snippet,
+                }
             )
         return
     if not result.hits:
-        click.echo(f"No release contains {query!r}." if page == 1 else "No more hits.")
+        echo(f"No release contains {query!r}." if page == 1 else "No more hits.")
         return
     for hit in result.hits:
         where = "title" if hit.in_title else f"{hit.start}-{hit.end}"
-        click.echo(f"#{hit.release_id}  {hit.date or '—'}  {_truncate(hit.title, 60)}  [{where}]")
-        click.echo(f"    {hit.snippet}")
+        echo(f"#{hit.release_id}  {hit.date or '—'}  {_truncate(hit.title, 60)}  [{where}]")
+        echo(f"    {hit.snippet}")
     if result.has_more:
-        click.echo(f"(more: --page {page + 1})")
+        echo(f"(more: --page {page + 1})")
 
 
 @cli.command()
@@ -250,18 +286,18 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int) -> No
 def stats(obj: Context, as_json: bool) -> None:
     """Counts of releases and annotations: by release status, label, annotator, tag status and
     session. --json gives the same as JSON (counts by label keyed by label name)."""
-    store = obj.store()
+    store = obj.store(must_exist=True)
     try:
         result = store.stats()
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        echo_json(asdict(result), indent=2)
         return
-    click.echo(f"releases  {result.releases}")
-    click.echo(f"entities  {result.entities}")
-    click.echo(f"claims    {result.claims}")
-    click.echo(f"sessions  {result.sessions}")
+    echo(f"releases  {result.releases}")
+    echo(f"entities  {result.entities}")
+    echo(f"claims    {result.claims}")
+    echo(f"sessions  {result.sessions}")
     for heading, counts in (
         ("releases by status", result.by_status),
         ("by script", result.by_script),
@@ -272,10 +308,10 @@ def stats(obj: Context, as_json: bool) -> None:
         ("tags by status (accepted, suggested, rejected)", result.by_annotation_status),
     ):
         if counts:
-            click.echo(f"\n{heading}")
+            echo(f"\n{heading}")
             _echo_table([[name, str(n)] for name, n in counts.items()], header=False)
     if result.by_session:
-        click.echo("\nby session")
+        echo("\nby session")
         rows = [["session", "annotator", "started", "ended", "actions", "tags"]]
         rows += [
             [str(s.id), s.annotator, s.started_at[:19].replace("T", " "), (s.ended_at or "(open)")[:19].replace("T", " "),
@@ -293,7 +329,7 @@ def _labels() -> list[Any]:
     try:
         return load_labels()
     except LabelError as exc:
-        raise click.ClickException(f"labels: {exc}") from None
+        raise Failure(f"labels: {exc}") from None
 
 
 EXPORT_FORMATS = ["jsonl", "bio", "hf", "spacy", "label-studio", "doccano", "brat", "cluener", "claims"]
@@ -311,10 +347,12 @@ EXPORT_FORMATS = ["jsonl", "bio", "hf", "spacy", "label-studio", "doccano", "bra
 @click.option("--annotator", "annotators", multiple=True, help="Only this annotator's tags (repeatable).")
 @click.option("--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently.")
 @click.option("--scheme", type=click.Choice(["bio", "bioes"]), default="bio", show_default=True, help="Tag scheme for bio and hf.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--force", is_flag=True, help="Replace --out when it is an earlier hkpr export (nothing else is ever deleted).")
+@click.option("--skip-bad", is_flag=True, help="Leave out stored tags that no longer match their text, and list them.")
 @click.pass_obj
 def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | None, seed: int, status: str,
-           labels: str | None, annotators: tuple[str, ...], redact_pii: bool, scheme: str, force: bool) -> None:  # fmt: skip
+           labels: str | None, annotators: tuple[str, ...], redact_pii: bool, scheme: str, force: bool,
+           skip_bad: bool) -> None:  # fmt: skip
     """Export accepted tags as a labelled dataset folder, with manifest.json.
 
     Every span is checked against the exported text in the format's offset unit before anything
@@ -328,8 +366,9 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         split = parse_split(split_text) if split_text else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--split") from None
-    store = obj.store()
-    store.sync_labels(_labels())  # the label set (and its order) the export declares
+    store = obj.store(must_exist=True)
+    if not store.read_only:
+        store.sync_labels(_labels())  # the label set (and its order) the export declares
     bar = None
     try:
         def progress(done: int, total: int) -> None:
@@ -343,52 +382,63 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         result = run_export(
             store, fmt, out, script=script, split=split, seed=seed, status=status,
             labels=[l.strip() for l in labels.split(",") if l.strip()] if labels else None,
-            annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, progress=progress,
+            annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, skip_bad=skip_bad,
+            progress=progress,
         )  # fmt: skip
     except ExportError as exc:
-        raise click.ClickException(f"export failed, nothing written: {exc}") from None
+        raise Failure(f"export failed, nothing written: {exc}") from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
         store.close()
     counts = result.manifest["counts"]
-    for note in result.notes[:10]:
-        click.echo(f"note  {note}", err=True)
-    if len(result.notes) > 10:
-        click.echo(f"note  … and {len(result.notes) - 10} more", err=True)
-    click.echo(
+    skipped = [n for n in result.notes if n.startswith("skipped: ")]
+    notes = [n for n in result.notes if not n.startswith("skipped: ")]
+    for note in skipped:  # every tag left out is named
+        echo(note, err=True)
+    for note in notes[:10]:
+        echo(f"note  {note}", err=True)
+    if len(notes) > 10:
+        echo(f"note  … and {len(notes) - 10} more", err=True)
+    echo(
         f"exported {counts['documents']} documents ({counts['releases']} releases, {counts['entities']} entities, "
         f"{counts['claims']} claims) as {fmt} to {result.out}"
     )
     if counts["releases"] == 0:
-        click.echo("nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True)
+        echo("nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True)
 
 
 @cli.command("import-annotations")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "label-studio", "doccano"]), required=True)
+@click.option("--skip-bad", is_flag=True, help="Store the good records when some are bad (without it, a bad record stores nothing).")
 @click.pass_obj
-def import_annotations(obj: Context, path: Path, fmt: str) -> None:
+def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> None:
     """Import tags from an hkpr JSONL export, Label Studio tasks or doccano JSONL (file or folder).
 
-    Tasks are matched to releases by the hash of their text; a text no release has is added as a
-    new release. Labels this database does not know are added and reported.
+    Every record is checked first (types, label names, spans against their text, crossing spans);
+    a bad one is named with its file, record and field, and then nothing is stored unless
+    --skip-bad is given. Tasks are matched to releases by the hash of their text; a text no
+    release has is added as a new release. Labels this database does not know are added and
+    reported.
     """
     from hkpr_tui.export.imports import ImportError_, import_annotations as run_import
 
     store = obj.store()
     store.sync_labels(_labels())
     try:
-        report = run_import(store, path, fmt, annotator=obj.annotator)
+        report = run_import(store, path, fmt, annotator=obj.annotator, skip_bad=skip_bad)
     except ImportError_ as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     finally:
         store.close()
+    for note in report.notes:
+        echo(f"not imported  {note}", err=True)
     for problem in report.problems:
-        click.echo(f"skipped   {problem}", err=True)
+        echo(f"skipped   {problem}", err=True)
     if report.labels_added:
-        click.echo(f"new labels added to this database: {', '.join(report.labels_added)}")
-    click.echo(report.summary())
+        echo(f"new labels added to this database: {', '.join(report.labels_added)}")
+    echo(report.summary())
     if report.problems:
         sys.exit(1)
 
@@ -404,9 +454,9 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
     try:
         for other in others:
             try:
-                click.echo(run_merge(store, other, annotator=obj.annotator).summary())
+                echo(run_merge(store, other, annotator=obj.annotator).summary())
             except StoreError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise Failure(str(exc)) from None
     finally:
         store.close()
 
@@ -420,19 +470,19 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
     Cohen's kappa on claim sentences, over the releases both annotated."""
     from hkpr_tui.export.agree import agreement
 
-    store = obj.store()
+    store = obj.store(must_exist=True)
     try:
         result = agreement(store, labels=[l.strip() for l in labels.split(",")] if labels else None)
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        echo_json(result, indent=2)
         return
     if len(result["annotators"]) < 2:
-        click.echo(f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)")
+        echo(f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)")
         return
     for pair in result["pairs"]:
-        click.echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
+        echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
         rows = [["label", "n a", "n b", "exact P", "exact R", "exact F1", "overlap F1"]]
         for label, sc in pair["labels"].items():
             rows.append([label, str(sc["a"]), str(sc["b"]), f"{sc['exact']['precision']:.3f}", f"{sc['exact']['recall']:.3f}",
@@ -440,12 +490,12 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
         if len(rows) > 1:
             _echo_table(rows)
         k = pair["claims"]
-        click.echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
+        echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
 
 
 def _truncate(text: str, width: int) -> str:
     out, used = "", 0
-    for char in text:
+    for char in safe(text):
         w = cell_width(char)
         if used + w > width - 1:
             return out + "…"
@@ -455,12 +505,13 @@ def _truncate(text: str, width: int) -> str:
 
 
 def _echo_table(rows: list[list[str]], header: bool = True) -> None:
+    rows = [[safe(cell) for cell in row] for row in rows]  # escapes widen a cell: measure them
     widths = [max(cell_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         cells = [cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(row)]
-        click.echo("  ".join(cells).rstrip())
+        echo("  ".join(cells).rstrip())
         if header and n == 0:
-            click.echo("  ".join("-" * w for w in widths))
+            echo("  ".join("-" * w for w in widths))
 
 
 def main() -> None:

@@ -62,6 +62,10 @@ def test_stats_json(tmp_path: Path) -> None:
 
 
 def test_empty_database_says_how_to_import(tmp_path: Path) -> None:
+    code, _, err = run("list", db=tmp_path / "typo.db")  # a read-only command never creates a database
+    assert code == 1 and "typo.db: no such database" in err and "hkpr import" in err
+    assert not (tmp_path / "typo.db").exists()
+    run("import", str(tmp_path / "nothing-here"), db=tmp_path / "new.db")
     code, out, _ = run("list", db=tmp_path / "new.db")
     assert code == 0 and "hkpr import" in out
 

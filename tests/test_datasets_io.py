@@ -48,16 +48,22 @@ def test_label_studio_import_matches_by_text_and_converts_old_utf16(seeded_db: P
     a, b = find(ASTRAL, "數碼港")
     tasks = [
         {"data": {"text": text}, "annotations": [{"completed_by": {"email": "ls@x"}, "result": [
-            {"type": "labels", "value": {"start": s, "end": e, "text": "數碼港", "labels": ["ORG"]}},
-            {"type": "labels", "value": {"start": 0, "end": 2, "text": "WRONG", "labels": ["ORG"]}}]}]},
+            {"type": "labels", "value": {"start": s, "end": e, "text": "數碼港", "labels": ["ORG"]}}]}]},
         # a text no release has, with offsets in UTF-16 units (Label Studio before 1.0) and a new label
         {"data": {"text": ASTRAL}, "annotations": [{"result": [
             {"type": "labels", "value": {"start": a + 1, "end": b + 1, "text": "數碼港", "labels": ["COMPANY"]}}]}]},
+        # a span whose text does not match: a bad record
+        {"data": {"text": text}, "annotations": [{"result": [
+            {"type": "labels", "value": {"start": 0, "end": 2, "text": "WRONG", "labels": ["ORG"]}}]}]},
     ]  # fmt: skip
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-    report = import_annotations(store, path, "label-studio", annotator="me")
-    assert report.matched == 1 and report.new_releases == 1 and report.annotations == 2
+    before = (store.count_releases(), store.count_annotations())
+    with pytest.raises(ImportError_, match=r"ls.json, record 3, field annotations\[0\].result\[0\].value.text: .*WRONG"):
+        import_annotations(store, path, "label-studio", annotator="me")
+    assert (store.count_releases(), store.count_annotations()) == before  # nothing stored from a file that fails
+    report = import_annotations(store, path, "label-studio", annotator="me", skip_bad=True)
+    assert report.matched == 1 and report.new_releases == 1 and report.annotations == 2 and report.bad_records == 1
     assert report.labels_added == ["COMPANY"] and len(report.problems) == 1 and "WRONG" in report.problems[0]
     new = next(r for r in store.list_releases() if r.source.startswith("ls.json"))
     (ann,) = store.annotations(new.id)

@@ -297,9 +297,13 @@ def test_existing_folder_is_not_overwritten_without_force(export_db: Path, tmp_p
     (out / "keep.txt").write_text("mine")
     with pytest.raises(ExportError, match="not empty"):
         run(export_db, "jsonl", out)
+    with pytest.raises(ExportError, match="not an earlier hkpr export .*no readable hkpr manifest"):
+        run(export_db, "jsonl", out, force=True)  # --force replaces earlier exports only
     assert (out / "keep.txt").read_text() == "mine"
-    run(export_db, "jsonl", out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    again = tmp_path / "again"
+    run(export_db, "jsonl", again)
+    run(export_db, "bio", again, force=True)  # an earlier export is replaced
+    assert (again / "train.txt").exists() and not (again / "train.jsonl").exists()
 
 
 def test_manifest_checksums(export_db: Path, tmp_path: Path) -> None:

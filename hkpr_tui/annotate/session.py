@@ -3,7 +3,10 @@
 Each method does its work through the store (one commit, one event-log entry, so it is on disk
 when the method returns) and remembers how to reverse it. ``undo`` and ``redo`` replay those
 reversals in order, also through the store and the event log ("undo tag", "redo tag", …).
-The app calls these methods; so can scripts and tests, without Textual.
+They act only while the rows are still as this session left them: another annotator (another
+hkpr on the same database, a merge) may have changed or deleted them since, and then the step
+is refused with who changed what, checked and written in one transaction. The app calls these
+methods; so can scripts and tests, without Textual.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ class Step:
     undo: Callable[[str], object]  # called with the event-log action name
     redo: Callable[[str], object]
     release_ids: set[int] = field(default_factory=set)  # whose views need a refresh
+    state: Callable[[], object] = lambda: None  # reads the step's rows as they are now
+    left: object = None  # the rows as this session last left them
+
+
+class StaleStep(ValueError):
+    """Undo or redo refused: someone else changed the step's rows since; the message says who."""
 
 
 class Actions:
@@ -43,8 +52,18 @@ class Actions:
         return {"annotator": self.annotator, "session_id": self.session_id}
 
     def _push(self, step: Step) -> None:
+        step.left = step.state()
         self.done.append(step)
         self.undone.clear()
+
+    def _annotations_state(self, *ids: int) -> Callable[[], object]:
+        """What the rows say (not when they were written: undoing a later step rewrites them)."""
+
+        def state() -> object:
+            rows = [self.store.annotation(i) for i in ids]
+            return [(a.label, a.start, a.end, a.status, a.attributes, a.deleted_at is None) for a in rows]
+
+        return state
 
     def _delete(self, annotation_id: int) -> Callable[[str], object]:
         return lambda action: self.store.set_annotation_deleted(annotation_id, True, action=action, **self._who)
@@ -59,8 +78,9 @@ class Actions:
     ) -> Annotation:
         made = self.store.add_annotation(release_id, kind, label, start, end, attributes=attributes, **self._who)
         self._push(
-            Step("tag", f"{label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id})
-        )
+            Step("tag", f"{label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id},
+                 self._annotations_state(made.id))
+        )  # fmt: skip
         return made
 
     def edit(
@@ -83,13 +103,15 @@ class Actions:
                 attributes=state.attributes, action=action, **self._who,
             )  # fmt: skip
 
-        self._push(Step("edit", f"{after.label} 「{after.text}」", put(before), put(after), {after.release_id}))
+        self._push(Step("edit", f"{after.label} 「{after.text}」", put(before), put(after), {after.release_id},
+                        self._annotations_state(annotation_id)))  # fmt: skip
         return after
 
     def delete(self, annotation_id: int) -> Annotation:
         gone = self.store.set_annotation_deleted(annotation_id, True, **self._who)
         self._push(
-            Step("delete", f"{gone.label} 「{gone.text}」", self._restore(annotation_id), self._delete(annotation_id), {gone.release_id})
+            Step("delete", f"{gone.label} 「{gone.text}」", self._restore(annotation_id), self._delete(annotation_id), {gone.release_id},
+                 self._annotations_state(annotation_id))
         )
         return gone
 
@@ -98,7 +120,8 @@ class Actions:
             release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
             attributes={"suggested_by": suggestion.source}, action="accept", **self._who,
         )  # fmt: skip
-        self._push(Step("accept", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id}))
+        self._push(Step("accept", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id},
+                        self._annotations_state(made.id)))  # fmt: skip
         return made
 
     def accept_all(self, release_id: int, suggestions: Sequence[Suggestion]) -> tuple[list[Annotation], list[str]]:
@@ -129,7 +152,8 @@ class Actions:
 
         if made:
             label = made[0].label
-            self._push(Step("accept all", f"{len(made)} × {label}", each(self._delete), each(self._restore), {release_id}))
+            self._push(Step("accept all", f"{len(made)} × {label}", each(self._delete), each(self._restore), {release_id},
+                            self._annotations_state(*ids)))  # fmt: skip
         return made, refused
 
     def reject(self, release_id: int, suggestion: Suggestion) -> Annotation:
@@ -138,7 +162,8 @@ class Actions:
             release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
             status="rejected", attributes={"suggested_by": suggestion.source}, action="reject", **self._who,
         )  # fmt: skip
-        self._push(Step("reject", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id}))
+        self._push(Step("reject", f"{made.label} 「{made.text}」", self._delete(made.id), self._restore(made.id), {release_id},
+                        self._annotations_state(made.id)))  # fmt: skip
         return made
 
     def link(self, source_id: int, target_id: int, kind: str) -> Link:
@@ -151,6 +176,7 @@ class Actions:
                 lambda action: self.store.set_link_deleted(link.id, True, action=action, **self._who),
                 lambda action: self.store.set_link_deleted(link.id, False, action=action, **self._who),
                 releases,
+                lambda: self.store.link_deleted_at(link.id) is None,
             )
         )
         return link
@@ -164,6 +190,7 @@ class Actions:
                 lambda action: self.store.set_status(release_id, before, action=action, **self._who),
                 lambda action: self.store.set_status(release_id, status, action=action, **self._who),
                 {release_id},
+                lambda: self.store.release_status(release_id),
             )
         )
         return before
@@ -180,7 +207,7 @@ class Actions:
         if not self.done:
             return None
         step = self.done[-1]
-        step.undo(f"undo {step.name}")
+        self._replay(step, step.undo, "undo")
         self.undone.append(self.done.pop())
         return step
 
@@ -188,6 +215,18 @@ class Actions:
         if not self.undone:
             return None
         step = self.undone[-1]
-        step.redo(f"redo {step.name}")
+        self._replay(step, step.redo, "redo")
         self.done.append(self.undone.pop())
         return step
+
+    def _replay(self, step: Step, fn: Callable[[str], object], verb: str) -> None:
+        """Check that the step's rows are as this session left them and reverse (or replay) it,
+        in one transaction; refused with ``StaleStep`` when someone else changed them since."""
+        with self.store.write():
+            if step.state() != step.left:
+                who = self.store.last_change(step.release_ids, not_session=self.session_id)
+                raise StaleStep(
+                    f"cannot {verb} {step.name} {step.description}: changed since by {who or 'someone else'}; nothing was changed"
+                )
+            fn(f"{verb} {step.name}")
+            step.left = step.state()

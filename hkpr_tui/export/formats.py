@@ -88,14 +88,6 @@ def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expe
         errors.append(f"{doc_id}: span {start}–{end} is {text[start:end]!r}, expected {expected!r}")
 
 
-def check_drift(doc: Document, errors: list[str]) -> None:
-    """Every stored annotation still covers the text it recorded (the canonical text)."""
-    for span in [*doc.entities, *doc.claims]:
-        a = span.annotation
-        if doc.release.text[a.start : a.end] != a.text:
-            errors.append(f"{doc.doc_id}: stored {a.label} {a.start}–{a.end} recorded {a.text!r}, text has {doc.release.text[a.start:a.end]!r}")
-
-
 # -- character sequences (BIO, HF, spaCy, CLUENER) -------------------------------------------
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from hkpr_tui import __version__
-from hkpr_tui.export.dataset import SCRIPTS, collect, documents
-from hkpr_tui.export.formats import BUILDERS, FLAT, UNITS, ExportError, check_drift, label_distribution
+from hkpr_tui.export.dataset import SCRIPTS, Collected, collect, documents
+from hkpr_tui.export.formats import BUILDERS, FLAT, UNITS, ExportError, label_distribution
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.store import Store
 
@@ -32,23 +32,97 @@ class ExportResult:
     notes: list[str]
 
 
-def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False) -> None:
-    """Write ``files`` (relative name → bytes) as the folder ``out``, all or nothing."""
-    out = out.resolve()
+TEMP_MARK = ".hkpr-export-in-progress"
+"""Written first into every temporary export folder: only folders holding it are cleaned up."""
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def earlier_export_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not an earlier hkpr export that ``--force`` may replace (None: it is one).
+
+    It must hold a ``manifest.json`` written by hkpr that lists every file in the folder, and
+    nothing else: no other file, no symbolic link."""
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return "it has no readable hkpr manifest.json"
+    if not isinstance(manifest, dict) or manifest.get("tool") != "hkpr" or not isinstance(manifest.get("files"), dict):
+        return "its manifest.json was not written by hkpr"
+    listed = set(manifest["files"]) | {"manifest.json"}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            return f"it holds a symbolic link, {name}"
+        if path.is_file() and name not in listed:
+            return f"it holds {name}, which no hkpr export wrote"
+    return None
+
+
+def clean_stale(parent: Path, name: str) -> list[Path]:
+    """Delete what killed exports to ``parent/name`` left behind: temporary folders (they hold
+    TEMP_MARK) and a ``.name.old`` that is an earlier export. Returns what was deleted."""
+    removed = []
+    for path in parent.glob(f".{name}.*"):
+        if path.is_symlink() or not path.is_dir():
+            continue
+        stale = (path / TEMP_MARK).is_file() or (path.name == f".{name}.old" and earlier_export_problem(path) is None)
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False, protect: tuple[Path, ...] = ()) -> None:
+    """Write ``files`` (relative name → bytes) as the folder ``out``, all or nothing.
+
+    ``--force`` replaces only an earlier hkpr export (see ``earlier_export_problem``), never a
+    symbolic link and never a folder holding one of ``protect`` (the open database). Every file
+    name must stay inside ``out``."""
+    out = Path(os.path.abspath(out))
+    if out.is_symlink():
+        raise ExportError(f"{out} is a symbolic link; name the folder itself")
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise ExportError(f"{out} exists and is not empty (use --force to replace it)")
+    real_out = out.resolve()
+    for kept in protect:
+        if _is_inside(kept.resolve(), real_out):
+            raise ExportError(f"{out} holds the database {kept}; choose another folder (nothing was written or deleted)")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise ExportError(f"{out} exists and is not empty (--force replaces it only when it is an earlier hkpr export)")
+        problem = earlier_export_problem(out)
+        if problem:
+            raise ExportError(
+                f"{out} is not an earlier hkpr export ({problem}); --force replaces only those. "
+                "Choose a new or empty folder; nothing was deleted"
+            )
+    for name in files:
+        parts = Path(name).parts
+        if not name or Path(name).is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
+            raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out.parent, out.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        (tmp / TEMP_MARK).touch()
         for name, data in files.items():
             path = tmp / name
+            if not _is_inside(path.resolve(), tmp.resolve()):
+                raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+        (tmp / TEMP_MARK).unlink()
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old")
@@ -60,6 +134,18 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def drifted(collected: Collected) -> list[tuple[int, str]]:
+    """Stored tags whose recorded text no longer matches their release: (annotation id, message
+    naming the release, tag and both texts)."""
+    out = []
+    for release in collected.releases:
+        for a in collected.annotations.get(release.id, []):
+            if release.text[a.start : a.end] != a.text:
+                out.append((a.id, f"release #{release.id} ({release.title[:30]}): tag #{a.id} {a.label} {a.start}–{a.end} "
+                                  f"recorded {a.text!r}, the text has {release.text[a.start:a.end]!r}"))  # fmt: skip
+    return out
 
 
 def export(
@@ -76,6 +162,7 @@ def export(
     redact_pii: bool = False,
     scheme: str = "bio",
     force: bool = False,
+    skip_bad: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     if fmt not in BUILDERS:
@@ -83,14 +170,22 @@ def export(
     if script not in SCRIPTS:
         raise ExportError(f"unknown script {script!r}; choose one of {', '.join(SCRIPTS)}")
     collected = collect(store, status=status, labels=labels, annotators=annotators)
+    bad = drifted(collected)
+    skipped_notes: list[str] = []
+    if bad and not skip_bad:
+        raise ExportError(
+            f"{len(bad)} stored tag(s) no longer match their text (--skip-bad exports the rest and lists these):\n  "
+            + "\n  ".join(message for _, message in bad[:20])
+        )
+    if bad:
+        gone = {annotation_id for annotation_id, _ in bad}
+        collected.annotations = {r: [a for a in anns if a.id not in gone] for r, anns in collected.annotations.items()}
+        collected.links = [l for l in collected.links if l.source_id not in gone and l.target_id not in gone]
+        skipped_notes = [f"skipped: {message}" for _, message in bad]
     docs = documents(collected, script=script, split=split, seed=seed)
-    errors: list[str] = []
-    for n, doc in enumerate(docs):
-        check_drift(doc, errors)
-        if progress:
+    if progress:
+        for n in range(len(docs)):
             progress(n + 1, len(docs))
-    if errors:
-        raise ExportError("stored spans no longer match their text:\n  " + "\n  ".join(errors[:20]))
     redactor = Redactor(collected.pii_labels) if redact_pii else None
     if redactor is not None:
         docs = [redactor(doc) for doc in docs]
@@ -98,7 +193,7 @@ def export(
     built = BUILDERS[fmt](docs, collected, options)
     if built.problems:
         raise ExportError(f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  " + "\n  ".join(built.problems[:20]))
-    notes = list(built.counts.pop("notes", []))
+    notes = skipped_notes + list(built.counts.pop("notes", []))
     splits: dict[str, int] = {}
     for doc in docs:
         splits[doc.split] = splits.get(doc.split, 0) + 1
@@ -122,6 +217,7 @@ def export(
             "links": len(collected.links),
             "nested_spans_dropped": sum(1 for n in notes if "nested" in n) if fmt in FLAT else 0,
             "redacted": redactor.replaced if redactor else 0,
+            "skipped_bad_tags": len(bad),
         },
         "labels": label_distribution(docs, fmt),
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(built.files.items())},
@@ -130,5 +226,5 @@ def export(
         manifest["tag_names"] = built.counts["tag_names"]
     files = dict(built.files)
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    write_atomically(out, files, force=force)
+    write_atomically(out, files, force=force, protect=store.files())
     return ExportResult(out, manifest, notes)

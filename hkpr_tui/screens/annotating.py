@@ -29,7 +29,7 @@ from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import Suggestion, suggest
 from hkpr_tui.models import Annotation
 from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimDraft, ClaimForm, ThreadScreen
-from hkpr_tui.store import SpanError, Store
+from hkpr_tui.store import SpanError, Store, StoreBusy, StoreError
 
 if TYPE_CHECKING:
     from hkpr_tui.screens.reader import Pane
@@ -49,6 +49,10 @@ ANNOTATE_BINDINGS = [
     Binding("p", "panel", "Tags", id="annotate.panel", tooltip="Show or hide the list of this release's tags and claims"),
     Binding("h", "thread", "Thread", show=False, id="annotate.thread", tooltip="Show the same-metric thread of the claim at the cursor"),
 ]
+BUSY_RETRIES = 5
+"""How often an action refused because another process holds the write lock is tried again."""
+BUSY_RETRY_SECONDS = 0.5
+
 LINK_KINDS = [("same_metric", "Same metric (a thread of values over time)"), ("repeats", "Repeats"), ("contradicts", "Contradicts")]
 
 
@@ -115,7 +119,11 @@ class AnnotatingMixin:
         suggestions in a worker."""
         shown = {p.loaded.release.id for p in self.panes if p.loaded}
         for release_id in (release_ids or shown) & shown:
-            self.tags[release_id] = self.actions.store.annotations(release_id)
+            try:
+                self.tags[release_id] = self.actions.store.annotations(release_id)
+            except StoreError as exc:
+                self._status(f"Tags not reloaded: {exc}")
+                continue
             self._draw(release_id)
             text = next(p.loaded.release.text for p in self.panes if p.loaded and p.loaded.release.id == release_id)
             self.compute_suggestions(release_id, text)
@@ -220,16 +228,31 @@ class AnnotatingMixin:
         covering = [s for s in self.suggestions.get(self._release_id(pane) or -1, []) if s.start <= cursor < s.end]
         return min(covering, key=lambda s: s.end - s.start, default=None)
 
-    def _do(self, what: Callable[[], Any], saved: Callable[[Any], str], release_ids: set[int] | None = None) -> Any:
-        """Run one action; report it as saved, or say why it was refused (nothing changes)."""
+    def _do(
+        self, what: Callable[[], Any], saved: Callable[[Any], str], release_ids: set[int] | None = None,
+        *, then: Callable[[Any], None] | None = None, attempt: int = 0,
+    ) -> None:
+        """Run one action; report it as saved (then call ``then`` with its result), or say why it
+        was not (nothing changes, the selection stays). A database busy with another writer is
+        retried a few times; any other database error is a message, never the end of the app."""
         try:
             result = what()
-        except (SpanError, KeyError, ValueError) as exc:
+        except StoreBusy:
+            if attempt < BUSY_RETRIES:
+                self._status("Not saved: database busy — retrying")
+                self.set_timer(  # type: ignore[attr-defined]
+                    BUSY_RETRY_SECONDS, lambda: self._do(what, saved, release_ids, then=then, attempt=attempt + 1)
+                )
+            else:
+                self._status("Not saved: database busy (another hkpr is writing) — press the key again")
+            return
+        except (SpanError, KeyError, ValueError, StoreError) as exc:
             self._status(f"Not saved: {exc}")
-            return None
+            return
         self.refresh_tags(release_ids)
         self._status(f"Saved: {saved(result)}")
-        return result
+        if then is not None:
+            then(result)
 
     # -- tagging ---------------------------------------------------------------------------
 
@@ -242,12 +265,11 @@ class AnnotatingMixin:
         if not selection:
             self._status(f"Select text first (v, s for the sentence, shift+arrows or the mouse), then press the key for {label}")
             return
-        made = self._do(
+        self._do(
             lambda: self.actions.tag(release_id, "entity", label, *selection),
             lambda a: f"{a.label} 「{a.text}」 ({a.start}–{a.end})",
+            then=lambda _: pane.view.clear_selection(),
         )
-        if made is not None:
-            pane.view.clear_selection()
 
     def action_delete(self) -> None:
         tag = self.tag_at(self.current)
@@ -280,12 +302,11 @@ class AnnotatingMixin:
         if tag is None or not selection:
             self._status("Put the cursor on a tag and select its new extent first (v or shift+arrows), then b")
             return
-        done = self._do(
+        self._do(
             lambda: self.actions.edit(tag.id, start=selection[0], end=selection[1]),
             lambda a: f"{a.label} now 「{a.text}」",
+            then=lambda _: pane.view.clear_selection(),
         )
-        if done is not None:
-            pane.view.clear_selection()
 
     # -- claims ----------------------------------------------------------------------------
 
@@ -354,13 +375,12 @@ class AnnotatingMixin:
                     lambda a: f"claim {a.label} 「{a.text}」",
                 )
             else:
-                made = self._do(
+                self._do(
                     lambda: self.actions.tag(release.id, "claim", claim_type, start, end, attributes),
                     lambda a: f"claim {a.label} 「{a.text}」"
                     + (f" = {a.attributes['value']:,} {a.attributes.get('unit', '')}" if a.attributes.get("value") is not None else ""),
+                    then=lambda _: pane.view.clear_selection(),
                 )
-                if made is not None:
-                    pane.view.clear_selection()
 
         self.app.push_screen(ClaimForm(draft), saved)
 
@@ -441,7 +461,7 @@ class AnnotatingMixin:
     def _replay(self, fn: Callable[[], Any], verb: str, nothing: str) -> None:
         try:
             step = fn()
-        except (SpanError, KeyError, ValueError) as exc:
+        except (SpanError, KeyError, ValueError, StoreError) as exc:
             self._status(f"Not saved: {exc}")
             return
         if step is None:
@@ -456,9 +476,10 @@ class AnnotatingMixin:
         if pane.loaded is None:
             return
         release = pane.loaded.release
-        new = self._do(lambda: self.actions.cycle_status(release.id, release.status), lambda s: f"status {s}")
-        if new is not None:
-            self._reload_status({release.id})
+        self._do(
+            lambda: self.actions.cycle_status(release.id, release.status), lambda s: f"status {s}",
+            then=lambda _: self._reload_status({release.id}),
+        )
 
     def _reload_status(self, release_ids: set[int]) -> None:
         for pane in self.panes:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from hkpr_tui.models import Annotation, Link, SessionSummary, ThreadPoint
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from hkpr_tui.store.base import StoreBase, utc_now
 
 KINDS = ("entity", "claim")
 STATUSES = ("todo", "in progress", "done")
@@ -37,22 +34,14 @@ def _annotation(row: sqlite3.Row | dict[str, Any]) -> Annotation:
 _COLUMNS = 'id, release_id, kind, label, start, "end", text, status, attributes, annotator, session_id, created_at, updated_at, deleted_at'
 
 
-class AnnotationStore:
-    """Labels, annotations, links, status and sessions; mixed into ``Store`` (which gives ``_log``)."""
-
-    db: Database
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group several writes into one commit (savepoints when nested)."""
-        with self.db.atomic():
-            yield
+class AnnotationStore(StoreBase):
+    """Labels, annotations, links, status and sessions; the base of ``Store``."""
 
     # -- labels ----------------------------------------------------------------------------
 
     def sync_labels(self, labels: Iterable[Any]) -> None:
         """Record the label set in use (name, kind, key, colour, description, pii, position)."""
-        with self.db.atomic():
+        with self.write():
             for label in labels:
                 self.db.execute(
                     "INSERT INTO labels (name, kind, key, colour, description, position, pii) VALUES (?,?,?,?,?,?,?) "
@@ -68,7 +57,7 @@ class AnnotationStore:
         """Add labels (name → kind) this database does not know; return the names added."""
         known = {row["name"] for row in self.stored_labels()}
         added = [name for name in names if name not in known]
-        with self.db.atomic():
+        with self.write():
             for position, name in enumerate(added, start=len(known)):
                 self.db.execute(
                     "INSERT INTO labels (name, kind, colour, description, position) VALUES (?,?,?,?,?)",
@@ -158,9 +147,7 @@ class AnnotationStore:
         action: str = "tag",
     ) -> Annotation:
         """Store one span (refusing crossing or duplicate spans) and log it; one commit."""
-        from hkpr_tui.store.store import utc_now
-
-        with self.db.atomic():
+        with self.write():
             text = self._check_span(release_id, kind, label, start, end, status=status, annotator=annotator)
             now = utc_now()
             cursor = self.db.execute(
@@ -196,21 +183,17 @@ class AnnotationStore:
 
     def insert_annotation(self, row: dict[str, Any]) -> int:
         """Insert one annotation row validated elsewhere (a merge); returns its id. No event."""
-        from hkpr_tui.store.store import utc_now
-
         return int(self.db.execute(self._INSERT_SQL, self._insert_values(row, utc_now())).lastrowid or 0)
 
     def insert_annotations(self, rows: Iterable[dict[str, Any]], *, batch: int = 10_000) -> int:
         """Bulk insert annotation rows that were validated elsewhere (merges, imports, benchmarks):
         no crossing check and no event per row. Returns the number inserted."""
-        from hkpr_tui.store.store import utc_now
-
         now = utc_now()
         total = 0
         pending: list[list[Any]] = []
 
         def flush() -> None:
-            with self.db.atomic():
+            with self.write():
                 self.db.conn.executemany(self._INSERT_SQL, pending)
             pending.clear()
 
@@ -263,9 +246,7 @@ class AnnotationStore:
 
     def log_event(self, annotator: str, action: str, entity: str, payload: dict[str, Any]) -> None:
         """Record an action that is not one row's change (an import of annotations, a merge)."""
-        from hkpr_tui.store.store import utc_now
-
-        self._log(self.db.conn, annotator, action, entity, None, payload, at=utc_now())  # type: ignore[attr-defined]
+        self._log(annotator, action, entity, None, payload, at=utc_now())
 
     def count_annotations(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM annotations").fetchone()[0])
@@ -283,9 +264,7 @@ class AnnotationStore:
         status: str | None = None,
         action: str = "edit",
     ) -> Annotation:
-        from hkpr_tui.store.store import utc_now
-
-        with self.db.atomic():
+        with self.write():
             before = self.annotation(annotation_id)
             new_start = before.start if start is None else start
             new_end = before.end if end is None else end
@@ -319,9 +298,7 @@ class AnnotationStore:
         self, annotation_id: int, deleted: bool, *, annotator: str, session_id: int | None = None, action: str | None = None
     ) -> Annotation:
         """Delete (softly) or restore an annotation; a restore re-checks that it still fits."""
-        from hkpr_tui.store.store import utc_now
-
-        with self.db.atomic():
+        with self.write():
             current = self.annotation(annotation_id)
             if not deleted and current.deleted_at is not None:
                 self._check_span(
@@ -342,13 +319,11 @@ class AnnotationStore:
         self, source_id: int, target_id: int, kind: str, *, annotator: str, session_id: int | None = None,
         action: str = "link", created_at: str | None = None,
     ) -> Link:
-        from hkpr_tui.store.store import utc_now
-
         if kind not in LINK_KINDS:
             raise SpanError(f"unknown link kind {kind!r} (one of {', '.join(LINK_KINDS)})")
         if source_id == target_id:
             raise SpanError("a claim cannot be linked to itself")
-        with self.db.atomic():
+        with self.write():
             for annotation_id in (source_id, target_id):
                 if self.annotation(annotation_id).kind != "claim":
                     raise SpanError("links join claims: tag both spans as claims first (c)")
@@ -371,12 +346,31 @@ class AnnotationStore:
     def set_link_deleted(
         self, link_id: int, deleted: bool, *, annotator: str, session_id: int | None = None, action: str | None = None
     ) -> None:
-        from hkpr_tui.store.store import utc_now
-
-        with self.db.atomic():
+        with self.write():
             now = utc_now()
             self.db.execute("UPDATE links SET deleted_at = ? WHERE id = ?", [now if deleted else None, link_id])
             self._event(annotator, session_id, action or ("unlink" if deleted else "relink"), "links", link_id, {}, now)
+
+    def link_deleted_at(self, link_id: int) -> str | None:
+        row = self.db.execute("SELECT deleted_at FROM links WHERE id = ?", [link_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no link {link_id}")
+        return row[0]  # type: ignore[no-any-return]
+
+    def last_change(self, release_ids: Iterable[int], *, not_session: int | None = None) -> str | None:
+        """Who last changed a tag, link or the status of these releases (outside ``not_session``):
+        "bob at 2026-11-25 10:03:04 (delete)", for a refusal message."""
+        ids = sorted(release_ids)
+        if not ids:
+            return None
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            f"SELECT annotator, at, action FROM events WHERE (session_id IS NULL OR session_id IS NOT ?) AND ("
+            f"(entity = 'annotations' AND entity_id IN (SELECT id FROM annotations WHERE release_id IN ({marks}))) "
+            f"OR (entity = 'releases' AND entity_id IN ({marks}))) ORDER BY id DESC LIMIT 1",
+            [not_session, *ids, *ids],
+        ).fetchone()
+        return f"{row[0]} at {row[1][:19].replace('T', ' ')} ({row[2]})" if row else None
 
     def links(self, annotation_ids: Sequence[int] | None = None) -> list[Link]:
         if annotation_ids is None:
@@ -429,11 +423,9 @@ class AnnotationStore:
 
     def set_status(self, release_id: int, status: str, *, annotator: str, session_id: int | None = None, action: str = "status") -> str:
         """Set a release's status; returns the status it had."""
-        from hkpr_tui.store.store import utc_now
-
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-        with self.db.atomic():
+        with self.write():
             row = self.db.execute("SELECT status FROM releases WHERE id = ?", [release_id]).fetchone()
             if row is None:
                 raise KeyError(f"no release {release_id}")
@@ -477,6 +469,6 @@ class AnnotationStore:
     def _event(
         self, annotator: str, session_id: int | None, action: str, entity: str, entity_id: int, payload: dict[str, Any], at: str
     ) -> None:
-        self._log(self.db.conn, annotator, action, entity, entity_id, payload, session_id=session_id, at=at)  # type: ignore[attr-defined]
+        self._log(annotator, action, entity, entity_id, payload, session_id=session_id, at=at)
         if session_id is not None:
             self.db.execute("UPDATE sessions SET actions = actions + 1 WHERE id = ?", [session_id])

@@ -7,12 +7,12 @@ Nothing here runs at import time. A ``Store`` belongs to one thread; a worker op
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -30,6 +30,15 @@ from hkpr_tui.models import (
 )
 from hkpr_tui.script import fold, search_key
 from hkpr_tui.store.annotations import AnnotationStore, SpanError
+from hkpr_tui.store.base import (
+    SchemaTooNewError,
+    StoreBusy,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+    translate,
+    utc_now,
+)
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -81,45 +90,89 @@ def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-class StoreError(RuntimeError):
-    """A database hkpr cannot use; the message says why and what to do."""
+def _ro_uri(path: Path, *, immutable: bool = False) -> str:
+    """A read-only URI for ``path``: every character that means something in a URI is escaped,
+    so ``a%41.db`` opens ``a%41.db`` (not ``aA.db``) and ``team#1.db`` opens ``team#1.db``."""
+    return f"file:{quote(str(path.resolve()), safe='/')}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
-class SchemaTooNewError(StoreError):
-    pass
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+def _check_place(path: Path, *, must_exist: bool) -> bool:
+    """Whether ``path`` exists; a missing folder, a folder in its place, or (when ``must_exist``)
+    a missing file are named as such."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a database file")
+    if not path.parent.is_dir():
+        raise StoreError(f"{path}: the folder {path.parent} does not exist")
+    exists = path.exists()
+    if must_exist and not exists:
+        raise StoreError(f"{path}: no such database (hkpr import PATH, or hkpr alone, creates one)")
+    return exists
 
 
 class Store(AnnotationStore):
-    def __init__(self, db: Database, *, migrate: bool = True) -> None:
+    def __init__(self, db: Database, *, migrate: bool = True, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
         if migrate:
             self.migrate()
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database at ``path``, ready for use."""
+    def open(
+        cls, path: str | Path, *, must_exist: bool = False, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> Store:
+        """Open the database at ``path`` (created when missing, unless ``must_exist``), ready for use.
+
+        Nothing is written before the file is known to be an hkpr database of a schema this
+        version knows (a newer or damaged file is refused untouched). A file or folder that
+        cannot be written is opened read-only: reading works, writes raise ``StoreReadOnly``.
+        """
         path = Path(path)
+        exists = _check_place(path, must_exist=must_exist)
+        writable = os.access(path.parent, os.W_OK) and (not exists or os.access(path, os.W_OK))
+        if read_only or (exists and not writable):
+            return cls._open_read_only(path)
+        if not writable:
+            raise StoreError(f"{path}: cannot create a database in {path.parent} (the folder is not writable)")
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
             db = Database(conn)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            store = cls(db, migrate=False)
+            store.check_schema()  # reads only
             db.execute("PRAGMA foreign_keys = ON")
-            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                db.enable_wal()
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = wal")
             db.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a killed process
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
-        return cls(db)
+            store.migrate()
+        except sqlite3.Error as exc:
+            raise translate(exc, str(path)) from None
+        except StoreError as exc:
+            raise type(exc)(f"{path}: {exc}") from None
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        last: sqlite3.Error | None = None
+        for immutable in (False, True):  # immutable: a WAL database in a folder nobody may write
+            try:
+                conn = sqlite3.connect(_ro_uri(path, immutable=immutable), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+                store = cls(Database(conn), migrate=False, read_only=True)
+                if store.check_schema():
+                    raise StoreError(
+                        f"{path}: read-only, and written by an older hkpr; open it once where it can be written to upgrade it"
+                    )
+                return store
+            except sqlite3.Error as exc:
+                last = exc
+        assert last is not None
+        raise translate(last, str(path)) from None
 
     @classmethod
     def open_for_reading(cls, path: str | Path) -> tuple[Store, Path | None]:
         """Open another database without changing it: read-only when its schema is current, else
-        a migrated temporary copy (returned second, for the caller to delete). Refuses a newer one."""
+        a migrated temporary copy (returned second, for the caller to delete). Refuses a newer one.
+        The copy's triggers and views are dropped before it is migrated: they are the other
+        file's code, and nothing of it runs here."""
         import shutil
         import tempfile
 
@@ -127,33 +180,52 @@ class Store(AnnotationStore):
         if not path.is_file():
             raise StoreError(f"{path}: no such database")
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            store = cls(Database(conn), migrate=False)
-            applied = [m.name for m in migrations.applied(store.db)]
-        except sqlite3.DatabaseError as exc:
+            conn = sqlite3.connect(_ro_uri(path), uri=True)
+            store = cls(Database(conn), migrate=False, read_only=True)
+            pending = store.check_schema()
+        except sqlite3.Error as exc:
             raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
-        if applied == KNOWN_MIGRATIONS:
+        except StoreError as exc:
+            raise type(exc)(f"{path}: {exc}") from None
+        if not pending:
             return store, None
         store.close()
-        copy = Path(tempfile.mkdtemp()) / path.name
+        copy = Path(tempfile.mkdtemp()) / "other.db"
         shutil.copy(path, copy)
         try:
-            return cls.open(copy), copy  # migrates the copy, or refuses a newer schema
-        except StoreError:
+            raw = sqlite3.connect(str(copy))
+            for kind, name in raw.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall():
+                raw.execute(f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
+            raw.commit()
+            raw.close()
+            return cls.open(copy), copy  # migrates the copy
+        except (StoreError, sqlite3.Error) as exc:
             shutil.rmtree(copy.parent, ignore_errors=True)
-            raise
+            raise StoreError(f"{path}: cannot be read ({exc})") from None
 
     def close(self) -> None:
         self.db.close()
 
+    def files(self) -> tuple[Path, ...]:
+        """The database file and its WAL companions (nothing for an in-memory database)."""
+        row = self.db.execute("PRAGMA database_list").fetchone()
+        if not row or not row[2]:
+            return ()
+        main = Path(row[2])
+        return (main, main.with_name(main.name + "-wal"), main.with_name(main.name + "-shm"))
+
     # -- schema ----------------------------------------------------------------------------
 
-    def migrate(self) -> None:
-        """Apply pending migrations; refuse a database written by a newer hkpr."""
+    def check_schema(self) -> bool:
+        """Whether migrations are pending; reads only. Refuses a database written by a newer hkpr,
+        and a SQLite file that holds other tables but is not an hkpr database."""
         try:
             applied = [m.name for m in migrations.applied(self.db)]
+            tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not an hkpr database or damaged ({exc})") from None
+        if not applied and [t for t in tables if not t.startswith(("sqlite_", "_sqlite_migrations"))]:
+            raise StoreError("not an hkpr database (it holds other tables); nothing was changed")
         unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
         if unknown:
             raise SchemaTooNewError(
@@ -161,8 +233,16 @@ class Store(AnnotationStore):
                 f"{', '.join(unknown)}, which this version does not know). "
                 "Upgrade hkpr to open it; nothing was changed."
             )
-        if len(applied) < len(KNOWN_MIGRATIONS):
-            migrations.apply(self.db)
+        return len(applied) < len(KNOWN_MIGRATIONS)
+
+    def migrate(self) -> None:
+        """Apply pending migrations (under the write lock, so two first starts do not race);
+        refuse a database written by a newer hkpr."""
+        if not self.check_schema():
+            return
+        with self.write():
+            if self.check_schema():  # another process may have migrated while we waited
+                migrations.apply(self.db)
 
     def schema_version(self) -> int:
         return len(migrations.applied(self.db))
@@ -172,7 +252,7 @@ class Store(AnnotationStore):
     def add_releases(self, releases: Iterable[NewRelease], annotator: str = "") -> list[AddResult]:
         """Store releases in one transaction; a release whose text is stored already is not added."""
         results = []
-        with self.db.atomic():
+        with self.write():
             for release in releases:
                 results.append(self._add_release(release, annotator))
         return results
@@ -219,7 +299,7 @@ class Store(AnnotationStore):
             "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
             (release_id, fold(rel.title), fold(rel.text)),
         )
-        self._log(conn, annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
+        self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
         return AddResult(release_id, duplicate=False)
 
     def release(self, release_id: int) -> Release:
@@ -382,31 +462,16 @@ class Store(AnnotationStore):
     # -- sessions and the event log --------------------------------------------------------
 
     def start_session(self, annotator: str) -> int:
-        cursor = self.db.execute("INSERT INTO sessions (annotator, started_at) VALUES (?, ?)", [annotator, utc_now()])
+        with self.write():
+            cursor = self.db.execute("INSERT INTO sessions (annotator, started_at) VALUES (?, ?)", [annotator, utc_now()])
         return int(cursor.lastrowid or 0)
 
     def end_session(self, session_id: int) -> None:
-        self.db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", [utc_now(), session_id])
+        with self.write():
+            self.db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", [utc_now(), session_id])
 
     def events(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit]))
 
-    @staticmethod
-    def _log(
-        conn: sqlite3.Connection,
-        annotator: str,
-        action: str,
-        entity: str,
-        entity_id: int | None,
-        payload: dict[str, Any],
-        *,
-        session_id: int | None = None,
-        at: str | None = None,
-    ) -> None:
-        conn.execute(
-            "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload) VALUES (?,?,?,?,?,?,?)",
-            (at or utc_now(), annotator, session_id, action, entity, entity_id, json.dumps(payload, ensure_ascii=False)),
-        )
 
-
-__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreError", "utc_now"]
+__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreBusy", "StoreError", "StoreFull", "StoreReadOnly", "utc_now"]

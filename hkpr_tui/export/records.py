@@ -1,0 +1,294 @@
+"""The declared shape of every record ``import-annotations`` reads, checked before anything is stored.
+
+Each format's reader turns one parsed JSON record into a ``Task`` or raises ``RecordError``
+naming the field (``annotations[0].result[2].value.labels``) and what is wrong with it. Types
+are checked exactly (``true`` is not an offset, ``"ORG"`` is not a list of labels), label names
+must match ``LABEL_NAME``, texts and attribute values are bounded, dates are ISO dates. A record
+that passes can be stored without any later step failing on it (export, merge, agree, the app).
+
+Written here rather than with a schema library: the checks are few, and the messages must name
+hkpr's fields and say what the user should change, in the words of these formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hkpr_tui.annotate.labels import LABEL_NAME
+
+MAX_TEXT = 5_000_000  # characters: the same bound as imported release files
+MAX_SHORT = 1_000  # a title, an annotator, a label's attribute
+SCRIPTS = ("original", "hant", "hans")
+RELEASE_SCRIPTS = ("hant", "hans", "mixed")
+STATUSES = ("todo", "in progress", "done")
+LINK_KINDS = ("same_metric", "repeats", "contradicts")
+CLAIM_TEXT_ATTRIBUTES = ("unit", "qualifier", "metric", "subject_text", "speaker", "note", "subject_key", "suggested_by")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
+
+
+class RecordError(ValueError):
+    """One field of one record is not what its format declares."""
+
+    def __init__(self, field_path: str, problem: str) -> None:
+        super().__init__(f"field {field_path}: {problem}")
+        self.field = field_path
+
+
+@dataclass
+class Task:
+    text: str
+    spans: list[dict[str, Any]]  # start, end, label, kind, unit, text?, annotator?, attributes?, created_at?, …
+    meta: dict[str, Any] = field(default_factory=dict)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    where: str = ""  # "file, record N"
+    notes: list[str] = field(default_factory=list)  # things the record carries that hkpr does not store
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+class Fields:
+    """Typed access to one JSON object, naming each field by its path in errors."""
+
+    def __init__(self, value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            raise RecordError(path or "(record)", f"must be an object, not {_kind(value)}")
+        self.value = value
+        self.path = path
+
+    def name(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def has(self, key: str) -> bool:
+        return self.value.get(key) is not None
+
+    def text(self, key: str, *, required: bool = False, limit: int = MAX_SHORT, empty: bool = True) -> str | None:
+        value = self.value.get(key)
+        if value is None:
+            if required:
+                raise RecordError(self.name(key), "is required")
+            return None
+        if not isinstance(value, str):
+            raise RecordError(self.name(key), f"must be text, not {_kind(value)}")
+        if not empty and not value.strip():
+            raise RecordError(self.name(key), "must not be empty")
+        if len(value) > limit:
+            raise RecordError(self.name(key), f"is {len(value):,} characters long (at most {limit:,})")
+        return value
+
+    def offset(self, key: str) -> int:
+        value = self.value.get(key)
+        if value is None:
+            raise RecordError(self.name(key), "is required")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RecordError(self.name(key), f"must be a whole number, not {_kind(value)}")
+        if value < 0:
+            raise RecordError(self.name(key), f"must not be negative ({value})")
+        return value
+
+    def items(self, key: str, *, required: bool = False) -> list[Any]:
+        value = self.value.get(key)
+        if value is None:
+            if required:
+                raise RecordError(self.name(key), "is required")
+            return []
+        if not isinstance(value, list):
+            raise RecordError(self.name(key), f"must be a list, not {_kind(value)}")
+        return value
+
+    def child(self, key: str | int, value: Any = None) -> Fields:
+        return Fields(self.value.get(key) if value is None and isinstance(key, str) else value, self.name(key))
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
+        value = self.text(key)
+        if value is not None and value not in choices:
+            raise RecordError(self.name(key), f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def date(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        try:
+            if not _DATE.match(value):
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise RecordError(self.name(key), f"must be a date such as 2024-02-28, not {value!r}") from None
+        return value
+
+    def timestamp(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise RecordError(self.name(key), f"must be an ISO date and time, not {value!r}") from None
+        return value
+
+
+def label_name(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(path, f"a label name must be text, not {_kind(value)}")
+    if not LABEL_NAME.fullmatch(value):
+        raise RecordError(
+            path, f"{value[:40]!r} is not a label name (letters, digits, _ and -, starting with a letter; at most 40)"
+        )
+    return value
+
+
+def attributes(f: Fields, key: str = "attributes") -> dict[str, Any]:
+    """Claim and entity attributes: an object; the attributes hkpr reads have their types."""
+    if not f.has(key):
+        return {}
+    a = f.child(key)
+    for name in a.value:
+        if not isinstance(name, str) or len(name) > 100:
+            raise RecordError(a.path, f"attribute names must be short text, not {name!r}")
+    value = a.value.get("value")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise RecordError(a.name("value"), f"must be a number, not {_kind(value)}")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise RecordError(a.name("value"), f"must be a number, not {value!r}") from None
+        if not number.is_finite():
+            raise RecordError(a.name("value"), f"must be a finite number, not {value!r}")
+    for name in CLAIM_TEXT_ATTRIBUTES:
+        a.text(name)
+    a.date("as_of")
+    if a.has("subject_id"):
+        a.offset("subject_id")
+    return dict(a.value)
+
+
+def span(f: Fields, kind: str, *, unit: str = "code points") -> dict[str, Any]:
+    """One span of a record: start, end, label, and what the record says about it."""
+    start, end = f.offset("start"), f.offset("end")
+    if end <= start:
+        raise RecordError(f.name("end"), f"must be after start ({start}–{end})")
+    return {
+        "start": start, "end": end, "label": label_name(f.value.get("label"), f.name("label")), "kind": kind,
+        "unit": unit, "text": f.text("text", limit=MAX_TEXT), "annotator": f.text("annotator", empty=False),
+        "attributes": attributes(f), "created_at": f.timestamp("created_at"), "updated_at": f.timestamp("updated_at"),
+        "field": f.path,
+    }  # fmt: skip
+
+
+def task_text(f: Fields, key: str = "text") -> str:
+    text = f.text(key, required=True, limit=MAX_TEXT, empty=False)
+    assert text is not None
+    return text
+
+
+# -- the formats ------------------------------------------------------------------------------
+
+
+def hkpr_jsonl(record: Any, where: str) -> Task | None:
+    """A record of hkpr's own JSONL export; None for a projected copy (another script of a text
+    whose tags the original record carries)."""
+    f = Fields(record, "")
+    text = task_text(f)
+    if f.choice("script", SCRIPTS) not in (None, "original"):
+        return None
+    meta: dict[str, Any] = {}
+    if f.has("release"):
+        r = f.child("release")
+        meta = {
+            "title": r.text("title"), "organisation": r.text("organisation"), "date": r.date("date"),
+            "kind": r.text("kind"), "script": r.choice("script", RELEASE_SCRIPTS), "source": r.text("source"),
+            "status": r.choice("status", STATUSES),
+        }  # fmt: skip
+    spans = [span(f.child(f"entities[{n}]", e), "entity") for n, e in enumerate(f.items("entities"))]
+    spans += [span(f.child(f"claims[{n}]", c), "claim") for n, c in enumerate(f.items("claims"))]
+    links = []
+    for n, item in enumerate(f.items("links")):
+        link = f.child(f"links[{n}]", item)
+        links.append({
+            "source": link.text("source", required=True), "target": link.text("target", required=True),
+            "kind": link.choice("kind", LINK_KINDS) or _missing(link, "kind"), "annotator": link.text("annotator", empty=False),
+            "created_at": link.timestamp("created_at"),
+        })  # fmt: skip
+    return Task(text, spans, {k: v for k, v in meta.items() if v is not None}, links, where)
+
+
+def _missing(f: Fields, key: str) -> str:
+    raise RecordError(f.name(key), "is required")
+
+
+def label_studio(record: Any, where: str) -> Task:
+    f = Fields(record, "")
+    data = f.child("data")
+    text_key = "text" if "text" in data.value else next((k for k, v in data.value.items() if isinstance(v, str)), "text")
+    text = task_text(data, text_key)
+    notes: list[str] = []
+    spans = []
+    for n, item in enumerate(f.items("annotations")):
+        annotation = f.child(f"annotations[{n}]", item)
+        who = annotation.value.get("completed_by")
+        if isinstance(who, dict):
+            who = annotation.child("completed_by").text("email") or who.get("id")
+        if who is not None and (isinstance(who, bool) or not isinstance(who, str | int)):
+            raise RecordError(annotation.name("completed_by"), f"must be an e-mail, a user id or an object, not {_kind(who)}")
+        annotator = str(who)[:MAX_SHORT] if who is not None and str(who).strip() else None
+        if annotation.value.get("was_cancelled") is True:
+            notes.append(f"{annotation.path}: a cancelled annotation, not imported")
+            continue
+        for m, result in enumerate(annotation.items("result")):
+            r = annotation.child(f"result[{m}]", result)
+            kind = r.text("type") or "labels"
+            if kind != "labels":
+                notes.append(f"{r.path}: a {kind!r} result, which hkpr does not store, not imported")
+                continue
+            value = r.child("value")
+            labels = value.items("labels", required=True)
+            if not labels:
+                raise RecordError(value.name("labels"), "must name at least one label")
+            for k, label in enumerate(labels):
+                label_name(label, f"{value.name('labels')}[{k}]")
+                found = span(Fields({**value.value, "label": label}, value.path), "entity", unit="code points or utf-16")
+                found["annotator"] = annotator
+                spans.append(found)
+    if f.items("predictions"):
+        notes.append(f"{len(f.items('predictions'))} prediction(s), which are not imported as tags")
+    meta = {"title": data.text("title"), "date": data.date("date"), "organisation": data.text("organisation")}
+    return Task(text, spans, {k: v for k, v in meta.items() if v is not None}, where=where, notes=notes)
+
+
+def doccano(record: Any, where: str) -> Task:
+    f = Fields(record, "")
+    text = task_text(f)
+    key = "label" if "label" in f.value else "labels"
+    spans = []
+    for n, item in enumerate(f.items(key)):
+        path = f"{f.name(key)}[{n}]"
+        if isinstance(item, dict):  # newer exports: {"start_offset", "end_offset", "label"}
+            g = Fields(item, path)
+            item = [g.value.get("start_offset"), g.value.get("end_offset"), g.value.get("label")]
+        if not isinstance(item, list) or len(item) != 3:
+            raise RecordError(path, f"must be [start, end, label], not {_kind(item)}" + (f" of {len(item)}" if isinstance(item, list) else ""))
+        s, e, label = item
+        if isinstance(label, int) and not isinstance(label, bool):
+            raise RecordError(f"{path}[2]", f"label {label!r} is an id, not a name; export from doccano with label names")
+        g = Fields({"start": s, "end": e, "label": label}, path)
+        found = span(g, "entity", unit="utf-16")
+        found["field"] = path
+        spans.append(found)
+    for relation_key in ("relations", "entities"):
+        if f.items(relation_key) and key != relation_key:
+            raise RecordError(relation_key, "doccano's relation format is not supported yet; export with the sequence-labelling format")
+    return Task(text, spans, {"title": f.text("title")} if f.has("title") else {}, where=where)
+
+
+READERS = {"jsonl": hkpr_jsonl, "label-studio": label_studio, "doccano": doccano}
