@@ -447,18 +447,31 @@ def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> No
 @click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_obj
 def merge(obj: Context, others: tuple[Path, ...]) -> None:
-    """Union other annotators' databases into this one (idempotent; each tag keeps its annotator)."""
+    """Union other annotators' databases into this one (idempotent; each tag keeps its annotator).
+
+    The other files are only read. Their releases and tags are checked like imported ones; what
+    fails (a hash that is not its text's, a tag whose text does not match) is listed and refused,
+    and the exit status is 1. Writes are committed in batches, so an open app keeps working.
+    """
     from hkpr_tui.export.merge import merge as run_merge
 
     store = obj.store()
+    refused = False
     try:
         for other in others:
-            try:
-                echo(run_merge(store, other, annotator=obj.annotator).summary())
-            except StoreError as exc:
-                raise Failure(str(exc)) from None
+            def progress(stage: str, done: int, total: int, name: str = other.name) -> None:
+                if total >= 1000:
+                    click.echo(f"\r{safe(name)}: {stage} {done:,}/{total:,}", err=True, nl=done >= total)
+
+            report = run_merge(store, other, annotator=obj.annotator, progress=progress)
+            for problem in report.refused:
+                echo(f"refused   {problem}", err=True)
+            refused = refused or bool(report.refused)
+            echo(report.summary())
     finally:
         store.close()
+    if refused:
+        sys.exit(1)
 
 
 @cli.command()

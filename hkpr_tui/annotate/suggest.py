@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hkpr_tui.annotate.dates import find_dates
+from hkpr_tui.annotate.pii import find_pii
 from hkpr_tui.annotate.quantity import find_quantities
 from hkpr_tui.script import fold
 
 DOCUMENT = re.compile(r"《[^《》\n]{1,60}》")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-PHONE = re.compile(r"(?<![0-9])(?:(?:\+|\(\+?)?852\)?[ \-]?)?[2-9][0-9]{3}[ \-]?[0-9]{4}(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,8 @@ def rule_suggestions(text: str) -> list[Suggestion]:
         out.append(Suggestion(d.start, d.end, "DATE", "rule", text[d.start : d.end]))
     for m in DOCUMENT.finditer(text):
         out.append(Suggestion(m.start(), m.end(), "DOCUMENT", "rule", m.group()))
-    for pattern, label in ((EMAIL, "EMAIL"), (PHONE, "PHONE")):
-        for m in pattern.finditer(text):
-            out.append(Suggestion(m.start(), m.end(), label, "pii", m.group()))
+    for found in find_pii(text):
+        out.append(Suggestion(found.start, found.end, found.kind, "pii", found.text))
     return out
 
 

@@ -1,7 +1,9 @@
 """Personal-data redaction for exports: e-mail addresses and phone numbers (tagged with a pii label
-or found by the suggestion rules) and people tagged in media-contact blocks are replaced by a
-placeholder, the same one for the same string everywhere in the export ([EMAIL_1], [PERSON_2]).
-Every span is moved to the new text. Headless: no UI code.
+or found by ``annotate.pii``, full-width and obfuscated forms included) and people tagged in
+media-contact blocks are replaced by a placeholder, the same one for the same string everywhere
+in the export ([EMAIL_1], [PERSON_2]). A string redacted in one release is redacted wherever it
+occurs in every release of its group (its versions in other scripts and conversions), matched
+script-folded. Every span is moved to the new text. Headless: no UI code.
 """
 
 from __future__ import annotations
@@ -9,10 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from hkpr_tui.annotate.suggest import EMAIL, PHONE
+from hkpr_tui.annotate.pii import find_pii
 from hkpr_tui.export.dataset import Document, Span
+from hkpr_tui.script import fold
 
 MEDIA_CONTACT = re.compile(r"傳媒查詢|传媒查询|媒體查詢|媒体查询|傳媒聯絡|传媒联络|傳媒垂詢|传媒垂询|Media [Ee]nquir|Media [Cc]ontact")
+
+
+def _folded(text: str) -> str:
+    folded = fold(text)
+    return folded if len(folded) == len(text) else text
 
 
 class Redactor:
@@ -21,30 +29,46 @@ class Redactor:
         self.placeholders: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {}
         self.replaced = 0
+        self.by_group: dict[str, dict[str, str]] = {}  # group key → folded string → kind
+
+    def prepare(self, docs: list[Document]) -> None:
+        """Learn every string to redact in each release group, before any document is redacted."""
+        for doc in docs:
+            strings = self.by_group.setdefault(doc.group_key, {})
+            folded = _folded(doc.text)
+            for s, e, kind in self._own_regions(doc):
+                if e - s >= 2:
+                    strings.setdefault(folded[s:e], kind)
 
     def placeholder(self, kind: str, text: str) -> str:
-        key = (kind, text)
+        key = (kind, _folded(text))
         if key not in self.placeholders:
             self.counts[kind] = self.counts.get(kind, 0) + 1
             self.placeholders[key] = f"[{kind}_{self.counts[kind]}]"
         return self.placeholders[key]
 
-    def regions(self, doc: Document) -> list[tuple[int, int, str]]:
-        found: dict[tuple[int, int], str] = {}
-        for span in doc.entities:
-            if span.label in self.pii_labels:
-                found[(span.start, span.end)] = span.label
-        for pattern, kind in ((EMAIL, "EMAIL"), (PHONE, "PHONE")):
-            for m in pattern.finditer(doc.text):
-                found.setdefault((m.start(), m.end()), kind)
+    def _own_regions(self, doc: Document) -> list[tuple[int, int, str]]:
+        """What this document itself marks as personal: pii tags, rule finds, media contacts."""
+        found: list[tuple[int, int, str]] = [(s.start, s.end, s.label) for s in doc.entities if s.label in self.pii_labels]
+        found += [(f.start, f.end, f.kind) for f in find_pii(doc.text)]
         contact = MEDIA_CONTACT.search(doc.text)
         if contact:
-            for span in doc.entities:
-                if span.label == "PERSON" and span.start >= contact.start():
-                    found[(span.start, span.end)] = "PERSON"
+            found += [(s.start, s.end, "PERSON") for s in doc.entities if s.label == "PERSON" and s.start >= contact.start()]
+        return found
+
+    def regions(self, doc: Document) -> list[tuple[int, int, str]]:
+        found: dict[tuple[int, int], str] = {}
+        for s, e, kind in self._own_regions(doc):
+            found.setdefault((s, e), kind)
+        folded = _folded(doc.text)
+        for string, kind in self.by_group.get(doc.group_key, {}).items():  # the group's other versions
+            at = folded.find(string)
+            while at >= 0:
+                found.setdefault((at, at + len(string)), kind)
+                at = folded.find(string, at + 1)
         out, last = [], -1
-        for (s, e), kind in sorted(found.items()):
-            if s >= last:  # overlapping finds: the first wins
+        for (s, e), kind in sorted(found.items(), key=lambda item: (item[0][0], -item[0][1])):
+            if s >= last:  # overlapping finds: the first (the longest of those starting together) wins
                 out.append((s, e, kind))
                 last = e
         return out

@@ -188,6 +188,7 @@ def export(
             progress(n + 1, len(docs))
     redactor = Redactor(collected.pii_labels) if redact_pii else None
     if redactor is not None:
+        redactor.prepare(docs)
         docs = [redactor(doc) for doc in docs]
     options = {"scheme": scheme, "scripts": SCRIPTS[script]}
     built = BUILDERS[fmt](docs, collected, options)

@@ -27,7 +27,11 @@ class SpanError(ValueError):
 
 def _annotation(row: sqlite3.Row | dict[str, Any]) -> Annotation:
     row = dict(row)
-    row["attributes"] = json.loads(row["attributes"] or "{}")
+    try:  # imports and merges check attributes; a file written by something else may not have
+        attributes = json.loads(row["attributes"] or "{}")
+    except (TypeError, ValueError, RecursionError):
+        attributes = None
+    row["attributes"] = attributes if isinstance(attributes, dict) else {"unreadable": str(row["attributes"])[:200]}
     return Annotation(**row)
 
 
