@@ -8,6 +8,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_labels
 from hkpr_tui.annotate.session import Actions
@@ -17,6 +18,7 @@ from hkpr_tui.messages import ImportFinished
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
 from hkpr_tui.store import Store, StoreError
+from hkpr_tui.textsafe import safe
 
 UI_BUSY_TIMEOUT_MS = 1_000
 
@@ -91,6 +93,11 @@ class HkprApp(App[None]):
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
             self.import_seeds(self.seed_dir)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:  # fmt: skip
+        """Notifications carry file names, titles and errors: made safe, and never read as markup."""
+        super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False)
 
     def load_label_set(self) -> list[Label]:
         """The user's labels; a bad label file is reported and the defaults are used."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import getpass
 import json
-import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -21,7 +20,7 @@ from click_default_group import DefaultGroup
 from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
 from hkpr_tui.store import Store, StoreError
-from hkpr_tui.store.base import translate
+from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe, safe_json
 
 DEFAULT_DB = "annotations.db"
@@ -66,7 +65,7 @@ class Group(DefaultGroup):
             return super().invoke(ctx)
         except StoreError as exc:
             raise Failure(str(exc)) from None
-        except sqlite3.Error as exc:
+        except DatabaseFault as exc:
             raise Failure(str(translate(exc, str(ctx.obj.db_path) if ctx.obj else ""))) from None
         except OSError as exc:
             if exc.errno == errno.ENOSPC:

@@ -31,6 +31,19 @@ def safe(text: object, *, lines: bool = False) -> str:
     return (_UNSAFE_KEEP_LINES if lines else _UNSAFE).sub(_escape, string)
 
 
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟, Unicode's control pictures
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def visible(text: str) -> str:
+    """``text`` with each unsafe character replaced by one visible character (␛ for ESC, � for
+    C1 and bidi controls): the same length, so offsets into the text still hold."""
+    return _UNSAFE.sub(_picture, text)
+
+
 def safe_json(text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with C1 and bidi controls written
     as ``\\uXXXX`` escapes: the same JSON value, safe to print (C0 controls JSON escapes already)."""

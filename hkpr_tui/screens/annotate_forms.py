@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from hkpr_tui.models import ThreadPoint
+from hkpr_tui.textsafe import safe
 
 QUALIFIERS = ["=", ">", ">=", "<", "<=", "≈"]
 _DATE = re.compile(r"(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}-\d{2}|\d{4}/\d{2})$")
@@ -80,7 +81,7 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
             return Horizontal(Label(label), classes="row")
 
         with VerticalScroll():
-            yield Static(Text(f"Claim: 「{d.text}」"), classes="claim-text")
+            yield Static(Text(safe(f"Claim: 「{d.text}」")), classes="claim-text")
             with row("Type"):
                 yield Select([(t, t) for t in d.types], value=d.type, allow_blank=False, id="type", compact=True)
             with row("Subject"):
@@ -179,8 +180,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="choice-title")
-            yield OptionList(*[Option(Text(prompt), id=value) for value, prompt in self.options])
+            yield Static(Text(safe(self.title_text)), classes="choice-title")
+            yield OptionList(*[Option(Text(safe(prompt)), id=value) for value, prompt in self.options])
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -190,6 +191,17 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def number_text(value: object) -> str:
+    """A claim value with thousands separators (a value a file stored otherwise is shown as it is)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return f"{int(number):,}" if number.is_integer() and abs(number) < 1e18 else f"{number:,}"
+
+
 def thread_chart(points: list[ThreadPoint], width: int = 30) -> Text:
     """One line per claim, by date: date, value with unit and qualifier, a bar, the release."""
     out = Text()
@@ -197,7 +209,7 @@ def thread_chart(points: list[ThreadPoint], width: int = 30) -> Text:
     top = max(values) if values else 0.0
     for p in points:
         qualifier = "" if p.qualifier in (None, "=") else f"{p.qualifier} "
-        shown = "—" if p.value is None else f"{qualifier}{p.value:,}{(' ' + p.unit) if p.unit else ''}"
+        shown = "—" if p.value is None else safe(f"{qualifier}{number_text(p.value)}{(' ' + p.unit) if p.unit else ''}")
         bar = ""
         if isinstance(p.value, (int, float)) and top > 0:
             cells = max(1, round(width * float(p.value) / top))
@@ -205,7 +217,7 @@ def thread_chart(points: list[ThreadPoint], width: int = 30) -> Text:
         out.append(f"{p.date or '(no date)':<10}  ", style="bold")
         out.append(f"{shown:>16}  ")
         out.append(f"{bar:<{width}}", style="cyan")
-        out.append(f"  {p.release_title[:22]}\n", style="dim")
+        out.append(f"  {safe(p.release_title[:22])}\n", style="dim")
     return out
 
 
@@ -229,7 +241,7 @@ class ThreadScreen(ModalScreen[None]):
         if first is not None:
             title += f": {first.metric or first.text}" + (f" — {first.subject}" if first.subject else "")
         with Vertical():
-            yield Static(Text(f"{title}  ({len(self.points)} claims, by date)"), classes="thread-title")
+            yield Static(Text(safe(f"{title}  ({len(self.points)} claims, by date)")), classes="thread-title")
             yield Static(thread_chart(self.points), id="thread-chart")
 
     def action_close(self) -> None:

@@ -28,8 +28,9 @@ from hkpr_tui.annotate.quantity import normalise
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import Suggestion, suggest
 from hkpr_tui.models import Annotation
-from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimDraft, ClaimForm, ThreadScreen
+from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimDraft, ClaimForm, ThreadScreen, number_text
 from hkpr_tui.store import SpanError, Store, StoreBusy, StoreError
+from hkpr_tui.textsafe import safe
 
 if TYPE_CHECKING:
     from hkpr_tui.screens.reader import Pane
@@ -61,7 +62,7 @@ def tag_bindings(labels: list[Label]) -> list[Binding]:
     return [
         Binding(
             label.key, f"tag('{label.name}')", f"Tag {label.name}", show=False,
-            id=f"annotate.tag.{label.name}", tooltip=f"Tag the selection {label.name}: {label.description}",
+            id=f"annotate.tag.{label.name}", tooltip=safe(f"Tag the selection {label.name}: {label.description}"),
         )  # fmt: skip
         for label in labels
         if label.kind == "entity" and label.key
@@ -185,13 +186,13 @@ class AnnotatingMixin:
             return
         for a in tags:
             prompt = Text(no_wrap=True, overflow="ellipsis")
-            prompt.append(f"{a.label:<10} ", style=self._style(a.label, a.kind))
-            prompt.append(" ".join(a.text.split()))
+            prompt.append(f"{safe(a.label):<10} ", style=self._style(a.label, a.kind))
+            prompt.append(safe(" ".join(a.text.split())))
             if a.kind == "claim" and a.attributes.get("value") is not None:
                 prompt = Text.assemble(
-                    (f"{a.label:<10} ", self._style(a.label, a.kind)),
-                    (f"= {a.attributes['value']:,} {a.attributes.get('unit') or ''} ", "bold"),
-                    " ".join(a.text.split()),
+                    (f"{safe(a.label):<10} ", self._style(a.label, a.kind)),
+                    (safe(f"= {number_text(a.attributes['value'])} {a.attributes.get('unit') or ''} "), "bold"),
+                    safe(" ".join(a.text.split())),
                     no_wrap=True, overflow="ellipsis",
                 )  # fmt: skip
             panel.add_option(Option(prompt, id=str(a.id)))

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
+from hkpr_tui.textsafe import safe
 
 EMPTY_MESSAGE = (
     "No releases yet.\n\n"
@@ -253,7 +254,7 @@ class LibraryScreen(Screen[int | None]):
         self._update_header()
 
     def _status(self, text: str) -> None:
-        self.query_one("#library-status", Static).update(Text(f"{text} · {self.db_path}"))
+        self.query_one("#library-status", Static).update(Text(safe(f"{text} · {self.db_path}")))
 
     # -- sort and filter -------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import fit
 from hkpr_tui.widgets.release_view import ReleaseView
+from hkpr_tui.textsafe import safe
 
 NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
 
@@ -71,7 +72,7 @@ class Pane(Vertical):
         room = max(self.size.width - 4 - cell_len(label) - cell_len(meta), 1)
         header = Text(no_wrap=True)
         header.append(label, style="bold")
-        header.append(meta, style="dim")
+        header.append(safe(meta), style="dim")
         header.append(fit(title, room).rstrip())
         self.query_one(".pane-header", Static).update(header)
 
@@ -93,7 +94,7 @@ class ChangesScreen(ModalScreen[int | None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        yield OptionList(*[Option(Text(row), id=str(i)) for i, row in enumerate(self.rows)])
+        yield OptionList(*[Option(Text(safe(row)), id=str(i)) for i, row in enumerate(self.rows)])
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -434,5 +435,5 @@ class ReaderScreen(AnnotatingMixin, Screen[None]):
         self._status(f"{len(spans)} matches" if query else "")
 
     def _status(self, text: str) -> None:
-        self.query_one("#reader-status", Static).update(Text(text))
+        self.query_one("#reader-status", Static).update(Text(safe(text)))
 

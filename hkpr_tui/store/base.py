@@ -41,6 +41,11 @@ class StoreReadOnly(StoreError):
     """The database was opened read-only (the file or its folder cannot be written)."""
 
 
+DatabaseFault = sqlite3.Error
+"""What SQLite raises outside ``write()`` (a damaged file found while reading): callers outside
+the store catch this name, and ``translate`` it, without importing sqlite3 themselves."""
+
+
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 

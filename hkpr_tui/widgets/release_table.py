@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from hkpr_tui.models import ReleaseSummary
+from hkpr_tui.textsafe import safe
 
 PAGE_SIZE = 100
 SCRIPT_NAMES = {"hant": "繁", "hans": "简", "mixed": "混"}
@@ -39,7 +40,7 @@ SORTABLE = ["date", "organisation", "script", "status", "title"]
 def fit(text: str, width: int) -> str:
     """``text`` cut or padded to exactly ``width`` cells (wide characters count two)."""
     out, used = [], 0
-    for char in text:
+    for char in safe(text):
         size = get_character_cell_size(char)
         if used + size > width:
             if out and width - used < 1:

@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
 from hkpr_tui.script.views import ScriptView, View, script_view
+from hkpr_tui.textsafe import visible
 
 HIGHLIGHT_ORDER = ("suggestion", "annotation", "figure", "match", "selection", "cursor")
 STYLED_KINDS = ("suggestion", "annotation")  # spans that carry their own style (a label's colour)
@@ -319,7 +320,7 @@ class ReleaseView(ScrollView, can_focus=True):
             for s, e, extra in spans:
                 if s <= a and b <= e:
                     style = style + extra
-            segments.append(Segment(text[a:b], style))
+            segments.append(Segment(visible(text[a:b]), style))
         strip = Strip(segments)
         return strip.extend_cell_length(width, base).crop(0, width)
 
