@@ -310,3 +310,56 @@ async def test_library_shows_progress_after_status_change(seeded_db: Path) -> No
         status = str(library.query_one("#library-status").render())
         assert "done 1/5 (20%)" in status
         assert library.table.row(3).status == "done"  # type: ignore[union-attr]
+
+
+async def test_a_busy_database_keeps_the_app_running_and_the_selection(seeded_db: Path) -> None:
+    import sqlite3
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        rid = release_id(seeded_db, "000")
+        start = view.text.index("數碼港")
+        await select(pilot, view, start, 3)
+        holder = sqlite3.connect(seeded_db)  # another hkpr (an import, a merge) holds the write lock
+        holder.execute("BEGIN IMMEDIATE")
+        await pilot.press("1")
+        await pilot.pause()
+        assert "Not saved: database busy — retrying" in status_line(reader)
+        assert view.selection == (start, start + 3) and stored(seeded_db, rid) == []
+        holder.rollback()
+        holder.close()
+        for _ in range(40):  # the retry lands once the lock is free
+            await pilot.pause(0.1)
+            if stored(seeded_db, rid):
+                break
+        await settle(pilot)
+        assert stored(seeded_db, rid) == [("ORG", "數碼港", start, start + 3)]
+        assert "Saved: ORG" in status_line(reader) and view.selection is None
+    assert app.return_code in (0, None)
+
+
+async def test_hostile_strings_from_the_database_reach_the_screen_as_visible_escapes(seeded_db: Path) -> None:
+    import sqlite3
+
+    rid = release_id(seeded_db, "000")
+    store = Store.open(seeded_db)
+    store.add_annotation(rid, "entity", "ORG", 11, 14, annotator="x")
+    store.close()
+    conn = sqlite3.connect(seeded_db)  # a label and a title as a hostile file could have written them
+    conn.execute("UPDATE annotations SET label = ?", ["a\x1b]52;c;ZXZpbA==\x07"])
+    conn.execute("UPDATE releases SET title = ?, organisation = ? WHERE id = ?", ["\u202etitle\x9b2J", "org\x1b[31m", rid])
+    conn.commit()
+    conn.close()
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("p")
+        await settle(pilot)
+        panel = reader.query_one(TagPanel)
+        shown = [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+        header = str(reader.panes[0].query_one(".pane-header").render())
+        for text in [*shown, header]:
+            assert not any(c in text for c in "\x1b\x07\x9b\u202e"), text
+        assert any("a\\x1b]52" in text for text in shown) and "\\u202etitle\\x9b2J" in header
