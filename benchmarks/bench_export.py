@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.corpus import generate
 from benchmarks.report import emit
 from hkpr_tui.corpus import parse_text
-from hkpr_tui.export.formats import FORMATS
+from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.export.run import export
 from hkpr_tui.store import Store
 
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--releases", type=int, default=10_000)
     parser.add_argument("--per-release", type=int, default=20, help="entities per release")
-    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--formats", default=",".join(EXPORTS))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(args.seed)

@@ -24,17 +24,12 @@ UI_BUSY_TIMEOUT_MS = 1_000
 
 
 def binding_ids() -> list[str]:
-    """Every hkpr binding id (what a user keymap can rebind)."""
-    from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen
+    """Every hkpr binding id (what a user keymap can rebind): those the app's classes declare,
+    and one per entity label with a key."""
+    from hkpr_tui.commands import binding_owners
     from hkpr_tui.screens.annotating import tag_bindings
-    from hkpr_tui.screens.library import FilterScreen
-    from hkpr_tui.screens.reader import ChangesScreen, ReaderScreen
-    from hkpr_tui.widgets.release_table import ReleaseTable
-    from hkpr_tui.widgets.release_view import ReleaseView
 
-    owners = (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen,
-              ClaimForm, ChoiceScreen, ThreadScreen)  # fmt: skip
-    static = [b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id]
+    static = [b.id for owner in binding_owners() for b in owner.BINDINGS if isinstance(b, Binding) and b.id]
     try:
         labels = load_labels()
     except LabelError:

@@ -19,6 +19,7 @@ from click_default_group import DefaultGroup
 
 from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
+from hkpr_tui.export.registry import EXPORTS, IMPORTS
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe, safe_json
@@ -331,11 +332,10 @@ def _labels() -> list[Any]:
         raise Failure(f"labels: {exc}") from None
 
 
-EXPORT_FORMATS = ["jsonl", "bio", "hf", "spacy", "label-studio", "doccano", "brat", "cluener", "claims"]
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="The dataset format.")
+@click.option("--format", "fmt", type=click.Choice(list(EXPORTS)), required=True, help="The dataset format.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The folder to write (created; must be empty unless --force).")
 @click.option("--script", type=click.Choice(["original", "hant", "hans", "all"]), default="original", show_default=True,
               help="Texts as published, in 繁 (HK) or 简, or all three (spans projected through the offset maps).")
@@ -409,7 +409,8 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
 
 @cli.command("import-annotations")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "label-studio", "doccano"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(IMPORTS)), required=True,
+              help="; ".join(f"{f.name}: {f.help}" for f in IMPORTS.values()))
 @click.option("--skip-bad", is_flag=True, help="Store the good records when some are bad (without it, a bad record stores nothing).")
 @click.pass_obj
 def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> None:

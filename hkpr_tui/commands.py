@@ -35,6 +35,30 @@ def context_bindings(app: App[object]) -> Iterator[tuple[DOMNode, Binding]]:
             yield active.node, binding
 
 
+def binding_owners() -> list[type[DOMNode]]:
+    """Every class of the app that declares bindings: the app, each screen and widget, found by
+    walking ``hkpr_tui.screens`` and ``hkpr_tui.widgets`` (a new screen needs no list kept by hand)."""
+    import importlib
+    import pkgutil
+
+    import hkpr_tui.screens
+    import hkpr_tui.widgets
+    from hkpr_tui.app import HkprApp
+
+    for package in (hkpr_tui.screens, hkpr_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(info.name)
+    owners: list[type[DOMNode]] = []
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("hkpr_tui.") and "BINDINGS" in vars(sub) and sub not in owners:
+                owners.append(sub)
+    return sorted({HkprApp, *owners}, key=lambda c: (c.__module__, c.__qualname__))
+
+
 class HkprCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, DOMNode, Binding]]:
         for node, binding in context_bindings(self.app):

@@ -4,7 +4,8 @@ reaches the disk (``ExportError`` lists what failed). Headless: no UI code.
 
 Offset units: native JSONL, Label Studio, brat and CLUENER use code points (CLUENER's end is
 inclusive); doccano uses UTF-16 code units; BIO, Hugging Face and spaCy have one token per
-character (white space dropped) and no offsets.
+character (white space dropped) and no offsets. Each builder is declared, with its unit, in
+``registry.EXPORTS``.
 """
 
 from __future__ import annotations
@@ -18,21 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span, span_key
-
-UNITS = {
-    "jsonl": "code points (Python str index), end exclusive",
-    "bio": "characters, one per line (white space dropped); no offsets",
-    "hf": "characters as tokens (white space dropped); no offsets",
-    "spacy": "characters as tokens (white space dropped); spaCy token indices",
-    "label-studio": "code points, end exclusive (Label Studio ≥ 1.0, PR #1559)",
-    "doccano": "UTF-16 code units, end exclusive (doccano's default)",
-    "brat": "code points, end exclusive",
-    "cluener": "code points, end inclusive",
-    "claims": "code points into the sentence, end exclusive",
-}
-FORMATS = tuple(UNITS)
-FLAT = {"bio", "hf", "spacy", "cluener"}
-
 
 class ExportError(ValueError):
     """An export that failed validation; nothing was written."""
@@ -488,16 +474,10 @@ def build_claims(docs: list[Document], collected: Collected, options: dict[str, 
     return built
 
 
-BUILDERS: dict[str, Callable[[list[Document], Collected, dict[str, Any]], Built]] = {
-    "jsonl": build_jsonl, "bio": build_bio, "hf": build_hf, "spacy": build_spacy, "label-studio": build_label_studio,
-    "doccano": build_doccano, "brat": build_brat, "cluener": build_cluener, "claims": build_claims,
-}  # fmt: skip
-
-
-def label_distribution(docs: list[Document], fmt: str) -> dict[str, int]:
+def label_distribution(docs: list[Document], with_claims: bool) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for doc in docs:
         counts.update(s.label for s in doc.entities)
-        if fmt in ("jsonl", "claims", "brat"):
+        if with_claims:
             counts.update(s.label for s in doc.claims)
     return dict(sorted(counts.items()))

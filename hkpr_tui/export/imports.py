@@ -21,10 +21,10 @@ from typing import Any
 from hkpr_tui.corpus.ingest import release_from_text
 from hkpr_tui.export.dataset import span_key
 from hkpr_tui.export.formats import from_utf16
-from hkpr_tui.export.records import READERS, RecordError, Task
+from hkpr_tui.export.records import RecordError, Task
+from hkpr_tui.export.registry import IMPORTS
 from hkpr_tui.store import Store
 
-FORMATS = tuple(READERS)
 BATCH_TASKS = 50
 """Tasks stored per transaction: short enough that another writer waits only a moment."""
 
@@ -85,19 +85,16 @@ def _files(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return [path]
 
 
-SUFFIXES = {"jsonl": (".jsonl",), "label-studio": (".json", ".jsonl"), "doccano": (".jsonl", ".json")}
-
-
 def read_tasks(path: Path, fmt: str, problems: list[str] | None = None) -> list[Task]:
     """Every record of ``path`` (a file or a folder of them) checked and read as a task. A record
     that fails is reported in ``problems`` (raised at once when no list is given)."""
-    if fmt not in FORMATS:
-        raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in IMPORTS:
+        raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(IMPORTS)}")
     if not path.exists():
         raise ImportError_(f"{path}: no such file or folder")
-    reader = READERS[fmt]
+    reader = IMPORTS[fmt].read()
     tasks: list[Task] = []
-    for file in _files(path, SUFFIXES[fmt]):
+    for file in _files(path, IMPORTS[fmt].suffixes):
         for n, record in enumerate(_read_json_lines(file), start=1):
             where = f"{file.name}, record {n}"
             try:

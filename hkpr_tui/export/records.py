@@ -289,6 +289,3 @@ def doccano(record: Any, where: str) -> Task:
         if f.items(relation_key) and key != relation_key:
             raise RecordError(relation_key, "doccano's relation format is not supported yet; export with the sequence-labelling format")
     return Task(text, spans, {"title": f.text("title")} if f.has("title") else {}, where=where)
-
-
-READERS = {"jsonl": hkpr_jsonl, "label-studio": label_studio, "doccano": doccano}

@@ -20,7 +20,8 @@ from typing import Any
 
 from hkpr_tui import __version__
 from hkpr_tui.export.dataset import SCRIPTS, Collected, collect, documents
-from hkpr_tui.export.formats import BUILDERS, FLAT, UNITS, ExportError, label_distribution
+from hkpr_tui.export.formats import ExportError, label_distribution
+from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.store import Store
 
@@ -165,8 +166,9 @@ def export(
     skip_bad: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
-    if fmt not in BUILDERS:
-        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(BUILDERS)}")
+    if fmt not in EXPORTS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORTS)}")
+    spec = EXPORTS[fmt]
     if script not in SCRIPTS:
         raise ExportError(f"unknown script {script!r}; choose one of {', '.join(SCRIPTS)}")
     collected = collect(store, status=status, labels=labels, annotators=annotators)
@@ -191,7 +193,7 @@ def export(
         redactor.prepare(docs)
         docs = [redactor(doc) for doc in docs]
     options = {"scheme": scheme, "scripts": SCRIPTS[script]}
-    built = BUILDERS[fmt](docs, collected, options)
+    built = spec.build()(docs, collected, options)
     if built.problems:
         raise ExportError(f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  " + "\n  ".join(built.problems[:20]))
     notes = skipped_notes + list(built.counts.pop("notes", []))
@@ -203,7 +205,7 @@ def export(
         "version": __version__,
         "schema_version": store.schema_version(),
         "format": fmt,
-        "offset_unit": UNITS[fmt],
+        "offset_unit": spec.unit,
         "parameters": {
             "script": script, "split": "/".join(map(str, split)) if split else None, "seed": seed, "status": status,
             "labels": labels, "annotators": annotators, "redact_pii": redact_pii,
@@ -216,11 +218,11 @@ def export(
             "entities": sum(len(d.entities) for d in docs),
             "claims": sum(len(d.claims) for d in docs),
             "links": len(collected.links),
-            "nested_spans_dropped": sum(1 for n in notes if "nested" in n) if fmt in FLAT else 0,
+            "nested_spans_dropped": sum(1 for n in notes if "nested" in n) if spec.flat else 0,
             "redacted": redactor.replaced if redactor else 0,
             "skipped_bad_tags": len(bad),
         },
-        "labels": label_distribution(docs, fmt),
+        "labels": label_distribution(docs, spec.with_claims),
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(built.files.items())},
     }  # fmt: skip
     if "tag_names" in built.counts:
