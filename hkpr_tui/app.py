@@ -14,7 +14,7 @@ from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_lab
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.commands import HkprCommands, context_bindings
 from hkpr_tui.config import ConfigError, load_config
-from hkpr_tui.messages import ImportFinished
+from hkpr_tui.messages import ImportFinished, OpenRelease, PickRelease
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
 from hkpr_tui.store import Store, StoreError
@@ -140,6 +140,20 @@ class HkprApp(App[None]):
             self.notify(f"{skipped.path}: {skipped.reason}", severity="warning", timeout=10)
         if isinstance(self.screen, LibraryScreen):
             self.screen.action_reload()
+
+    @on(OpenRelease)
+    def open_release(self, message: OpenRelease) -> None:
+        from hkpr_tui.screens.reader import ReaderScreen  # the reader loads on first use, not at start-up
+
+        closed = message.closed
+        self.push_screen(
+            ReaderScreen(self.db_path, message.release_id, cursor=message.cursor, find=message.find),
+            (lambda _: closed()) if closed else None,
+        )
+
+    @on(PickRelease)
+    def pick_release(self, message: PickRelease) -> None:
+        self.push_screen(LibraryScreen(self.db_path, pick=True), message.chosen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

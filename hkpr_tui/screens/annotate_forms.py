@@ -16,38 +16,11 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from hkpr_tui.models import ThreadPoint
+from hkpr_tui.annotate.claims import ClaimDraft, parse_value
 from hkpr_tui.textsafe import safe
 
 QUALIFIERS = ["=", ">", ">=", "<", "<=", "≈"]
 _DATE = re.compile(r"(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}-\d{2}|\d{4}/\d{2})$")
-
-
-@dataclass
-class ClaimDraft:
-    """What the claim form starts with; ``result`` gives what it saves."""
-
-    text: str
-    type: str
-    types: list[str]
-    subjects: list[tuple[int, str]]  # (annotation id, "ORG 數碼港")
-    subject_id: int | None = None
-    metric: str = ""
-    value: str = ""
-    unit: str = ""
-    qualifier: str = "="
-    as_of: str = ""
-    speaker: str = ""
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)  # kept as is (figure offsets, approach)
-
-
-def parse_value(raw: str) -> int | float | None:
-    """The form's value field: digits with optional commas and a decimal point."""
-    cleaned = raw.replace(",", "").replace("，", "").strip()
-    if not cleaned:
-        return None
-    number = float(cleaned)  # ValueError for anything else
-    return int(number) if number.is_integer() and "." not in cleaned else number
 
 
 class ClaimForm(ModalScreen[dict[str, Any] | None]):

@@ -1,6 +1,6 @@
 """Annotation in the reader: the keys, the highlights, the side panel, and the calls to ``Actions``.
 
-``AnnotatingMixin`` is mixed into ``ReaderScreen``. Every action goes through the app's
+``AnnotatingScreen`` is the base of ``ReaderScreen``. Every action goes through the app's
 ``Actions`` (headless: one commit and one event per action, undo/redo); this module only turns
 keys into those calls and shows the result. Suggestions are computed in a thread worker.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.color import Color
 from rich.style import Style
@@ -18,22 +19,23 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from hkpr_tui.annotate.claims import guess_claim_type
-from hkpr_tui.annotate.dates import find_dates
+from hkpr_tui.annotate.claims import draft_for
 from hkpr_tui.annotate.labels import Label
-from hkpr_tui.annotate.quantity import normalise
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import Suggestion, suggest
 from hkpr_tui.models import Annotation
-from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimDraft, ClaimForm, ThreadScreen, number_text
+from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen, number_text
 from hkpr_tui.store import SpanError, Store, StoreBusy, StoreError
 from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.pane import Pane
 
 if TYPE_CHECKING:
-    from hkpr_tui.screens.reader import Pane
+    from hkpr_tui.app import HkprApp
+
 
 ANNOTATE_BINDINGS = [
     Binding("c", "claim", "Claim", id="annotate.claim", tooltip="Make the selection (or the sentence) a claim; on a claim, edit its form"),
@@ -89,29 +91,44 @@ class SuggestionsReady(Message):
     suggestions: list[Suggestion]
 
 
-class AnnotatingMixin:
-    """Annotation actions of the reader (mixed into ``ReaderScreen``)."""
+class AnnotatingScreen(Screen[None]):
+    """A screen of panes that annotates what they show: ``ReaderScreen`` is one.
 
-    # provided by ReaderScreen / Screen
-    panes: list[Pane]
-    current: Pane
-    app: Any
-    db_path: Any
-    other: Callable[[Pane], Pane | None]
-    _status: Callable[[str], None]
-    query_one: Any
+    Its interface to the screen that extends it is declared here: ``panes``, ``current``,
+    ``other`` and ``_status`` (abstract below) and ``db_path``. Every action goes through the
+    app's ``Actions`` (one commit, one event, undoable)."""
+
+    db_path: Path
 
     def _init_annotating(self) -> None:
         self.tags: dict[int, list[Annotation]] = {}
         self.suggestions: dict[int, list[Suggestion]] = {}
 
     @property
+    def panes(self) -> list[Pane]:
+        raise NotImplementedError
+
+    @property
+    def current(self) -> Pane:
+        raise NotImplementedError
+
+    def other(self, pane: Pane) -> Pane | None:
+        raise NotImplementedError
+
+    def _status(self, text: str) -> None:
+        raise NotImplementedError
+
+    @property
+    def hkpr(self) -> HkprApp:
+        return cast("HkprApp", self.app)
+
+    @property
     def actions(self) -> Actions:
-        return self.app.actions  # type: ignore[no-any-return]
+        return self.hkpr.actions
 
     @property
     def labels(self) -> dict[str, Label]:
-        return {label.name: label for label in self.app.labels}
+        return {label.name: label for label in self.hkpr.labels}
 
     # -- showing tags ----------------------------------------------------------------------
 
@@ -140,7 +157,7 @@ class AnnotatingMixin:
         finally:
             store.close()
         found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=self.labels.keys())
-        self.post_message(SuggestionsReady(release_id, found))  # type: ignore[attr-defined]
+        self.post_message(SuggestionsReady(release_id, found))
 
     # handlers are named, not @on-decorated: Textual collects @on only from the class body itself
 
@@ -241,7 +258,7 @@ class AnnotatingMixin:
         except StoreBusy:
             if attempt < BUSY_RETRIES:
                 self._status("Not saved: database busy — retrying")
-                self.set_timer(  # type: ignore[attr-defined]
+                self.set_timer(
                     BUSY_RETRY_SECONDS, lambda: self._do(what, saved, release_ids, then=then, attempt=attempt + 1)
                 )
             else:
@@ -330,40 +347,9 @@ class AnnotatingMixin:
     def _open_claim_form(self, pane: Pane, start: int, end: int, existing: Annotation | None = None) -> None:
         assert pane.loaded is not None
         release = pane.loaded.release
-        text = release.text[start:end]
         entities = [a for a in self.tags.get(release.id, []) if a.kind == "entity"]
-        subjects = [(a.id, f"{a.label} {a.text}") for a in entities]
         types = [l.name for l in self.labels.values() if l.kind == "claim"]
-        if existing is not None:
-            attrs = existing.attributes
-            value = attrs.get("value")
-            draft = ClaimDraft(
-                text=text, type=existing.label, types=types, subjects=subjects,
-                subject_id=attrs.get("subject_id"), metric=attrs.get("metric") or "",
-                value="" if value is None else str(value), unit=attrs.get("unit") or "",
-                qualifier=attrs.get("qualifier") or "=", as_of=attrs.get("as_of") or "",
-                speaker=attrs.get("speaker") or "", note=attrs.get("note") or "",
-                extra={k: v for k, v in attrs.items() if k in ("figure", "approach")},
-            )  # fmt: skip
-        else:
-            quantity = normalise(text)
-            dates = [d.iso for d in find_dates(text) if len(d.iso) == 10 and not d.iso.startswith("-")]  # full dates only
-            inside = [a for a in entities if start <= a.start and a.end <= end and a.label not in ("MONEY", "QUANTITY", "DATE")]
-            before = [a for a in entities if a.end <= start and a.label in ("ORG", "FACILITY", "PROGRAM", "PERSON")]
-            subject = (inside or before[-1:] or [None])[0]
-            extra: dict[str, Any] = {}
-            if quantity is not None:
-                extra["figure"] = {"start": start + quantity.start, "end": start + quantity.end, "text": quantity.text}
-                if quantity.approach:
-                    extra["approach"] = quantity.approach
-            draft = ClaimDraft(
-                text=text, type=guess_claim_type(text, quantity is not None), types=types, subjects=subjects,
-                subject_id=subject.id if subject else None,
-                value="" if quantity is None else str(quantity.value),
-                unit="" if quantity is None else quantity.unit,
-                qualifier="=" if quantity is None else quantity.qualifier,
-                as_of=(dates[0] if dates else release.date or ""), extra=extra,
-            )  # fmt: skip
+        draft = draft_for(release.text, start, end, entities=entities, types=types, release_date=release.date, existing=existing)
 
         def saved(attributes: dict[str, Any] | None) -> None:
             if attributes is None:

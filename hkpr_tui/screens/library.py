@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from hkpr_tui.messages import OpenRelease
 from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
@@ -330,11 +331,6 @@ class LibraryScreen(Screen[int | None]):
         if self.pick:
             self.dismiss(message.row.id)
             return
-        from hkpr_tui.screens.reader import ReaderScreen
-
         hit = self.hits.get(message.row.id)
         cursor = hit.start if hit and not hit.in_title else 0
-        self.app.push_screen(
-            ReaderScreen(self.db_path, message.row.id, cursor=cursor, find=self.query_text or None),
-            lambda _: self.refresh_rows(),
-        )
+        self.post_message(OpenRelease(message.row.id, cursor, self.query_text or None, lambda: self.refresh_rows()))

@@ -18,66 +18,18 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from hkpr_tui.compare import Comparison, FigureChange, compare
+from hkpr_tui.messages import PickRelease
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
-from hkpr_tui.screens.annotating import ANNOTATE_BINDINGS, AnnotatingMixin, TagPanel, tag_bindings
+from hkpr_tui.screens.annotating import ANNOTATE_BINDINGS, AnnotatingScreen, TagPanel, tag_bindings
 from hkpr_tui.script import search_key
 from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.widgets.release_table import fit
+from hkpr_tui.widgets.pane import Loaded, Pane
 from hkpr_tui.widgets.release_view import ReleaseView
 from hkpr_tui.textsafe import safe
 
 NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
-
-
-@dataclass
-class Loaded:
-    release: Release
-    paragraphs: list[ParagraphSpan]
-    sentences: list[SentenceSpan]
-
-
-class Pane(Vertical):
-    """A header line and a ReleaseView."""
-
-    DEFAULT_CSS = """
-    Pane { width: 1fr; height: 1fr; border: round $primary 30%; }
-    Pane:focus-within { border: round $accent; }
-    Pane > .pane-header { height: 1; padding: 0 1; background: $panel; }
-    """
-
-    def __init__(self, index: int) -> None:
-        super().__init__(id=f"pane-{index}")
-        self.index = index
-        self.loaded: Loaded | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Static("Loading…", classes="pane-header")
-        yield ReleaseView(id=f"view-{self.index}")
-
-    @property
-    def view(self) -> ReleaseView:
-        return self.query_one(ReleaseView)
-
-    def update_header(self) -> None:
-        view, loaded = self.view, self.loaded
-        if loaded is None:
-            return
-        r = loaded.release
-        total = max(len(r.text), 1)
-        progress = f"{min(100, round(100 * (view.cursor + 1) / total))}%"
-        label = f"[{VIEW_NAMES[view.script]}] "
-        meta = f"{r.date or '—'} · {r.organisation or '—'} · {progress} · {r.status} · "
-        title = script_view(r.title, r.script, view.script).text
-        room = max(self.size.width - 4 - cell_len(label) - cell_len(meta), 1)
-        header = Text(no_wrap=True)
-        header.append(label, style="bold")
-        header.append(safe(meta), style="dim")
-        header.append(fit(title, room).rstrip())
-        self.query_one(".pane-header", Static).update(header)
-
-    def on_resize(self) -> None:
-        self.update_header()
 
 
 class ChangesScreen(ModalScreen[int | None]):
@@ -104,7 +56,7 @@ class ChangesScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class ReaderScreen(AnnotatingMixin, Screen[None]):
+class ReaderScreen(AnnotatingScreen):
     BINDINGS = [
         Binding("escape", "back", "Library", id="reader.back", tooltip="Clear the selection; else back to the library"),
         Binding("t", "cycle_script", "Script", id="reader.script", tooltip="Cycle this pane's script: 原文 → 繁 → 简"),
@@ -295,15 +247,13 @@ class ReaderScreen(AnnotatingMixin, Screen[None]):
             other.view.focus()
 
     def action_open(self) -> None:
-        from hkpr_tui.screens.library import LibraryScreen
-
         pane = self.current
 
         def chosen(release_id: int | None) -> None:
             if release_id is not None:
                 self.load(pane.index, release_id, pane.view.script, 0)
 
-        self.app.push_screen(LibraryScreen(self.db_path, pick=True), chosen)
+        self.post_message(PickRelease(chosen))
 
     def action_back(self) -> None:
         view = self.current.view

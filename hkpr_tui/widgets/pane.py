@@ -1,0 +1,68 @@
+"""A reader pane: a header line (script, date, organisation, progress, status, title) over a
+ReleaseView, and the release it shows (``Loaded``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
+from hkpr_tui.script.views import VIEW_NAMES, script_view
+from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.release_table import fit
+from hkpr_tui.widgets.release_view import ReleaseView
+
+
+@dataclass
+class Loaded:
+    release: Release
+    paragraphs: list[ParagraphSpan]
+    sentences: list[SentenceSpan]
+
+
+class Pane(Vertical):
+    """A header line and a ReleaseView."""
+
+    DEFAULT_CSS = """
+    Pane { width: 1fr; height: 1fr; border: round $primary 30%; }
+    Pane:focus-within { border: round $accent; }
+    Pane > .pane-header { height: 1; padding: 0 1; background: $panel; }
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(id=f"pane-{index}")
+        self.index = index
+        self.loaded: Loaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", classes="pane-header")
+        yield ReleaseView(id=f"view-{self.index}")
+
+    @property
+    def view(self) -> ReleaseView:
+        return self.query_one(ReleaseView)
+
+    def update_header(self) -> None:
+        view, loaded = self.view, self.loaded
+        if loaded is None:
+            return
+        r = loaded.release
+        total = max(len(r.text), 1)
+        progress = f"{min(100, round(100 * (view.cursor + 1) / total))}%"
+        label = f"[{VIEW_NAMES[view.script]}] "
+        meta = f"{r.date or '—'} · {r.organisation or '—'} · {progress} · {r.status} · "
+        title = script_view(r.title, r.script, view.script).text
+        room = max(self.size.width - 4 - cell_len(label) - cell_len(meta), 1)
+        header = Text(no_wrap=True)
+        header.append(label, style="bold")
+        header.append(safe(meta), style="dim")
+        header.append(fit(title, room).rstrip())
+        self.query_one(".pane-header", Static).update(header)
+
+    def on_resize(self) -> None:
+        self.update_header()
