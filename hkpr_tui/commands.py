@@ -35,6 +35,16 @@ def context_bindings(app: App[object]) -> Iterator[tuple[DOMNode, Binding]]:
             yield active.node, binding
 
 
+def add_bindings(node: DOMNode, bindings: list[Binding]) -> None:
+    """Bind keys known only at run time (one per label of the user's label file) on ``node``.
+
+    Textual 8 offers run-time binding on the App only (``App.bind``; screens and widgets:
+    Textualize/textual#5477), so this is the one place that reaches into the node's binding map.
+    """
+    for binding in bindings:
+        node._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+
+
 def binding_owners() -> list[type[DOMNode]]:
     """Every class of the app that declares bindings: the app, each screen and widget, found by
     walking ``hkpr_tui.screens`` and ``hkpr_tui.widgets`` (a new screen needs no list kept by hand)."""

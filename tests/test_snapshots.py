@@ -33,6 +33,14 @@ def app() -> HkprApp:
     return HkprApp(db_path="annotations.db", annotator="t")
 
 
+def still(pilot) -> None:  # type: ignore[no-untyped-def]
+    """No blinking cursor in a snapshot: the frame would depend on when it was taken."""
+    from textual.widgets import Input
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_library(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app(), terminal_size=size, run_before=settle)
@@ -140,5 +148,79 @@ def test_claim_form(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int
         view.set_cursor(view.text.index("超過500間"))
         await pilot.press("s", "c")
         await settle(pilot)
+        still(pilot)
+        await pilot.pause()
 
     assert snap_compare(app(), terminal_size=size, run_before=form)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter_menu(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def open_filter(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=open_filter)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_changes_list(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def changes(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        reader = ReaderScreen(Path("annotations.db"), seed_id("001"))
+        await pilot.app.push_screen(reader)
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+        reader.load(1, seed_id("000"), "original", 0)
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=changes)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_label_choice(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def choose(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        tag_some("annotations.db")
+        reader = ReaderScreen(Path("annotations.db"), seed_id("000"))
+        await pilot.app.push_screen(reader)
+        await settle(pilot)
+        view = reader.panes[0].view
+        view.set_cursor(view.text.index("數碼港") + 1)
+        await pilot.press("e")  # change the label of the tag at the cursor
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=choose)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_claim_thread(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def thread(pilot) -> None:  # type: ignore[no-untyped-def]
+        from hkpr_tui.annotate.session import Actions
+
+        await settle(pilot)
+        store = Store.open("annotations.db")
+        actions = Actions(store, "t", store.start_session("t"))
+        claims = []
+        for prefix, needle, value in (("000", "超過500間", 500), ("001", "190 间", 190)):
+            rid = seed_id(prefix)
+            at = store.release(rid).text.index(needle)
+            claims.append(actions.tag(rid, "claim", "STATISTIC", at, at + len(needle),
+                                      {"value": value, "unit": "間", "qualifier": ">", "metric": "AI 初創企業"}))  # fmt: skip
+        actions.link(claims[0].id, claims[1].id, "same_metric")
+        store.close()
+        reader = ReaderScreen(Path("annotations.db"), seed_id("000"))
+        await pilot.app.push_screen(reader)
+        await settle(pilot)
+        view = reader.panes[0].view
+        view.set_cursor(view.text.index("超過500間") + 1)
+        await pilot.press("h")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=thread)

@@ -7,6 +7,8 @@ keys into those calls and shows the result. Suggestions are computed in a thread
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
-from textual import work
+from textual.worker import get_current_worker
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -147,17 +149,21 @@ class AnnotatingScreen(Screen[None]):
             self.compute_suggestions(release_id, text)
         self._fill_panel()
 
-    @work(thread=True, group="suggest", exit_on_error=False)
     def compute_suggestions(self, release_id: int, text: str) -> None:
-        store = Store.open(self.db_path)
-        try:
-            known = store.known_strings()
-            tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
-            rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
-        finally:
-            store.close()
-        found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=self.labels.keys())
-        self.post_message(SuggestionsReady(release_id, found))
+        """Suggestions for one release in a thread worker; a newer request for the same release
+        replaces one still running (exclusive per release, so two panes do not cancel each other)."""
+        labels = list(self.labels)
+
+        def work() -> None:
+            with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
+                known = store.known_strings()
+                tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
+                rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
+            found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=labels)
+            if not get_current_worker().is_cancelled:
+                self.post_message(SuggestionsReady(release_id, found))
+
+        self.run_worker(work, thread=True, group=f"suggest-{release_id}", exclusive=True, exit_on_error=False)
 
     # handlers are named, not @on-decorated: Textual collects @on only from the class body itself
 

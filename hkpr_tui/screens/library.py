@@ -6,6 +6,8 @@ With ``pick=True`` it is a chooser: enter returns the release id to the screen t
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,25 +180,19 @@ class LibraryScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="library-count", exit_on_error=False)
     def count(self, generation: int, keep_position: bool = False) -> None:
-        store = Store.open(self.db_path)  # a worker thread gets its own connection
-        try:
+        with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             total = store.count_releases(self.filter)
             if generation == self.generation:
                 self.post_message(self.Counted(total, store.status_counts(), keep_position))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
-        finally:
-            store.close()
 
     @work(thread=True, group="library-page", exit_on_error=False)
     def load_page(self, generation: int, page: int) -> None:
-        store = Store.open(self.db_path)
-        try:
+        with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             rows = store.list_releases(
                 sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=page * PAGE_SIZE
             )
-        finally:
-            store.close()
         self.post_message(self.PageLoaded(generation, page, rows))
 
     @on(Faceted)
@@ -288,12 +284,9 @@ class LibraryScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="library-search", exit_on_error=False)
     def run_search(self, generation: int, query: str) -> None:
-        store = Store.open(self.db_path)
-        try:
+        with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             hits = store.search(query, limit=SEARCH_LIMIT).hits
             by_id = {r.id: r for r in store.list_releases(ids=[h.release_id for h in hits])}
-        finally:
-            store.close()
         rows = [by_id[h.release_id] for h in hits if h.release_id in by_id]
         self.post_message(self.Searched(generation, query, hits, rows))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from hkpr_tui.commands import add_bindings
 from hkpr_tui.compare import Comparison, FigureChange, compare
 from hkpr_tui.messages import PickRelease
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
@@ -115,8 +118,7 @@ class ReaderScreen(AnnotatingScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for binding in tag_bindings(self.app.labels):  # one key per label, from the label file
-            self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        add_bindings(self, tag_bindings(self.hkpr.labels))  # one key per label, from the label file
         self.load(0, self.first_release, "original", self.first_cursor)
 
     # -- panes -----------------------------------------------------------------------------
@@ -141,11 +143,8 @@ class ReaderScreen(AnnotatingScreen):
 
     @work(thread=True, group="load", exit_on_error=False)
     def load(self, pane: int, release_id: int, script: View, cursor: int) -> None:
-        store = Store.open(self.db_path)
-        try:
+        with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             loaded = Loaded(store.release(release_id), store.paragraphs(release_id), store.sentences(release_id))
-        finally:
-            store.close()
         script_view(loaded.release.text, loaded.release.script, script)  # convert off the UI thread
         self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
 
@@ -185,11 +184,15 @@ class ReaderScreen(AnnotatingScreen):
 
     # -- scripts ---------------------------------------------------------------------------
 
-    @work(thread=True, group="script", exit_on_error=False)
     def prepare_script(self, pane: int, script: View) -> None:
-        loaded = self.query_one(f"#pane-{pane}", Pane).loaded
-        if loaded is not None:
-            script_view(loaded.release.text, loaded.release.script, script)
+        """Convert pane ``pane``'s release to ``script`` off the UI thread, then show it."""
+        loaded = self.query_one(f"#pane-{pane}", Pane).loaded  # read here: widgets belong to the UI thread
+        self._convert(pane, script, None if loaded is None else loaded.release)
+
+    @work(thread=True, group="script", exit_on_error=False)
+    def _convert(self, pane: int, script: View, release: Release | None) -> None:
+        if release is not None:
+            script_view(release.text, release.script, script)
         self.post_message(self.ScriptReady(pane, script))
 
     @on(ScriptReady)
@@ -257,7 +260,7 @@ class ReaderScreen(AnnotatingScreen):
 
     def action_back(self) -> None:
         view = self.current.view
-        if view.selection or view.anchor is not None:
+        if view.selection or view.selection_anchor is not None:
             view.clear_selection()
             self._status("Selection cleared")
             return

@@ -151,6 +151,19 @@ class Store(AnnotationStore):
         return store
 
     @classmethod
+    def connect(cls, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+        """Another connection to a database this process has opened (and so checked and migrated)
+        with ``open``: for a worker thread. No schema check, no writes; close it when done
+        (``with closing(Store.connect(path)) as store``)."""
+        path = Path(path)
+        try:
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        except sqlite3.Error as exc:
+            raise translate(exc, str(path)) from None
+        return cls(Database(conn), migrate=False, read_only=not os.access(path, os.W_OK))
+
+    @classmethod
     def _open_read_only(cls, path: Path) -> Store:
         last: sqlite3.Error | None = None
         for immutable in (False, True):  # immutable: a WAL database in a folder nobody may write

@@ -165,7 +165,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._view_highlights: dict[str, list[tuple[int, int]]] = {}
         self._goal_cell: int | None = None
         self._drag_anchor: int | None = None
-        self.anchor: int | None = None  # keyboard selection: from here to the cursor
+        self.selection_anchor: int | None = None  # keyboard selection: from here to the cursor
         self.visual = False  # visual mode: every move extends the selection
         self._extending = False
         self.styled: dict[str, list[tuple[int, int, Style]]] = {}
@@ -184,7 +184,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self.release, self.paragraphs, self.sentences = release, paragraphs, sentences
         self.script = script
         self.highlights, self.selection, self.styled = {}, None, {}
-        self.anchor, self.visual = None, False
+        self.selection_anchor, self.visual = None, False
         self._layout_key = ()
         self._relayout()
         self.set_cursor(cursor, center=True)
@@ -213,7 +213,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self.refresh()
 
     def clear_selection(self) -> None:
-        self.selection, self.anchor, self.visual = None, None, False
+        self.selection, self.selection_anchor, self.visual = None, None, False
         self.refresh()
 
     @property
@@ -355,10 +355,10 @@ class ReleaseView(ScrollView, can_focus=True):
     # -- cursor ----------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        if self.anchor is not None and not (self.visual or self._extending):
-            self.anchor = None  # a plain move after shift+arrows keeps the selection, ends extending it
-        if self.anchor is not None and self.view is not None:
-            self.selection = self._span_between(self.anchor, new)
+        if self.selection_anchor is not None and not (self.visual or self._extending):
+            self.selection_anchor = None  # a plain move after shift+arrows keeps the selection, ends extending it
+        if self.selection_anchor is not None and self.view is not None:
+            self.selection = self._span_between(self.selection_anchor, new)
         self.refresh()
         self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
 
@@ -458,8 +458,8 @@ class ReleaseView(ScrollView, can_focus=True):
         """Shift+arrows: extend the selection from where it started (or from the cursor)."""
         self._extending = True
         try:
-            if self.anchor is None:
-                self.anchor = self.cursor
+            if self.selection_anchor is None:
+                self.selection_anchor = self.cursor
                 self.watch_cursor(self.cursor, self.cursor)
             (self.action_char if how == "char" else self.action_line)(delta)
         finally:
@@ -467,15 +467,15 @@ class ReleaseView(ScrollView, can_focus=True):
 
     def action_visual(self) -> None:
         if self.visual:  # end: keep the selection for a tag key
-            self.visual, self.anchor = False, None
+            self.visual, self.selection_anchor = False, None
             return
-        self.visual, self.anchor = True, self.cursor
+        self.visual, self.selection_anchor = True, self.cursor
         self.watch_cursor(self.cursor, self.cursor)
 
     def action_select_sentence(self) -> None:
         sentence = self.sentence_at(self.cursor)
         if sentence is not None:
-            self.visual, self.anchor = False, None
+            self.visual, self.selection_anchor = False, None
             self.selection = sentence
             self.refresh()
 
