@@ -86,7 +86,6 @@ _STARTS_CLOSING = re.compile(r"^[，。、；：！？」』）》,.;:!?]")
 _CLAUSE = re.compile(r"[，,、]")
 _CLAUSE_WIDE = re.compile(r"[，、]")
 _ABBREVIATIONS = frozenset("mr mrs ms dr prof no nos st co ltd inc jr sr vs e.g i.e etc p.m a.m u.s hon".split())
-_LATIN_CONTINUES = re.compile(r"^[a-z]")
 _PAIRS = {"《": "》", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〈": "〉", "“": "”"}
 _WIDE_FRACTION = 0.8
 
@@ -349,8 +348,6 @@ def _continues(paragraph: str, line: Line, following: Line | None, wrap_width: i
         return wrapped and _unclosed(paragraph)
     if wrapped:
         return True
-    if _LATIN_CONTINUES.match(following.text) and not _is_wide(paragraph[-1]):
-        return True  # an English line that goes on in lower case
     if paragraph[-1] in _CONTINUE_AT_END or _unclosed(paragraph):
         return True
     wide = _is_wide(paragraph[-1]) or _is_wide(following.text[0])

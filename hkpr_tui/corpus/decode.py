@@ -1,7 +1,7 @@
 """Bytes → text. UTF-8 (with or without BOM), UTF-16/32 with BOM, UTF-16 without BOM, Big5-HKSCS,
 GB18030; an encoding declared in an XML prolog or HTML ``<meta charset>`` is tried first (mapped to
-its superset: GB2312 → GB18030, Big5 → Big5-HKSCS). One or two stray NUL bytes in otherwise valid
-text are removed with a warning; more make the file binary.
+its superset: GB2312 → GB18030, Big5 → Big5-HKSCS). One stray NUL byte in otherwise valid text is
+removed with a warning; more make the file binary.
 
 Big5-HKSCS and GB18030 are both double-byte encodings whose byte ranges overlap, so a file
 can decode without error as either. When both succeed, the decoding whose result reads like
@@ -66,10 +66,10 @@ def decode_bytes(data: bytes) -> Decoded:
     warnings: tuple[str, ...] = ()
     nuls = data.count(b"\x00")
     if nuls:
-        if nuls > 2 or _has_controls(data.replace(b"\x00", b"")):
+        if nuls > 1 or _has_controls(data.replace(b"\x00", b"")):
             raise DecodeError(f"binary file ({nuls} NUL bytes), not text")
         data = data.replace(b"\x00", b"")
-        warnings = (f"removed {nuls} stray NUL byte{'s' if nuls > 1 else ''} from otherwise valid text",)
+        warnings = ("removed a stray NUL byte from otherwise valid text",)
     declared = _declared_encoding(data)
     try:
         return _checked(data.decode("utf-8"), "utf-8", warnings)
@@ -132,8 +132,9 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
                 continue
             return _checked(text.replace("\x00", ""), f"{encoding} (no BOM)")
     # CJK in UTF-16 has few NUL bytes; accept a decoding that is mostly CJK and common punctuation.
-    if b"\x00" in data:
-        for encoding in ("utf-16-le", "utf-16-be"):
+    zeros_even, zeros_odd = even.count(0), odd.count(0)
+    if (zeros_odd >= max(2, n // 200) and not zeros_even) or (zeros_even >= max(2, n // 200) and not zeros_odd):
+        for encoding in ("utf-16-le", "utf-16-be") if zeros_odd else ("utf-16-be",):
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError:

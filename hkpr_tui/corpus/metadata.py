@@ -92,12 +92,12 @@ class Metadata:
     kind: str | None  # "press release" | "news article"
 
 
-def extract_metadata(paragraphs: list[str], kinds: list[str] | None = None) -> Metadata:
+def extract_metadata(paragraphs: list[str], kinds: list[str] | None = None, kind_hint: str | None = None) -> Metadata:
     head = paragraphs[: _HEAD_PARAGRAPHS + 4]
     is_release = any(_PRESS_RELEASE.search(p) for p in head if len(p) < 60)
     byline = Counter(_BYLINE.findall("\n".join(paragraphs)))
     issuer = _issuer(head)
-    kind = "news article" if byline and not is_release and not issuer else "press release"
+    kind = kind_hint or ("news article" if byline and not is_release and not issuer else "press release")
 
     kinds = kinds or ["text"] * len(paragraphs)
     body = [(p, k) for p, k in zip(paragraphs, kinds) if not _BOILERPLATE.match(p) and not _ISSUER.match(p)]
@@ -106,7 +106,7 @@ def extract_metadata(paragraphs: list[str], kinds: list[str] | None = None) -> M
     organisation = issuer or subject
     if organisation is None and byline:
         organisation = byline.most_common(1)[0][0]
-    if organisation is None and body:
+    if organisation is None and body and kind != "news article":  # an article names what it reports on
         first = [title] + [p for p, _ in body[:3] if p != title]
         organisation = next((m.group() for p in first if (m := _KNOWN_ORG.search(p))), None)
     if organisation is None:
