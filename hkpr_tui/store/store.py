@@ -477,6 +477,24 @@ class Store(AnnotationStore):
             self._log(conn, annotator, "reclean", "releases", release_id,
                       {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
 
+    def set_release_group(self, release_id: int, group_key: str) -> None:
+        """Move a release to the group with ``group_key`` (created if new); empty groups are left."""
+        with self.db.atomic():
+            conn = self.db.conn
+            conn.execute("INSERT OR IGNORE INTO release_groups(key) VALUES (?)", (group_key,))
+            conn.execute(
+                "UPDATE releases SET group_id = (SELECT id FROM release_groups WHERE key = ?) WHERE id = ?",
+                (group_key, release_id),
+            )
+
+    def group_key_of(self, release_id: int) -> str:
+        row = self.db.execute(
+            "SELECT g.key FROM releases r JOIN release_groups g ON g.id = r.group_id WHERE r.id = ?", (release_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no release {release_id}")
+        return str(row[0])
+
     def content_hash_owner(self, content_hash: str) -> int | None:
         row = self.db.execute("SELECT id FROM releases WHERE content_hash = ?", (content_hash,)).fetchone()
         return int(row[0]) if row else None
