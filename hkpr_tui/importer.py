@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hkpr_tui.corpus import DecodeError, Skipped, find_files
-from hkpr_tui.corpus import neardup
+from hkpr_tui.corpus import DecodeError, Skipped, find_files, neardup
 from hkpr_tui.corpus.ingest import read_path
 from hkpr_tui.models import NewRelease
 from hkpr_tui.store import Store

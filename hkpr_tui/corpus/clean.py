@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 PARAGRAPH_SEPARATOR = "\n\n"
 

@@ -92,7 +92,7 @@ def decode_bytes(data: bytes) -> Decoded:
     return _checked(data.decode(best[1]), best[1], warnings)
 
 
-_DECLARED = re.compile(rb"""(?:<\?xml[^>]{0,200}?encoding|<meta[^>]{0,200}?charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+_DECLARED = re.compile(rb"""(?:<\?xml[^>]{0,200}?encoding|<meta[^>]{0,200}?charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _ENCODING_FAMILY = {
     "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "big5hkscs": "big5hkscs", "cp950": "big5hkscs", "x-big5": "big5hkscs",
     "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030",

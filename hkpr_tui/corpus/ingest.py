@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hkpr_tui.corpus import neardup
 from hkpr_tui.corpus.clean import clean
 from hkpr_tui.corpus.decode import DecodeError, check_size, decode_bytes
 from hkpr_tui.corpus.feed import feed_items
@@ -22,7 +23,7 @@ from hkpr_tui.corpus.kinds import detect_kind, front_matter
 from hkpr_tui.corpus.metadata import _find_date, extract_metadata
 from hkpr_tui.corpus.segment import sentence_spans
 from hkpr_tui.models import NewRelease, ParagraphSpan, SentenceSpan
-from hkpr_tui.script import detect_script, fold
+from hkpr_tui.script import detect_script
 
 SUPPORTED_SUFFIXES = {
     ".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -179,7 +180,7 @@ def _release(
 
 def version_key(text: str) -> str:
     """Texts that differ only in script (or white space) share this key: versions of one release."""
-    folded = "".join(fold(text).split())
+    folded = "".join(neardup.folded(text).split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 

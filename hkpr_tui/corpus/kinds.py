@@ -26,7 +26,7 @@ _YAML_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _CONVERTER_KEYS = frozenset(
     "fileid file_id processtime process_time pagecount page_count converter generator producer creator".split()
 )
-_CONVERTER_SOURCES = re.compile(r"^(?:docx?|pdf|html?|pptx?|rtf|odt|word|markdown|md|ocr|[\w-]*(?:writer|enhanced|converter)[\w-]*)$", re.I)
+_CONVERTER_SOURCES = re.compile(r"^(?:docx?|pdf|html?|pptx?|rtf|odt|word|markdown|md|ocr|[\w-]*(?:writer|enhanced|converter)[\w-]*)$", re.IGNORECASE)
 _ARTICLE_KEYS = frozenset("title date author published pubdate publish_date byline".split())
 
 

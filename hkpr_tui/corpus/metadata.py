@@ -30,7 +30,7 @@ _BOILERPLATE = re.compile(
     r"for immediate release|請按此.*|请按此.*|.*下[載载].*[圖图]片.*|\s)+$",
     re.IGNORECASE,
 )
-_PRESS_RELEASE = re.compile(r"新聞稿|新闻稿|新聞公報|新闻公报|即時發[布佈]|即时发[布佈]|press release|for immediate release", re.I)
+_PRESS_RELEASE = re.compile(r"新聞稿|新闻稿|新聞公報|新闻公报|即時發[布佈]|即时发[布佈]|press release|for immediate release", re.IGNORECASE)
 _BYLINE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:報|报|社|台|網|网))(?:訊|讯|記者|记者)")
 _ABOUT = re.compile(r"^(?:關於|关于|About)\s*(.{2,30}?)\s*$")
 

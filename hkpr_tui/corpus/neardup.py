@@ -1,8 +1,7 @@
 """Near-duplicate releases: the same release in another script, conversion, or with small edits.
 
-Measure: Jaccard similarity of the sets of ``SHINGLE``-character shingles of the *search key* of
-the canonical text (script-folded to Simplified, ASCII lower-cased) with everything but letters
-and digits removed, so line breaks, spacing, punctuation, bold markers and script never count.
+Measure: Jaccard similarity of the sets of ``SHINGLE``-character shingles of the canonical text
+script-folded to Simplified and lower-cased, with everything but letters and digits removed, so line breaks, spacing, punctuation, bold markers and script never count.
 
 Scale: a one-permutation MinHash of ``BINS`` bins (one stable hash per shingle, the minimum of
 each bin, found by bisecting the sorted hashes: all in C) gives a signature whose bins agree with
@@ -25,7 +24,7 @@ import zlib
 from array import array
 from bisect import bisect_left
 
-from hkpr_tui.script import search_key
+from hkpr_tui.script import fold
 
 SHINGLE = 4
 BINS = 64
@@ -38,9 +37,25 @@ _BIN_WIDTH = _SPAN // BINS
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+_FOLDED: dict[int, tuple[str, str]] = {}
+
+
+def folded(text: str) -> str:
+    """``fold(text)``, remembered for the last few texts: import folds each text for its version
+    key and again for its signature, and folding is a large part of the cost of both."""
+    hit = _FOLDED.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    if len(_FOLDED) >= 32:
+        _FOLDED.clear()
+    result = fold(text)
+    _FOLDED[id(text)] = (text, result)
+    return result
+
+
 def signature(text: str) -> array:
     """The MinHash signature (``BINS`` unsigned 32-bit values) of ``text``."""
-    key = _NOT_WORD.sub("", search_key(text))
+    key = _NOT_WORD.sub("", folded(text).lower())
     if len(key) < SHINGLE:
         shingles = {key} if key else set()
     else:
