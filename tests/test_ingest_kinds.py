@@ -325,3 +325,33 @@ def test_all_conversions_of_one_release_form_one_group(tmp_path: Path, store: St
     _write(tmp_path, "later.md", DOCX_MD.replace("（852）", "(852) ") + "\n\n- 完 -\n")
     later = import_paths(store, [tmp_path / "later.md"])
     assert store.release(later.imported[0].release_id).group_id in same
+
+
+def test_unmarked_page_chrome_and_a_logo_h1_stay_out(tmp_path: Path) -> None:
+    page = """<html><body><div class="logo"><h1>香港特別行政區政府</h1></div>
+<div class="links"><a href="/">主頁</a> | <a href="/c">聯絡我們</a></div>
+<main><h1>創新科技署推出新計劃</h1><p>創新科技署今日推出新計劃，支援本地初創企業發展。</p></main>
+<div><a href="/p">私隱政策</a> | <a href="/n">重要告示</a></div><div>2025 ©</div></body></html>"""
+    release = _one(tmp_path, "page.html", page)
+    assert release.title == "創新科技署推出新計劃"
+    assert release.text == "創新科技署推出新計劃\n\n創新科技署今日推出新計劃，支援本地初創企業發展。"
+    unmarked = page.replace("<main>", "<div>").replace("</main>", "</div>")
+    release = _one(tmp_path, "unmarked.html", unmarked)
+    for chrome in ("主頁", "聯絡我們", "私隱政策", "重要告示", "©"):
+        assert chrome not in release.text
+
+
+@pytest.mark.parametrize(
+    ("ending", "date"),
+    [
+        ("2024年3月5日（星期二）\n香港時間12時30分發出", "2024-03-05"),
+        ("Ends/Tuesday, March 5, 2024\nIssued at HKT 12:30", "2024-03-05"),
+        ("活動詳情將於稍後公布。", None),
+        ("是次活動於2024年3月5日（星期二）舉行。", None),  # a date the text talks about
+    ],
+)
+def test_government_issue_line_gives_the_date(ending: str, date: str | None) -> None:
+    from hkpr_tui.corpus.ingest import parse_text
+
+    body = "".join(f"第{i}段內容，與日期無關。\n\n" for i in range(9))
+    assert parse_text(f"政府公布新措施\n\n{body}{ending}").date == date

@@ -56,6 +56,7 @@ class HtmlDoc:
     lines: list[HtmlLine] = field(default_factory=list)
     h1: str | None = None
     positioned: bool = False
+    h1_in_main: bool = False
 
 
 class _Parser(HTMLParser):
@@ -133,7 +134,7 @@ class _Parser(HTMLParser):
             self._flush()
             if tag in _HEADING_TAGS:
                 self._kind = "heading"
-            if tag == "h1" and self.doc.h1 is None:
+            if tag == "h1" and (self.doc.h1 is None or (self._main_stack and not self.doc.h1_in_main)):
                 self._h1 = []
         elif tag == "img":
             pass  # alt text of images is converter noise ("Description automatically generated")
@@ -159,7 +160,8 @@ class _Parser(HTMLParser):
             if tag == "h1" and self._h1 is not None:
                 title = " ".join("".join(self._h1).split())
                 if title:
-                    self.doc.h1 = title
+                    self.doc.h1 = title  # the content's own <h1> wins over one in the page's chrome
+                    self.doc.h1_in_main = bool(self._main_stack)
                 self._h1 = None
             self._flush()
         if self._main_stack and tag == self._main_stack[-1][0]:
@@ -192,4 +194,14 @@ def html_doc(raw: str) -> HtmlDoc:
     doc = parser.doc
     if any(line.main for line in doc.lines):
         doc.lines = [line for line in doc.lines if line.main]
+    doc.lines = [line for line in doc.lines if not _CHROME_LINE.fullmatch(line.text.strip())]
     return doc
+
+
+_CHROME_LINE = re.compile(
+    r"(?:(?:私隱政策|私隐政策|重要告示|版權告示|版权告示|網站地圖|网站地图|無障礙|无障碍|主頁|主页|返回頁首|返回页首|聯絡我們|联络我们|"
+    r"Privacy Policy|Important Notices?|Copyright(?: Notice)?|Sitemap|Site Map|Accessibility|Home|Back to top|Contact Us|"
+    r"(?:Copyright\s*)?©\s*\d{0,4}|\d{4}\s*©|[|·•>/]|\s)+)",
+    re.IGNORECASE,
+)
+"""A line that is only a site's chrome (footer links, copyright) in a page that does not mark it."""

@@ -7,7 +7,9 @@ name:
   carries a byline (香港文匯報訊, 記者).
 * title: the first paragraph after that boilerplate that is short and does not end a sentence.
 * date: the dateline's date, at the start of a paragraph near the top (「香港，2026年2月25日 –」,
-  「(香港, 2026年2月25日)」, 「HONG KONG, 25 February 2026」). A date anywhere else is a date the
+  「(香港, 2026年2月25日)」, 「HONG KONG, 25 February 2026」), else a government release's issue
+  line at its end, a paragraph that is only a date (「2024年3月5日（星期二）」, "Ends/Tuesday,
+  March 5, 2024 Issued at HKT 12:30"). A date anywhere else is a date the
   text talks about, not the publication date: with no dateline the date is None, never guessed.
 * organisation: the issuer a government release names (「下稿代醫院管理局發出：」, "The following is
   issued on behalf of the Hospital Authority:"), else the subject right after the dateline
@@ -103,6 +105,8 @@ def extract_metadata(paragraphs: list[str], kinds: list[str] | None = None, kind
     body = [(p, k) for p, k in zip(paragraphs, kinds) if not _BOILERPLATE.match(p) and not _ISSUER.match(p)]
     title = _title(body)
     date, subject = _dateline([p for p, _ in body[:_HEAD_PARAGRAPHS]])
+    if date is None:
+        date = _issued(paragraphs[-3:])
     organisation = issuer or subject
     if organisation is None and byline:
         organisation = byline.most_common(1)[0][0]
@@ -112,6 +116,26 @@ def extract_metadata(paragraphs: list[str], kinds: list[str] | None = None, kind
     if organisation is None:
         organisation = next((m.group(1) for p in paragraphs if (m := _ABOUT.match(p))), None)
     return Metadata(title=title, organisation=organisation, date=date, kind=kind)
+
+
+_WEEKDAY = r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s*)?"
+_ISSUED = re.compile(
+    rf"^(?:Ends\s*/\s*)?{_WEEKDAY}(?P<date>(?:\d|[A-Z][a-z]{{2,8}}\.? \d|[〇零二]).{{5,29}}?)\s*(?:[（(]\s*星期.\s*[）)])?\s*"
+    r"(?:Issued at HKT \d{1,2}:\d{2}|香港時間\d{1,2}時\d{1,2}分發出|香港时间\d{1,2}时\d{1,2}分发出)?\s*$"
+)
+
+
+def _issued(tail: list[str]) -> str | None:
+    """A government release's issue line at its end (「2024年3月5日（星期二）」, "Ends/Tuesday,
+    March 5, 2024 Issued at HKT 12:30"): a paragraph that is only a date, among the last three."""
+    for para in reversed(tail):
+        for line in para.split("\n"):
+            m = _ISSUED.match(line.strip())
+            if m:
+                found = _find_date(m.group("date"), 0)
+                if found and found[1] >= len(m.group("date").rstrip()) - 1:
+                    return found[0]
+    return None
 
 
 def _issuer(head: list[str]) -> str | None:
