@@ -355,3 +355,23 @@ def test_government_issue_line_gives_the_date(ending: str, date: str | None) -> 
 
     body = "".join(f"第{i}段內容，與日期無關。\n\n" for i in range(9))
     assert parse_text(f"政府公布新措施\n\n{body}{ending}").date == date
+
+
+def test_split_keeps_every_conversion_of_a_release_together(tmp_path: Path, store: Store) -> None:
+    from opencc import OpenCC
+
+    from hkpr_tui.export.run import export
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in [("a.md", DOCX_MD), ("b.md", DOCX_MD_RERUN), ("c.html", PDF_HTML), ("d.md", OpenCC("hk2s").convert(DOCX_MD))]:
+        _write(folder, name, text)
+    for i in range(12):  # other releases, so that the splits are not empty
+        _write(folder, f"other{i}.txt", f"第{i}號公告\n\n香港，2024年1月{i + 1}日 – 機構{i}今日公布第{i}項措施，內容與其他公告無關，編號{i * 7919}。")
+    report = import_paths(store, [folder])
+    assert len(report.imported) == 16
+    for seed in range(6):
+        out = tmp_path / f"out{seed}"
+        export(store, "jsonl", out, split=(34, 33, 33), seed=seed, status="all")
+        holding = {f.name for f in out.glob("*.jsonl") if "首批撥款" in f.read_text(encoding="utf-8") or "首批拨款" in f.read_text(encoding="utf-8")}
+        assert len(holding) == 1, (seed, holding)
