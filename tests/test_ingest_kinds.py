@@ -375,3 +375,20 @@ def test_split_keeps_every_conversion_of_a_release_together(tmp_path: Path, stor
         export(store, "jsonl", out, split=(34, 33, 33), seed=seed, status="all")
         holding = {f.name for f in out.glob("*.jsonl") if "首批撥款" in f.read_text(encoding="utf-8") or "首批拨款" in f.read_text(encoding="utf-8")}
         assert len(holding) == 1, (seed, holding)
+
+
+def test_docx_bold_lines_are_headings_and_a_break_before_the_closing_bold_ends_them() -> None:
+    from hkpr_tui.corpus.ingest import parse_text
+
+    raw = "**標題第一行<br />第二行**\n\n正文第一段，內容。\n\n**標準之上** \n\n正文第二段。\n\n**注意事項<br />**如果中英文版本不一致，以英文版本為準。"
+    release = parse_text(raw, fmt="markdown")
+    paragraphs = [(release.text[p.start : p.end], p.kind) for p in release.paragraphs]
+    assert paragraphs == [
+        ("標題第一行第二行", "heading"),  # a <br> inside a title: one line
+        ("正文第一段，內容。", "text"),
+        ("標準之上", "heading"),
+        ("正文第二段。", "text"),
+        ("注意事項", "heading"),
+        ("如果中英文版本不一致，以英文版本為準。", "text"),
+    ]
+    assert release.title == "標題第一行第二行"

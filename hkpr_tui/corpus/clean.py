@@ -41,6 +41,7 @@ _MD_REF_DEF = re.compile(r"^\s*\[[^\]\n]+\]:\s+\S+.*$", re.MULTILINE)
 _MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _MD_STRONG = re.compile(r"\*\*+|(?<![\w])__+|__+(?![\w])")
 _MD_EM = re.compile(r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w\\])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w])")
+_MD_BOLD_LINE = re.compile(r"^[ \t]*\*\*(?!\*)([^\n]*?[^\s*][^\n]*?)\*\*[ \t]*$", re.MULTILINE)
 _MD_FENCE = re.compile(r"^\s*(?:```|~~~).*$", re.MULTILINE)
 _MD_LIST = re.compile(r"^(?:[-*+])\s+")
 _MD_QUOTE = re.compile(r"^(?:>\s?)+")
@@ -65,6 +66,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _HTML_DROP = re.compile(r"<(script|style|noscript|template|svg)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _TAG_ATTRS = r"""(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*\s*/?"""
 _HTML_BR = re.compile(rf"<br{_TAG_ATTRS}>", re.IGNORECASE)
+_HTML_BR_CLOSING_BOLD = re.compile(rf"<br{_TAG_ATTRS}>(\*\*|__)", re.IGNORECASE)
 _HTML_BLOCK = re.compile(
     rf"</?(?:p|div|li|ul|ol|tr|table|thead|tbody|tfoot|h[1-6]|section|article|header|footer|main|blockquote|"
     rf"pre|hr|figure|figcaption|dd|dt|dl|caption|address|center|td|th|nav|aside){_TAG_ATTRS}>",
@@ -168,6 +170,7 @@ def strip_inline_html(text: str) -> str:
     text = _HTML_COMMENT.sub("", text)
     text = _HTML_DROP.sub("", text)
     text = _MD_AUTOLINK.sub(r"\1", text)
+    text = _HTML_BR_CLOSING_BOLD.sub(r"\1\n", text)  # **標題<br />**正文: the bold heading ends the line
     text = _HTML_BR.sub(_soft_break, text)
     text = _FIGCAPTION.sub(lambda m: f"\n{_CAPTION}{m.group(1)}\n", text)
     text = _HTML_BLOCK.sub(f"\n{_BLOCK_END}\n", text)
@@ -188,6 +191,7 @@ def _reduce_markdown(text: str) -> str:
     text = _MD_EMPTY_LINK.sub("", text)
     text = _MD_LINK.sub(lambda m: m.group(1).strip(), text)
     text = _INLINE_CODE.sub(r"\1", text)
+    text = _MD_BOLD_LINE.sub(r"# \1", text)  # a line that is all bold: a DOCX heading
     text = _MD_STRONG.sub("", text)
     text = _MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
     return _MD_ESCAPE.sub(r"\1", _SPACES.sub(" ", text))
