@@ -142,16 +142,22 @@ def tui(obj: Context) -> None:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and problems.")
+@click.option("--dry-run", is_flag=True, help="Show each file's kind, title, date, organisation, group and first lines; store nothing.")
 @click.pass_obj
-def import_(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
+def import_(obj: Context, paths: tuple[Path, ...], quiet: bool, dry_run: bool) -> None:
     """Import releases from files or folders (searched recursively).
 
-    Reads .txt, .md and .html files in UTF-8, UTF-16 (with BOM), Big5-HKSCS or GB18030. A file
-    that cannot be read is skipped with the reason, and the rest are imported; the exit status
-    is 1 when anything was skipped. Text that is stored already is not stored twice.
+    Reads .txt, .md, .html and .xml (RSS/Atom feeds: one release per item) files in UTF-8,
+    UTF-16, Big5-HKSCS or GB18030; the kind of a file is read from its content. A file that
+    cannot be read is skipped with the reason, and the rest are imported; the exit status is 1
+    when anything was skipped. Text that is stored already is not stored twice. With --dry-run
+    nothing is written and no database is created.
     """
     from hkpr_tui.importer import files_count, import_paths
 
+    if dry_run:
+        _import_dry_run(paths)
+        return
     store = obj.store()
     total = files_count(paths)
     try:
@@ -167,10 +173,79 @@ def import_(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
             echo(f"imported  #{item.release_id}  {item.path}  {item.title}")
         for dup in report.duplicates:
             echo(f"duplicate {dup.path}: same text as release #{dup.release_id}")
+    for warning in report.warnings:
+        echo(f"warning   {warning.path}: {warning.message}", err=True)
     for skipped in report.skipped:
         echo(f"skipped   {skipped.path}: {skipped.reason}", err=True)
     echo(report.summary())
     if report.skipped:
+        sys.exit(1)
+
+
+DRY_RUN_LINES = 3
+
+
+def _import_dry_run(paths: tuple[Path, ...]) -> None:
+    """``hkpr import --dry-run``: what each file would give, with no database opened or created."""
+    from hkpr_tui.corpus.ingest import KIND_NAMES
+    from hkpr_tui.importer import Preview, preview_paths
+
+    releases = skipped = 0
+    last_path = None
+    for item in preview_paths(paths):
+        if not isinstance(item, Preview):
+            skipped += 1
+            echo(f"skipped   {item.path}: {item.reason}", err=True)
+            continue
+        releases += 1
+        rel = item.release
+        if item.path != last_path:
+            echo(f"{item.path}  [{KIND_NAMES.get(item.kind, item.kind)}, {item.encoding}]")
+            for warning in item.warnings:
+                echo(f"  warning: {warning}")
+            last_path = item.path
+        if rel.source != item.path:
+            echo(f"  item {rel.source[len(item.path) + 1 :]}")
+        echo(f"  kind:         {rel.kind or '—'}")
+        echo(f"  title:        {rel.title}")
+        echo(f"  date:         {rel.date or '— (none in the text)'}")
+        echo(f"  organisation: {rel.organisation or '—'}")
+        echo(f"  script:       {rel.script}")
+        echo(f"  group:        {item.group}")
+        for para in [rel.text[p.start : p.end] for p in rel.paragraphs][:DRY_RUN_LINES]:
+            echo(f"  | {_truncate(para, 100)}")
+        echo("")
+    echo(f"dry run: {releases} release(s) would be read, {skipped} file(s) skipped; nothing was stored")
+    if skipped:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and refusals.")
+@click.pass_obj
+def reclean(obj: Context, quiet: bool) -> None:
+    """Re-derive stored releases' canonical text, metadata and groups with the current cleaner.
+
+    Each release is re-cleaned from its raw text. A release whose annotations would no longer
+    cover the same text is left unchanged and listed (exit status 1); so is one whose new text
+    another release already has.
+    """
+    from hkpr_tui.importer import reclean as reclean_releases
+
+    store = obj.store(must_exist=True)
+    try:
+        report = reclean_releases(store, annotator=obj.annotator)
+    finally:
+        store.close()
+    if not quiet:
+        for release_id in report.changed:
+            echo(f"recleaned #{release_id}")
+        for release_id in report.regrouped:
+            echo(f"regrouped #{release_id}")
+    for release_id, reason in report.refused:
+        echo(f"refused   #{release_id}: {reason}", err=True)
+    echo(report.summary())
+    if report.refused:
         sys.exit(1)
 
 

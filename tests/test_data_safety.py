@@ -359,19 +359,24 @@ def test_merge_opens_the_file_named_even_with_uri_characters(tagged_db: Path, tm
 
 
 def test_an_older_other_database_is_migrated_without_running_its_triggers(tagged_db: Path, tmp_path: Path) -> None:
-    other = other_db(tmp_path, "old.db")
-    conn = sqlite3.connect(other)
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name != 'm001_initial'")
-    conn.execute("DROP INDEX annotations_live")
-    conn.execute("DROP INDEX annotations_text")
-    conn.execute("DROP INDEX annotations_session")
-    conn.execute("DROP INDEX releases_status")
-    conn.execute("ALTER TABLE labels DROP COLUMN pii")
-    conn.execute("CREATE TRIGGER evil BEFORE INSERT ON _sqlite_migrations BEGIN SELECT RAISE(ABORT, 'evil ran'); END")
-    conn.commit()
-    conn.close()
+    from sqlite_utils import Database
+
+    from hkpr_tui.corpus.ingest import release_from_text
+    from hkpr_tui.store.schema import KNOWN_MIGRATIONS, migrations
+
+    other = tmp_path / "old.db"
+    db = Database(other)
+    migrations.apply(db, stop_before=KNOWN_MIGRATIONS[1])  # a database of the first hkpr schema
+    old = Store(db, migrate=False)
+    old.add_release(release_from_text(TEXT, source="x"))
+    old.add_annotation(1, "entity", "ORG", 0, 3, annotator="bob")
+    old.add_annotation(1, "entity", "PERSON", TEXT.index("陳大文"), TEXT.index("陳大文") + 3, annotator="bob")
+    db.execute("CREATE TRIGGER evil BEFORE INSERT ON _sqlite_migrations BEGIN SELECT RAISE(ABORT, 'evil ran'); END")
+    db.close()
+    before = other.read_bytes()
     code, out, err = run("merge", str(other), db=tagged_db)
     assert code == 0 and "evil" not in err and "annotations added 2" in out
+    assert other.read_bytes() == before  # the other file is only read
 
 
 # -- export with drifted tags ----------------------------------------------------------------

@@ -119,3 +119,49 @@ def test_versions_in_other_scripts_share_a_group(tmp_path: Path, store: Store) -
     assert len(report.imported) == 2
     a, b = (store.release(i.release_id) for i in report.imported)
     assert a.script != b.script and a.group_id == b.group_id
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "release.txt"
+    path.write_bytes(HANT.encode(encoding))  # no byte-order mark
+    release = parse_file(path)
+    assert release.raw_text == HANT and release.encoding == f"{encoding} (no BOM)"
+
+
+def test_one_stray_nul_is_removed_with_a_warning(tmp_path: Path, store: Store) -> None:
+    data = HANT.encode("utf-8")
+    cut = data.index("香港".encode())
+    path = tmp_path / "nul.txt"
+    path.write_bytes(data[:cut] + b"\x00" + data[cut:])
+    report = import_paths(store, [path])
+    assert len(report.imported) == 1 and not report.skipped
+    assert [w.message for w in report.warnings] == ["removed a stray NUL byte from otherwise valid text"]
+    assert store.release(report.imported[0].release_id).raw_text == HANT
+    with pytest.raises(DecodeError, match="binary"):  # two NULs and control bytes: binary, as before
+        decode_bytes(b"\x00\x00\x01text")
+
+
+def test_eight_bit_csi_sequence_is_removed_whole() -> None:
+    from hkpr_tui.corpus import parse_text
+
+    release = parse_text("標題\n\n數碼港\x9b31m歡迎\x9b0m預算案，\x9d0;title\x07內容。")
+    assert release.text == "標題\n\n數碼港歡迎預算案，內容。"
+
+
+def test_a_file_that_breaks_a_parser_is_skipped_not_a_traceback(tmp_path: Path, store: Store) -> None:
+    hostile = {
+        "deep.html": "<div>" * 5000 + "深層內容。" + "</div>" * 10,
+        "broken.xml": '<?xml version="1.0"?><rss><item><title><![CDATA[未完',
+        "tags.md": "<<<>>>&#99999999;&#xD800;**]](([[!![" * 50,
+        "head.html": "<html><head><title>站</title><body><p>沒有關閉的 head 之後的內文。</p>",
+    }
+    for name, text in hostile.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = import_paths(store, [tmp_path])
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    names = {Path(i.path.split("#")[0]).name for i in report.imported}
+    assert names | set(reasons) == set(hostile)
+    assert "head.html" in names
+    head = next(i for i in report.imported if i.path.endswith("head.html"))
+    assert store.release(head.release_id).text == "沒有關閉的 head 之後的內文。"

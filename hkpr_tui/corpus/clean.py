@@ -22,24 +22,62 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+_ANSI = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])"
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # the 8-bit CSI: the whole sequence, not only its first byte
+    r"|\x9d[^\x07\x9c]*[\x07\x9c]"  # the 8-bit OSC
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2060\ufeff\ufdd0-\ufdef]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f]+")
 _MD_HEADING = re.compile(r"^(#{1,6})(?:\s+|$)")
-_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]*)\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)([^\n]+?)(?<=\S)\1")
-_RULE_CHARS = frozenset("#*-_=|")
-_MD_ESCAPE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
+_URL = r"(?:[^()\s]|\([^()\s]*\))*"  # a link target, with balanced parentheses: …Annex%20(Chi).pdf
+_MD_IMAGE = re.compile(rf"!\[[^\]\n]*\]\(\s*{_URL}(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_EMPTY_LINK = re.compile(rf"\[\s*\]\(\s*{_URL}(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_LINK = re.compile(rf"\[([^\]\n]+)\]\(\s*{_URL}(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_REF_DEF = re.compile(r"^\s*\[[^\]\n]+\]:\s+\S+.*$", re.MULTILINE)
+_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_MD_STRONG = re.compile(r"\*\*+|(?<![\w])__+|__+(?![\w])")
+_MD_EM = re.compile(r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w\\])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w])")
+_MD_BOLD_LINE = re.compile(r"^[ \t]*\*\*(?!\*)([^\n]*?[^\s*][^\n]*?)\*\*[ \t]*$", re.MULTILINE)
+_MD_FENCE = re.compile(r"^\s*(?:```|~~~).*$", re.MULTILINE)
+_MD_LIST = re.compile(r"^(?:[-*+])\s+")
+_MD_QUOTE = re.compile(r"^(?:>\s?)+")
+_RULE_CHARS = frozenset("#*-_=|:~ —─━–")
+_MD_ESCAPE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|<>])")
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-–—]?\s*\d{1,3}\s*[-–—]?|第\s*\d{1,3}\s*[頁页]|[Pp]age\s+\d{1,3}(?:\s+of\s+\d{1,3})?|\d{1,3}\s*/\s*\d{1,3})$"
+    r"^(?:[-–—]?\s*\d{1,3}\s*[-–—]?|第\s*\d{1,3}\s*[頁页]|[Pp]age\s+\d{1,3}(?:\s+of\s+\d{1,3})?|\d{1,3}\s*/\s*\d{1,3}|"
+    r"第\s*\d{1,3}\s*[頁页]\s*[,，/]?\s*共\s*\d{1,3}\s*[頁页]|[-–—]\s*\d{1,3}\s*[-–—])$"
 )
 _BULLET = re.compile(r"^[●•▪■◆◇○◎※]")
 _URL_LINE = re.compile(r"^(?:https?://|mailto:|www\.)\S*$")
+_CONVERTER_LINE = re.compile(
+    r"^(?:source|file_?id|process_?time|page_?count|converter|generator|created_?at|updated_?at|producer|creator|"
+    r"conversion_?date|original_?filename|file_?name)\s*[:：]\s*\S*$",
+    re.IGNORECASE,
+)
+"""A converter's own metadata line (``source: docx``, ``fileId: …``): never text of the release."""
+
+# HTML that Markdown converters leave inline: removed, keeping the text between the tags.
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HTML_DROP = re.compile(r"<(script|style|noscript|template|svg)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_TAG_ATTRS = r"""(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*\s*/?"""
+_HTML_BR = re.compile(rf"<br{_TAG_ATTRS}>", re.IGNORECASE)
+_HTML_BR_CLOSING_BOLD = re.compile(rf"<br{_TAG_ATTRS}>(\*\*|__)", re.IGNORECASE)
+_HTML_BLOCK = re.compile(
+    rf"</?(?:p|div|li|ul|ol|tr|table|thead|tbody|tfoot|h[1-6]|section|article|header|footer|main|blockquote|"
+    rf"pre|hr|figure|figcaption|dd|dt|dl|caption|address|center|td|th|nav|aside){_TAG_ATTRS}>",
+    re.IGNORECASE,
+)
+_HTML_INLINE = re.compile(
+    rf"</?(?:a|img|span|b|strong|em|i|u|s|strike|sup|sub|font|small|big|mark|abbr|code|kbd|cite|q|ins|del|"
+    rf"picture|source|video|audio|iframe|input|label|time|wbr|col|colgroup){_TAG_ATTRS}>",
+    re.IGNORECASE,
+)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 _TERMINAL = "。！？!?；;…"
 _CLOSERS = "」』”’）)】〉》\"'"
@@ -47,6 +85,8 @@ _COLONS = "：:︰"
 _CONTINUE_AT_END = "，,、（(《「『“‘【〈—–-"
 _STARTS_CLOSING = re.compile(r"^[，。、；：！？」』）》,.;:!?]")
 _CLAUSE = re.compile(r"[，,、]")
+_CLAUSE_WIDE = re.compile(r"[，、]")
+_ABBREVIATIONS = frozenset("mr mrs ms dr prof no nos st co ltd inc jr sr vs e.g i.e etc p.m a.m u.s hon".split())
 _PAIRS = {"《": "》", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〈": "〉", "“": "”"}
 _WIDE_FRACTION = 0.8
 
@@ -71,6 +111,7 @@ def _is_wide(c: str) -> bool:
 class Line:
     text: str
     kind: str  # "text" | "heading" | "bullet" | "link"
+    indented: bool = False  # starts with an indent in a document where most lines do not: a new paragraph
 
 
 @dataclass(frozen=True)
@@ -85,13 +126,21 @@ class CleanParagraph:
 class Cleaned:
     text: str
     paragraphs: list[CleanParagraph]
+    h1: str | None = None  # an HTML page's first <h1>: the release's own title
 
 
 def clean(raw: str, fmt: str = "text") -> Cleaned:
     """Clean ``raw`` (``fmt``: "text", "markdown" or "html") into canonical text and paragraphs."""
-    lines = html_lines(raw) if fmt == "html" else text_lines(raw)
+    h1 = None
+    pdf = False
+    if fmt == "html":
+        lines, h1, pdf = html_lines(raw)
+    else:
+        lines = text_lines(raw, markdown=fmt == "markdown")
     paragraphs = join_lines(lines)
-    return _assemble(paragraphs)
+    if pdf:
+        paragraphs = [Line(rejoin_pdf_numbers(p.text), p.kind) for p in paragraphs]
+    return _assemble(paragraphs, h1)
 
 
 # -- step 1: lines ------------------------------------------------------------------------
@@ -104,18 +153,54 @@ def sanitize(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+def _soft_break(match: re.Match[str]) -> str:
+    """A ``<br>`` inside a Markdown paragraph: the two sides are one line (converters break titles)."""
+    text = match.string
+    before = text[match.start() - 1] if match.start() else "\n"
+    after = text[match.end()] if match.end() < len(text) else "\n"
+    if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
+        return " "
+    return ""
+
+
+def strip_inline_html(text: str) -> str:
+    """HTML tags that converters leave in Markdown or text: block tags end a line, the rest go."""
+    if "<" not in text:
+        return text
+    text = _HTML_COMMENT.sub("", text)
+    text = _HTML_DROP.sub("", text)
+    text = _MD_AUTOLINK.sub(r"\1", text)
+    text = _HTML_BR_CLOSING_BOLD.sub(r"\1\n", text)  # **標題<br />**正文: the bold heading ends the line
+    text = _HTML_BR.sub(_soft_break, text)
+    text = _FIGCAPTION.sub(lambda m: f"\n{_CAPTION}{m.group(1)}\n", text)
+    text = _HTML_BLOCK.sub(f"\n{_BLOCK_END}\n", text)
+    return _HTML_INLINE.sub("", text)
+
+
+_FIGCAPTION = re.compile(rf"<figcaption{_TAG_ATTRS}>(.*?)</figcaption\s*>", re.IGNORECASE | re.DOTALL)
+_CAPTION = "\ufdd0"  # marks a line that is a caption (a figure's), in text_lines
+_BLOCK_END = "\ufdd1"  # marks the end of an HTML block: the next line starts a paragraph
+
+
 def _reduce_markdown(text: str) -> str:
     """Inline Markdown to text, over a whole document (no pattern crosses a line break)."""
-    text = _MD_IMAGE.sub(r"\1", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_FENCE.sub("", text)
+    text = _MD_REF_DEF.sub("", text)
+    text = strip_inline_html(text)
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_EMPTY_LINK.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1).strip(), text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    text = _MD_BOLD_LINE.sub(r"# \1", text)  # a line that is all bold: a DOCX heading
+    text = _MD_STRONG.sub("", text)
+    text = _MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
     return _MD_ESCAPE.sub(r"\1", _SPACES.sub(" ", text))
 
 
 def _line_kind(line: str) -> tuple[str, str]:
     heading = _MD_HEADING.match(line)
     if heading:
-        return line[heading.end() :].strip(), "heading"
+        return line[heading.end() :].rstrip("#").strip(), "heading"
     if _BULLET.match(line):
         return line, "bullet"
     if _URL_LINE.match(line):
@@ -123,60 +208,75 @@ def _line_kind(line: str) -> tuple[str, str]:
     return line, "text"
 
 
-def text_lines(raw: str) -> list[Line]:
-    """Lines of a plain-text or Markdown file, markup reduced, page numbers and blanks dropped."""
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text and _ENTITY.search(text) else text
+
+
+def _keep(line: str) -> bool:
+    return bool(line) and not _PAGE_NUMBER.match(line) and not set(line) <= _RULE_CHARS and not _CONVERTER_LINE.match(line)
+
+
+def text_lines(raw: str, markdown: bool = True) -> list[Line]:
+    """Lines of a plain-text or Markdown file, markup reduced, page numbers and blanks dropped.
+
+    Plain text gets the same reduction: files saved as .txt are often Markdown or carry HTML.
+    """
     out: list[Line] = []
-    for physical in _reduce_markdown(sanitize(raw)).split("\n"):
-        line, kind = _line_kind(physical.strip())
-        if not line or _PAGE_NUMBER.match(line) or set(line) <= _RULE_CHARS:
+    physicals = _unescape(_reduce_markdown(sanitize(raw))).split("\n")
+    indents = [bool(_INDENT.match(p)) for p in physicals if p.strip()]
+    use_indent = 0 < sum(indents) <= 0.6 * len(indents)
+    block_ended = False
+    for physical in physicals:
+        if physical == _BLOCK_END:
+            block_ended = True
             continue
-        out.append(Line(line, kind))
+        indented = use_indent and bool(_INDENT.match(physical)) or block_ended
+        block_ended = False
+        caption = physical.startswith(_CAPTION)
+        if caption:
+            physical = physical[1:]
+        physical = _MD_QUOTE.sub("", physical.strip())
+        item = _MD_LIST.sub("", physical)
+        indented = indented or (markdown and len(item) < len(physical))  # a list item starts a paragraph
+        line, kind = _line_kind(item)
+        line = _SPACES.sub(" ", line).strip()
+        if caption:
+            kind = "bullet"
+        if "|" in line and line.startswith("|"):
+            line = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
+        if not _keep(line):
+            continue
+        out.append(Line(line, kind, indented))
     return out
 
 
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol tr td th table h1 h2 h3 h4 h5 h6 section article header footer "
-    "blockquote pre hr title figcaption dd dt".split()
-)
-_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6 title".split())
-_SKIP_TAGS = frozenset("script style head noscript template svg".split())
+_INDENT = re.compile(r"^(?:\t| {2,}|\u3000)\S")
 
 
-class _HTMLText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[Line] = []
-        self._buf: list[str] = []
-        self._kind = "text"
-        self._skip = 0
-        self._title_seen = False
+def html_lines(raw: str) -> tuple[list[Line], str | None, bool]:
+    """Lines of an HTML page's content (see ``html_text``), its ``<h1>``, and whether it is a PDF
+    conversion (whose lines are then joined like a PDF copy's)."""
+    from hkpr_tui.corpus.html_text import html_doc
 
-    def _flush(self) -> None:
-        text = "".join(self._buf)
-        self._buf = []
-        text = _join_inline_newlines(text)
-        if text:
-            self.lines.append(Line(text, self._kind))
-        self._kind = "text"
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS and not (tag == "head"):
-            self._skip += 1
-        if tag in _BLOCK_TAGS:
-            self._flush()
-            if tag in _HEADING_TAGS:
-                self._kind = "heading"
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS and not (tag == "head"):
-            self._skip = max(0, self._skip - 1)
-        if tag in _BLOCK_TAGS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self._buf.append(data)
-
+    doc = html_doc(raw)
+    out: list[Line] = []
+    for line in doc.lines:
+        if line.kind == "pre":
+            out.extend(text_lines(line.text, markdown=True))
+            continue
+        if doc.positioned:
+            text = _SPACES.sub(" ", sanitize(line.text)).strip()
+        else:
+            text = _join_inline_newlines(line.text)
+        if not _keep(text):
+            continue
+        kind = line.kind
+        if kind == "html" and _BULLET.match(text):
+            kind = "bullet"
+        elif kind == "html" and doc.positioned:
+            kind = "text"
+        out.append(Line(text, kind))
+    return out, doc.h1, doc.positioned
 
 
 def _join_inline_newlines(text: str) -> str:
@@ -188,21 +288,25 @@ def _join_inline_newlines(text: str) -> str:
     return out
 
 
-def html_lines(raw: str) -> list[Line]:
-    """Lines of an HTML file: one per block element, each a paragraph of its own."""
-    parser = _HTMLText()
-    parser.feed(raw)
-    parser.close()
-    parser._flush()
-    out: list[Line] = []
-    for line in parser.lines:
-        text = html.unescape(line.text)
-        if text and not _PAGE_NUMBER.match(text):
-            kind = line.kind
-            if kind == "text" and _BULLET.match(text):
-                kind = "bullet"
-            out.append(Line(text, "heading" if kind == "heading" else ("html" if kind == "text" else kind)))
-    return out
+_PDF_THOUSANDS = re.compile(r"(?<=\d) ?([,，]) ?(?=\d{3}(?!\d))")
+_PDF_DIGIT_RUN = re.compile(r"(?<![\d.])\d+(?: \d+)+(?![\d.])")
+
+
+def _digit_run(match: re.Match[str]) -> str:
+    groups = match.group().split(" ")
+    if all(len(g) == 4 for g in groups) and len(groups) == 2:
+        return match.group()  # 3949 4002: a phone number as it is written
+    digits = "".join(groups)
+    if len(digits) == 8 and len(groups) > 2:
+        return digits[:4] + " " + digits[4:]  # a Hong Kong phone number, split by the layout
+    return digits
+
+
+def rejoin_pdf_numbers(text: str) -> str:
+    """Numbers a PDF layout split apart, put back: ``2 , 000`` → 2,000, ``9 00`` → 900,
+    ``（85 2）31 66 3 6 2 6`` → （852）3166 3626."""
+    text = _PDF_THOUSANDS.sub(r"\1", text)
+    return _PDF_DIGIT_RUN.sub(_digit_run, text)
 
 
 # -- step 2: paragraphs -------------------------------------------------------------------
@@ -219,7 +323,13 @@ def _wrap_width(lines: list[Line]) -> int:
 
 def _ends_sentence(text: str) -> bool:
     stripped = text.rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _TERMINAL or text[-1] in _COLONS
+    if not stripped:
+        return False
+    if stripped[-1] == "." and len(stripped) > 1 and not _is_wide(stripped[-2]):
+        # An English sentence ends at a full stop, except after an abbreviation (Mr., No.) or an initial.
+        word = stripped[:-1].rsplit(None, 1)[-1].lower() if stripped[:-1].strip() else ""
+        return bool(word) and word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+    return stripped[-1] in _TERMINAL or text[-1] in _COLONS
 
 
 def _unclosed(text: str) -> bool:
@@ -231,7 +341,7 @@ def _unclosed(text: str) -> bool:
 
 def _continues(paragraph: str, line: Line, following: Line | None, wrap_width: int) -> bool:
     """Whether the paragraph that ``line`` just extended goes on into ``following``."""
-    if following is None or line.kind != "text" or following.kind != "text":
+    if following is None or line.kind != "text" or following.kind != "text" or following.indented:
         return False
     if _STARTS_CLOSING.match(following.text):
         return True
@@ -243,7 +353,8 @@ def _continues(paragraph: str, line: Line, following: Line | None, wrap_width: i
         return True
     if paragraph[-1] in _CONTINUE_AT_END or _unclosed(paragraph):
         return True
-    return bool(_CLAUSE.search(paragraph))
+    wide = _is_wide(paragraph[-1]) or _is_wide(following.text[0])
+    return bool((_CLAUSE if wide else _CLAUSE_WIDE).search(paragraph))
 
 
 def _joined(left: str, right: str, trailing_space: bool) -> str:
@@ -251,8 +362,10 @@ def _joined(left: str, right: str, trailing_space: bool) -> str:
     a, b = left[-1], right[0]
     if _is_wide(a) or _is_wide(b):
         return left + right
-    if a.isalnum() and b.isalnum() or trailing_space or a in ",;:" :
+    if a.isalnum() and b.isalnum() or trailing_space or a in ",;:":
         return left + " " + right
+    if a in ".!?)\"”’" and (b.isalnum() or b in "(“‘\""):
+        return left + " " + right  # information. The — never information.The
     return left + right
 
 
@@ -294,7 +407,7 @@ def join_lines(lines: list[Line]) -> list[Line]:
 # -- step 3: assemble ---------------------------------------------------------------------
 
 
-def _assemble(paragraphs: list[Line]) -> Cleaned:
+def _assemble(paragraphs: list[Line], h1: str | None = None) -> Cleaned:
     seen: dict[str, int] = {}
     out: list[CleanParagraph] = []
     pieces: list[str] = []
@@ -309,4 +422,4 @@ def _assemble(paragraphs: list[Line]) -> Cleaned:
         out.append(CleanParagraph(pos, pos + len(para.text), para.kind, repeat_of))
         pieces.append(para.text)
         pos += len(para.text)
-    return Cleaned(PARAGRAPH_SEPARATOR.join(pieces), out)
+    return Cleaned(PARAGRAPH_SEPARATOR.join(pieces), out, h1)

@@ -154,3 +154,24 @@ def m002_annotation_indexes(db: Database) -> None:
         CREATE INDEX releases_status ON releases(status);
         """
     )
+
+
+@migration
+def m003_near_duplicates(db: Database) -> None:
+    db.executescript(
+        """
+        -- MinHash signatures and LSH band keys of each release's canonical text
+        -- (hkpr_tui/corpus/neardup.py): a new release is compared only with releases that share
+        -- a band, so near-duplicate versions are grouped without an all-pairs comparison.
+        CREATE TABLE release_signatures (
+            release_id INTEGER PRIMARY KEY REFERENCES releases(id) ON DELETE CASCADE,
+            signature BLOB NOT NULL
+        );
+        CREATE TABLE release_bands (
+            band INTEGER NOT NULL,
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, release_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX release_bands_release ON release_bands(release_id);
+        """
+    )

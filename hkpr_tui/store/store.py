@@ -487,4 +487,99 @@ class Store(AnnotationStore):
         return list(self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit]))
 
 
+    # -- near-duplicate grouping and reclean (issue 11) -----------------------------------------
+
+    def near_duplicate_candidates(self, bands: list[int], limit: int = 8) -> list[tuple[int, str, bytes]]:
+        """Releases sharing at least one LSH band with ``bands``, most shared bands first:
+        (release id, its group's key, its signature)."""
+        if not bands:
+            return []
+        marks = ",".join("?" * len(bands))
+        sql = (
+            f"SELECT b.release_id, g.key, s.signature FROM (SELECT release_id, COUNT(*) AS n FROM release_bands "
+            f"WHERE band IN ({marks}) GROUP BY release_id ORDER BY n DESC LIMIT ?) AS b "
+            "JOIN release_signatures s ON s.release_id = b.release_id JOIN releases r ON r.id = b.release_id "
+            "JOIN release_groups g ON g.id = r.group_id ORDER BY b.n DESC"
+        )
+        return [(int(r[0]), str(r[1]), bytes(r[2])) for r in self.db.execute(sql, [*bands, limit]).fetchall()]
+
+    def set_signatures(self, rows: Iterable[tuple[int, bytes, list[int]]]) -> None:
+        """Store (release id, signature, band keys) for near-duplicate lookups, replacing old ones."""
+        with self.write():
+            conn = self.db.conn
+            for release_id, sig, release_bands in rows:
+                conn.execute("INSERT OR REPLACE INTO release_signatures (release_id, signature) VALUES (?, ?)", (release_id, sig))
+                conn.execute("DELETE FROM release_bands WHERE release_id = ?", (release_id,))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO release_bands (band, release_id) VALUES (?, ?)",
+                    [(band, release_id) for band in release_bands],
+                )
+
+    def release_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.db.execute("SELECT id FROM releases ORDER BY id").fetchall()]
+
+    def live_annotation_spans(self, release_id: int) -> list[tuple[int, int, int, str]]:
+        """(id, start, end, covered text) of the release's annotations that are not deleted."""
+        rows = self.db.execute(
+            'SELECT id, start, "end", text FROM annotations WHERE release_id = ? AND deleted_at IS NULL ORDER BY start',
+            (release_id,),
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+    def replace_release_text(self, release_id: int, rel: NewRelease, annotator: str = "") -> None:
+        """Give a stored release the canonical text, metadata, paragraphs and sentences of ``rel``
+        (re-cleaned from its raw text), keeping its id, status, group and annotations."""
+        with self.write():
+            conn = self.db.conn
+            old = conn.execute("SELECT content_hash, title FROM releases WHERE id = ?", (release_id,)).fetchone()
+            if old is None:
+                raise KeyError(f"no release {release_id}")
+            conn.execute(
+                "UPDATE releases SET title = ?, organisation = ?, date = ?, kind = ?, script = ?, content_hash = ?, "
+                "text = ? WHERE id = ?",
+                (rel.title, rel.organisation, rel.date, rel.kind, rel.script, rel.content_hash, rel.text, release_id),
+            )
+            conn.execute("DELETE FROM paragraphs WHERE release_id = ?", (release_id,))
+            conn.execute("DELETE FROM sentences WHERE release_id = ?", (release_id,))
+            conn.executemany(
+                'INSERT INTO paragraphs (release_id, idx, start, "end", kind, repeat_of) VALUES (?,?,?,?,?,?)',
+                [(release_id, i, p.start, p.end, p.kind, p.repeat_of) for i, p in enumerate(rel.paragraphs)],
+            )
+            conn.executemany(
+                'INSERT INTO sentences (release_id, idx, paragraph, start, "end") VALUES (?,?,?,?,?)',
+                [(release_id, i, s.paragraph, s.start, s.end) for i, s in enumerate(rel.sentences)],
+            )
+            conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
+            conn.execute(
+                "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)", (release_id, fold(rel.title), fold(rel.text))
+            )
+            self._log(annotator, "reclean", "releases", release_id,
+                      {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
+
+    def set_release_group(self, release_id: int, group_key: str) -> None:
+        """Move a release to the group with ``group_key`` (created if new); empty groups are left."""
+        with self.write():
+            conn = self.db.conn
+            conn.execute("INSERT OR IGNORE INTO release_groups(key) VALUES (?)", (group_key,))
+            conn.execute(
+                "UPDATE releases SET group_id = (SELECT id FROM release_groups WHERE key = ?) WHERE id = ?",
+                (group_key, release_id),
+            )
+
+    def group_key_of(self, release_id: int) -> str:
+        row = self.db.execute(
+            "SELECT g.key FROM releases r JOIN release_groups g ON g.id = r.group_id WHERE r.id = ?", (release_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no release {release_id}")
+        return str(row[0])
+
+    def content_hash_owner(self, content_hash: str) -> int | None:
+        row = self.db.execute("SELECT id FROM releases WHERE content_hash = ?", (content_hash,)).fetchone()
+        return int(row[0]) if row else None
+
+
+__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreError", "utc_now"]
+
+
 __all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreBusy", "StoreError", "StoreFull", "StoreReadOnly", "utc_now"]
