@@ -565,3 +565,151 @@ def test_export_refuses_a_file_name_outside_out(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="must stay inside"):
         write_atomically(tmp_path / "out", {"../evil.txt": b"x"})
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "out").exists()
+
+
+# -- found by attacking the paths above (each was a traceback or lost data) ------------------
+
+
+def test_duplicate_and_crossing_spans_across_records_are_refused(tagged_db: Path, tmp_path: Path) -> None:
+    text = "香港數碼港公司今日宣布新計劃。陳大文表示歡迎。"
+    path = tmp_path / "two.jsonl"
+    records = [{"text": text, "entities": [{"start": 2, "end": 5, "label": "ORG"}]},
+               {"text": text, "entities": [{"start": 2, "end": 5, "label": "ORG"}]},
+               {"text": text, "entities": [{"start": 4, "end": 7, "label": "PERSON"}]}]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    code, _, err = run("import-annotations", str(path), "--format", "jsonl", db=tagged_db)
+    assert code == 1 and "record 3" in err and "an earlier record's ORG 「數碼港」 and PERSON 「港公司」 (4–7) cross" in err
+    code, out, _ = run("import-annotations", str(path), "--format", "jsonl", "--skip-bad", db=tagged_db)
+    assert "annotations added 1, already there 1" in out  # record 2 repeats record 1: stored once
+    code, out, err = run("import-annotations", str(path), "--format", "jsonl", "--skip-bad", db=tagged_db)
+    assert "annotations added 0, already there 2" in out  # importing again adds nothing
+    labelled = tmp_path / "two-labels.json"  # Label Studio: two labels on one span
+    labelled.write_text(json.dumps([{"data": {"text": text}, "annotations": [{"result": [
+        {"type": "labels", "value": {"start": 9, "end": 12, "labels": ["EVENT", "PROGRAM"]}}]}]}], ensure_ascii=False))  # fmt: skip
+    code, _, err = run("import-annotations", str(labelled), "--format", "label-studio", db=tagged_db)
+    assert code == 1 and "tag the same text twice" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "abc", "entities": [{"start": ' + "9" * 5000 + ', "end": 2, "label": "ORG"}]}', "not valid JSON"),
+        ('{"text": "ab\\ud800c"}', "lone UTF-16 surrogate"),
+        ('{"text": "abc", "entities": [{"start": 0, "end": 2, "label": "ORG", "attributes": {"x": NaN}}]}', "NaN is not a JSON number"),
+    ],
+)
+def test_hostile_json_is_a_message(tagged_db: Path, tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(line + "\n")
+    before = state(tagged_db)
+    code, _, err = run("import-annotations", str(path), "--format", "jsonl", db=tagged_db)
+    assert code == 1 and message in err and "Traceback" not in err and state(tagged_db) == before
+
+
+def test_a_line_separator_inside_a_json_string_is_not_a_line_break(tagged_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "ls.jsonl"
+    path.write_text(json.dumps({"text": "數碼港\u2028今日\x85宣布"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run("import-annotations", str(path), "--format", "jsonl", db=tagged_db)
+    assert code == 0 and "new releases 1" in out
+
+
+def test_devices_and_links_are_not_read(tagged_db: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    code, _, err = run("import-annotations", str(fifo), "--format", "jsonl", db=tagged_db)
+    assert code == 1 and "not a regular file" in err
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.jsonl").write_text(json.dumps({"text": "數碼港今日宣布。"}, ensure_ascii=False) + "\n")
+    (folder / "secret.jsonl").symlink_to("/etc/passwd")
+    code, out, err = run("import-annotations", str(folder), "--format", "jsonl", "--skip-bad", db=tagged_db)
+    assert "secret.jsonl: not a regular file" in err and "new releases 1" in out
+
+
+def test_force_never_deletes_a_stray_old_folder_or_an_export_that_was_changed(tagged_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "e1"
+    assert run("export", "--format", "jsonl", "--out", str(out), db=tagged_db)[0] == 0
+    precious = tmp_path / ".e1.old"
+    precious.mkdir()
+    (precious / "precious.txt").write_text("keep")
+    assert run("export", "--format", "jsonl", "--out", str(out), "--force", db=tagged_db)[0] == 0
+    assert (precious / "precious.txt").read_text() == "keep"
+    (out / "empty").mkdir()
+    code, _, err = run("export", "--format", "jsonl", "--out", str(out), "--force", db=tagged_db)
+    assert code == 1 and "folder empty that no hkpr export wrote" in err
+    (out / "empty").rmdir()
+    (out / "train.jsonl").write_text("my edits")
+    code, _, err = run("export", "--format", "jsonl", "--out", str(out), "--force", db=tagged_db)
+    assert code == 1 and "changed since" in err and (out / "train.jsonl").read_text() == "my edits"
+
+
+def test_export_under_a_file_is_a_message(tagged_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run("export", "--format", "jsonl", "--out", str(tmp_path / "afile" / "sub"), db=tagged_db)
+    assert code == 1 and "cannot make the folder" in err and "Traceback" not in err
+
+
+def test_a_stored_label_that_is_not_a_label_name_never_reaches_an_export(tagged_db: Path, tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    conn = sqlite3.connect(tagged_db)
+    conn.execute("UPDATE annotations SET label = ? WHERE id = 1", ["EV\x1b]52;c;aGk=\x07IL"])
+    conn.commit()
+    conn.close()
+    store = Store.open(tagged_db)
+    store.add_annotation(1, "entity", "LOC", 0, 2, annotator="ann")
+    store.close()
+    code, _, err = run("export", "--format", "bio", "--out", str(tmp_path / "a"), db=tagged_db)
+    assert code == 1 and "not a label name" in err and "\x1b" not in err
+    code, _, _ = run("export", "--format", "label-studio", "--out", str(tmp_path / "b"), "--skip-bad", db=tagged_db)
+    assert code == 0
+    xml.dom.minidom.parse(str(tmp_path / "b" / "label_config.xml"))
+    assert all("\x1b" not in p.read_text(encoding="utf-8") for p in (tmp_path / "b").iterdir())
+
+
+def test_merge_refuses_rows_of_the_wrong_type(tagged_db: Path, tmp_path: Path) -> None:
+    forged = {
+        "start.db": "UPDATE annotations SET start = x'0b' WHERE label = 'ORG'",
+        "blob.db": "UPDATE releases SET text = cast(text AS blob)",
+        "status.db": "UPDATE releases SET status = 'evil'",
+        "script.db": "UPDATE releases SET script = 'evil'",
+        "date.db": "UPDATE releases SET date = '2024-13-45'",
+        "when.db": "UPDATE annotations SET created_at = 'x' WHERE label = 'ORG'",
+    }
+    before = state(tagged_db)
+    for name, sql in forged.items():
+        other = other_db(tmp_path, name)
+        conn = sqlite3.connect(other)
+        conn.execute("PRAGMA ignore_check_constraints = 1")
+        conn.execute(sql)
+        conn.commit()
+        conn.close()
+        code, out, err = run("merge", str(other), db=tagged_db)
+        assert "Traceback" not in err and name in out + err, name
+        assert code == 1 and "refused" in err, (name, out, err)
+    conn = sqlite3.connect(tagged_db)
+    bad = conn.execute(
+        "SELECT count(*) FROM annotations WHERE typeof(start) != 'integer' OR created_at = 'x' UNION ALL "
+        "SELECT count(*) FROM releases WHERE typeof(text) != 'text' OR status NOT IN ('todo', 'in progress', 'done') "
+        "OR script NOT IN ('hant', 'hans', 'mixed') OR date = '2024-13-45'"
+    ).fetchall()
+    conn.close()
+    assert bad == [(0,), (0,)] and state(tagged_db)[1][: len(before[1])] == before[1]
+    other = other_db(tmp_path, "utf8.db")  # invalid UTF-8 from another program is read, not a crash
+    conn = sqlite3.connect(other)
+    conn.execute("UPDATE releases SET title = cast(x'41ff42' AS text)")
+    conn.commit()
+    conn.close()
+    code, out, err = run("merge", str(other), db=tagged_db)
+    assert code == 0 and "Traceback" not in err  # its text is here already (from start.db): the title is read as A\ufffdB
+    code, _, err = run("stats", db=other)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_an_empty_file_is_not_a_database(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code, _, err = run("stats", db=empty)
+    assert code == 1 and "no hkpr database here" in err and empty.stat().st_size == 0
+    code, _, err = run("merge", str(empty), db=tmp_path / "a.db")
+    assert code == 1 and "not an hkpr database" in err

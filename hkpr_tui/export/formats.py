@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.sax.saxutils import quoteattr
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -334,7 +335,7 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
                 "annotations": [{"completed_by": {"email": who}, "result": result} for who, result in by_annotator.items()],
             })  # fmt: skip
         built.files[f"{split}.json"] = json.dumps(tasks, ensure_ascii=False, indent=1).encode("utf-8")
-    labels = "".join(f'    <Label value="{name}"/>\n' for name in entity_labels(collected, docs))
+    labels = "".join(f"    <Label value={quoteattr(name)}/>\n" for name in entity_labels(collected, docs))
     built.files["label_config.xml"] = (
         f'<View>\n  <Labels name="label" toName="text">\n{labels}  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
     ).encode("utf-8")

@@ -23,6 +23,7 @@ from hkpr_tui.export.dataset import span_key
 from hkpr_tui.export.formats import from_utf16
 from hkpr_tui.export.records import RecordError, Task
 from hkpr_tui.export.registry import IMPORTS
+from hkpr_tui.models import Annotation
 from hkpr_tui.store import Store
 
 BATCH_TASKS = 50
@@ -56,33 +57,71 @@ class ImportReport:
         )
 
 
-def _read_json_lines(path: Path) -> list[Any]:
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""A file of annotations larger than this is refused before it is read."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(f"{path}: cannot be read ({exc})") from None
-    if raw.lstrip().startswith("["):
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(f"{path}: not UTF-8 or UTF-16 text (byte {exc.start})") from None
+
+
+def _read_json_lines(path: Path) -> list[Any]:
+    """The records of a JSON file (a list, or one object) or of a JSON Lines file."""
+    try:
+        if not path.is_file():
+            raise ImportError_(f"{path}: not a regular file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportError_(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        raw = _decode(path, path.read_bytes())
+    except OSError as exc:
+        raise ImportError_(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    stripped = raw.lstrip()
+    if stripped.startswith(("[", "{")):
         try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ImportError_(f"{path}: not valid JSON ({exc})") from None
-        return list(data)
+            data = json.loads(raw, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            if stripped.startswith("["):
+                raise ImportError_(f"{path}: not valid JSON ({exc})") from None
+        else:
+            return list(data) if isinstance(data, list) else [data]
     out = []
-    for number, line in enumerate(raw.splitlines(), start=1):
+    for number, line in enumerate(raw.split("\n"), start=1):  # only \n ends a JSON line (not U+2028)
         if line.strip():
             try:
-                out.append(json.loads(line))
+                out.append(json.loads(line, parse_constant=_reject_constant))
             except json.JSONDecodeError as exc:
                 raise ImportError_(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
-            except RecursionError:
-                raise ImportError_(f"{path}, line {number}: nested too deeply") from None
+            except (ValueError, RecursionError) as exc:
+                raise ImportError_(f"{path}, line {number}: not valid JSON ({str(exc)[:80] or 'nested too deeply'})") from None
     return out
 
 
-def _files(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in suffixes and p.name != "manifest.json" and p.is_file())
-    return [path]
+def _files(path: Path, suffixes: tuple[str, ...], problems: list[str] | None) -> list[Path]:
+    """The files to read: ``path`` itself, or the regular files of a folder with the format's
+    suffixes (symbolic links are not followed out of the folder; they are reported)."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for p in sorted(path.iterdir()):
+        if p.suffix not in suffixes or p.name == "manifest.json":
+            continue
+        if p.is_symlink() or not p.is_file():
+            if problems is not None:
+                problems.append(f"{p.name}: not a regular file (a link or a device), not read")
+            continue
+        found.append(p)
+    if not found:
+        raise ImportError_(f"{path}: no {', '.join(suffixes)} files in this folder")
+    return found
 
 
 def read_tasks(path: Path, fmt: str, problems: list[str] | None = None) -> list[Task]:
@@ -94,8 +133,15 @@ def read_tasks(path: Path, fmt: str, problems: list[str] | None = None) -> list[
         raise ImportError_(f"{path}: no such file or folder")
     reader = IMPORTS[fmt].read()
     tasks: list[Task] = []
-    for file in _files(path, IMPORTS[fmt].suffixes):
-        for n, record in enumerate(_read_json_lines(file), start=1):
+    for file in _files(path, IMPORTS[fmt].suffixes, problems):
+        try:
+            records = _read_json_lines(file)
+        except ImportError_ as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))  # the whole file is bad: reported, the others are read
+            continue
+        for n, record in enumerate(records, start=1):
             where = f"{file.name}, record {n}"
             try:
                 task = reader(record, where)
@@ -137,6 +183,19 @@ def crossing(spans: list[tuple[int, int, Any]]) -> tuple[Any, Any] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """A span an earlier record of this import takes (checked like a stored one)."""
+
+    kind: str
+    label: str
+    start: int
+    end: int
+    annotator: str
+    status: str
+    text: str
+
+
 @dataclass
 class _Checked:
     task: Task
@@ -154,7 +213,8 @@ def _check_task(
     layers: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
     for a in existing:
         if a.status == "accepted":
-            layers.setdefault((a.annotator, a.kind), []).append((a.start, a.end, (f"the stored {a.label} 「{a.text[:20]}」", None)))
+            what = "the stored" if isinstance(a, Annotation) else "an earlier record's"
+            layers.setdefault((a.annotator, a.kind), []).append((a.start, a.end, (f"{what} {a.label} 「{a.text[:20]}」", None, a.start, a.end)))
     for span in task.spans:
         where = span["field"]
         label = span["label"]
@@ -172,7 +232,7 @@ def _check_task(
             already += 1
             continue
         present.add(key)
-        layers.setdefault((who, span["kind"]), []).append((s, e, (f"{label} 「{task.text[s:e][:20]}」 ({s}–{e})", where)))
+        layers.setdefault((who, span["kind"]), []).append((s, e, (f"{label} 「{task.text[s:e][:20]}」 ({s}–{e})", where, s, e)))
         rows.append({
             "release_id": release_id, "kind": span["kind"], "label": label, "start": s, "end": e, "text": task.text[s:e],
             "attributes": span.get("attributes") or {}, "annotator": who, "created_at": span.get("created_at"),
@@ -181,10 +241,10 @@ def _check_task(
     for (who, kind), spans in layers.items():
         pair = crossing(spans)
         if pair:
-            (first, first_field), (second, second_field) = pair
-            raise RecordError(
-                second_field or first_field or "(record)", f"{first} and {second} cross ({who}'s {kind} tags may nest, not cross)"
-            )
+            (first, first_field, *first_span), (second, second_field, *second_span) = pair
+            same = first_span == second_span
+            problem = "tag the same text twice (one label per span and annotator)" if same else f"cross ({who}'s {kind} tags may nest, not cross)"
+            raise RecordError(second_field or first_field or "(record)", f"{first} and {second} {problem}")
     return _Checked(task, release_id, rows, already)
 
 
@@ -198,17 +258,22 @@ def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str, sk
     kinds = {row["name"]: row["kind"] for row in store.stored_labels()}
     known = dict(kinds)
     checked: list[_Checked] = []
+    seen: dict[str, list[Any]] = {}  # text hash → the spans stored or taken so far (earlier records count)
     for task in tasks:
         digest = hashlib.sha256(task.text.encode("utf-8")).hexdigest()
         release_id = by_hash.get(digest)
-        existing = (
-            store.live_annotations([release_id], statuses=("accepted", "suggested", "rejected")).get(release_id, [])
-            if release_id is not None else []
-        )  # fmt: skip
+        if digest not in seen:
+            seen[digest] = list(
+                store.live_annotations([release_id], statuses=("accepted", "suggested", "rejected")).get(release_id, [])
+                if release_id is not None else []
+            )  # fmt: skip
         try:
-            checked.append(_check_task(task, release_id, existing, kinds, annotator))
+            item = _check_task(task, release_id, seen[digest], kinds, annotator)
         except RecordError as exc:
             problems.append(f"{task.where}, {exc}")
+            continue
+        checked.append(item)
+        seen[digest] += [_Taken(r["kind"], r["label"], r["start"], r["end"], r["annotator"], "accepted", r["text"]) for r in item.rows]
     report.bad_records = len(problems)
     if problems and not skip_bad:
         raise BadRecords(report)

@@ -23,14 +23,25 @@ from pathlib import Path
 from typing import Any
 
 from hkpr_tui.export.imports import crossing
-from hkpr_tui.export.records import Fields, RecordError, attributes, label_name
-from hkpr_tui.models import Annotation, NewRelease, Release
+from hkpr_tui.export.records import (
+    MAX_TEXT,
+    RELEASE_KINDS,
+    RELEASE_SCRIPTS,
+    Fields,
+    RecordError,
+    missing,
+    attributes,
+    label_name,
+)
+from hkpr_tui.models import Annotation, Link, NewRelease, Release
 from hkpr_tui.store import Store
+from hkpr_tui.store.annotations import UNREADABLE
 
 BATCH = 500
 """Annotations (or releases) written per transaction."""
 KINDS = ("entity", "claim")
 LINK_KINDS = ("same_metric", "repeats", "contradicts")
+RELEASE_STATUSES = ("todo", "in progress", "done")
 STATUSES = ("accepted", "suggested", "rejected")
 
 
@@ -52,6 +63,18 @@ class MergeReport:
 
 
 def _release_problem(release: Release, paragraphs: list[Any], sentences: list[Any]) -> str | None:
+    try:
+        f = Fields(vars(release), "")
+        for key in ("text", "raw_text", "source", "encoding", "content_hash"):
+            f.text(key, required=True, limit=MAX_TEXT)
+        f.text("title", required=True)
+        f.text("organisation")
+        f.date("date")
+        f.choice("kind", RELEASE_KINDS)
+        f.choice("script", RELEASE_SCRIPTS) or missing(f, "script")
+        f.choice("status", RELEASE_STATUSES) or missing(f, "status")
+    except RecordError as exc:
+        return str(exc)
     if hashlib.sha256(release.text.encode("utf-8")).hexdigest() != release.content_hash:
         return f"its content_hash {release.content_hash[:70]!r} is not the hash of its text"
     n = len(release.text)
@@ -65,6 +88,15 @@ def _release_problem(release: Release, paragraphs: list[Any], sentences: list[An
 def _annotation_problem(a: Annotation, text: str) -> str | None:
     if a.kind not in KINDS or a.status not in STATUSES:
         return f"kind {a.kind!r} / status {a.status!r} unknown"
+    if UNREADABLE in a.attributes:
+        return "its attributes are not readable JSON"
+    try:
+        f = Fields(vars(a), "")
+        f.offset("start"), f.offset("end"), f.text("text", required=True, limit=MAX_TEXT)
+        f.timestamp("created_at") or missing(f, "created_at")
+        f.timestamp("updated_at") or missing(f, "updated_at")
+    except RecordError as exc:
+        return str(exc)
     if not 0 <= a.start < a.end <= len(text):
         return f"{a.start}–{a.end} is outside the release (length {len(text)})"
     if text[a.start : a.end] != a.text:
@@ -178,8 +210,9 @@ def _merge(
         for link in other.links():
             if link.source_id not in id_map or link.target_id not in id_map:
                 continue
-            if link.kind not in LINK_KINDS:
-                report.refused.append(f"link #{link.id}: unknown kind {link.kind!r}")
+            problem = _link_problem(link)
+            if problem:
+                report.refused.append(f"link #{link.id}: {problem}")
                 continue
             triple = (id_map[link.source_id], id_map[link.target_id], link.kind)
             if triple in present or triple[0] == triple[1]:
@@ -188,6 +221,17 @@ def _merge(
             present.add(triple)
             report.links_added += 1
         store.log_event(annotator, "merge", "annotations", {"from": str(path), "summary": report.summary()})
+
+
+def _link_problem(link: Link) -> str | None:
+    try:
+        f = Fields(vars(link), "")
+        f.choice("kind", LINK_KINDS) or missing(f, "kind")
+        f.text("annotator", required=True, empty=False)
+        f.timestamp("created_at") or missing(f, "created_at")
+    except RecordError as exc:
+        return str(exc)
+    return None
 
 
 def _is_hex(text: str) -> bool:

@@ -28,6 +28,8 @@ STATUSES = ("todo", "in progress", "done")
 LINK_KINDS = ("same_metric", "repeats", "contradicts")
 CLAIM_TEXT_ATTRIBUTES = ("unit", "qualifier", "metric", "subject_text", "speaker", "note", "subject_key", "suggested_by")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+RELEASE_KINDS = ("press release", "news article", "feed item")
 
 
 class RecordError(ValueError):
@@ -79,6 +81,8 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise RecordError(self.name(key), f"must be text, not {_kind(value)}")
+        if _SURROGATE.search(value):
+            raise RecordError(self.name(key), "holds a lone UTF-16 surrogate (\\ud800–\\udfff), which is not a character")
         if not empty and not value.strip():
             raise RecordError(self.name(key), "must not be empty")
         if len(value) > limit:
@@ -90,7 +94,8 @@ class Fields:
         if value is None:
             raise RecordError(self.name(key), "is required")
         if isinstance(value, bool) or not isinstance(value, int):
-            raise RecordError(self.name(key), f"must be a whole number, not {_kind(value)}")
+            shown = repr(value) if isinstance(value, float) else _kind(value)
+            raise RecordError(self.name(key), f"must be a whole number, not {shown}")
         if value < 0:
             raise RecordError(self.name(key), f"must not be negative ({value})")
         return value
@@ -153,8 +158,9 @@ def attributes(f: Fields, key: str = "attributes") -> dict[str, Any]:
         return {}
     a = f.child(key)
     for name in a.value:
-        if not isinstance(name, str) or len(name) > 100:
+        if not isinstance(name, str) or len(name) > 100 or _SURROGATE.search(name):
             raise RecordError(a.path, f"attribute names must be short text, not {name!r}")
+    _plain(a.value, a.path)
     value = a.value.get("value")
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -171,6 +177,24 @@ def attributes(f: Fields, key: str = "attributes") -> dict[str, Any]:
     if a.has("subject_id"):
         a.offset("subject_id")
     return dict(a.value)
+
+
+def _plain(value: Any, path: str, depth: int = 0) -> None:
+    """Attribute values are plain JSON: text without lone surrogates, finite numbers, bounded nesting."""
+    if depth > 20:
+        raise RecordError(path, "nested too deeply")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise RecordError(path, "holds a lone UTF-16 surrogate, which is not a character")
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise RecordError(path, f"must be a finite number, not {value}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _plain(v, f"{path}.{k}", depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _plain(v, f"{path}[{i}]", depth + 1)
 
 
 def span(f: Fields, kind: str, *, unit: str = "code points") -> dict[str, Any]:
@@ -207,7 +231,7 @@ def hkpr_jsonl(record: Any, where: str) -> Task | None:
         r = f.child("release")
         meta = {
             "title": r.text("title"), "organisation": r.text("organisation"), "date": r.date("date"),
-            "kind": r.text("kind"), "script": r.choice("script", RELEASE_SCRIPTS), "source": r.text("source"),
+            "kind": r.choice("kind", RELEASE_KINDS), "script": r.choice("script", RELEASE_SCRIPTS), "source": r.text("source"),
             "status": r.choice("status", STATUSES),
         }  # fmt: skip
     spans = [span(f.child(f"entities[{n}]", e), "entity") for n, e in enumerate(f.items("entities"))]
@@ -217,13 +241,14 @@ def hkpr_jsonl(record: Any, where: str) -> Task | None:
         link = f.child(f"links[{n}]", item)
         links.append({
             "source": link.text("source", required=True), "target": link.text("target", required=True),
-            "kind": link.choice("kind", LINK_KINDS) or _missing(link, "kind"), "annotator": link.text("annotator", empty=False),
+            "kind": link.choice("kind", LINK_KINDS) or missing(link, "kind"), "annotator": link.text("annotator", empty=False),
             "created_at": link.timestamp("created_at"),
         })  # fmt: skip
     return Task(text, spans, {k: v for k, v in meta.items() if v is not None}, links, where)
 
 
-def _missing(f: Fields, key: str) -> str:
+def missing(f: Fields, key: str) -> str:
+    """Raise: ``key`` is required (for ``f.choice(...) or missing(f, key)``)."""
     raise RecordError(f.name(key), "is required")
 
 

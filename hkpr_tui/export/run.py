@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -19,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from hkpr_tui import __version__
+from hkpr_tui.annotate.labels import LABEL_NAME
 from hkpr_tui.export.dataset import SCRIPTS, Collected, collect, documents
 from hkpr_tui.export.formats import ExportError, label_distribution
 from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.store import Store
+from hkpr_tui.textsafe import safe
 
 
 @dataclass
@@ -48,23 +51,41 @@ def _is_inside(path: Path, folder: Path) -> bool:
 def earlier_export_problem(folder: Path) -> str | None:
     """Why ``folder`` is not an earlier hkpr export that ``--force`` may replace (None: it is one).
 
-    It must hold a ``manifest.json`` written by hkpr that lists every file in the folder, and
-    nothing else: no other file, no symbolic link."""
+    It must hold a ``manifest.json`` written by hkpr that lists every file in the folder with its
+    size and sha256, and nothing else: no other file, no empty folder, no link or device."""
     manifest_path = folder / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return "it has no readable hkpr manifest.json"
     if not isinstance(manifest, dict) or manifest.get("tool") != "hkpr" or not isinstance(manifest.get("files"), dict):
         return "its manifest.json was not written by hkpr"
-    listed = set(manifest["files"]) | {"manifest.json"}
+    listed: dict[str, Any] = manifest["files"]
+    folders = {parent.as_posix() for name in listed for parent in Path(name).parents if parent != Path(".")}
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if path.is_symlink():
             return f"it holds a symbolic link, {name}"
-        if path.is_file() and name not in listed:
-            return f"it holds {name}, which no hkpr export wrote"
+        if path.is_dir():
+            if name not in folders:
+                return f"it holds a folder {name} that no hkpr export wrote"
+        elif not path.is_file():
+            return f"it holds {name}, which is not a regular file"
+        elif name != "manifest.json":
+            entry = listed.get(name)
+            if not isinstance(entry, dict):
+                return f"it holds {name}, which no hkpr export wrote"
+            if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != _sha256(path):
+                return f"{name} is not the file the export wrote (it was changed since)"
     return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def clean_stale(parent: Path, name: str) -> list[Path]:
@@ -74,7 +95,7 @@ def clean_stale(parent: Path, name: str) -> list[Path]:
     for path in parent.glob(f".{name}.*"):
         if path.is_symlink() or not path.is_dir():
             continue
-        stale = (path / TEMP_MARK).is_file() or (path.name == f".{name}.old" and earlier_export_problem(path) is None)
+        stale = (path / TEMP_MARK).is_file() or (path.name.startswith(f".{name}.old-") and earlier_export_problem(path) is None)
         if stale:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
@@ -109,7 +130,10 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False,
         parts = Path(name).parts
         if not name or Path(name).is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot make the folder {out.parent} ({exc.strerror or exc})") from None
     clean_stale(out.parent, out.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -125,9 +149,8 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False,
                 os.fsync(fh.fileno())
         (tmp / TEMP_MARK).unlink()
         old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+        if out.exists():  # the earlier export, checked above: moved aside under a name nothing else has
+            old = out.with_name(f".{out.name}.old-{secrets.token_hex(6)}")
             out.rename(old)
         tmp.rename(out)
         if old is not None:
@@ -138,12 +161,15 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False,
 
 
 def drifted(collected: Collected) -> list[tuple[int, str]]:
-    """Stored tags whose recorded text no longer matches their release: (annotation id, message
-    naming the release, tag and both texts)."""
+    """Stored tags an export cannot write: their recorded text no longer matches their release,
+    or their label is not a label name (a row written by something else). (annotation id,
+    message naming the release, the tag and what is wrong)."""
     out = []
     for release in collected.releases:
         for a in collected.annotations.get(release.id, []):
-            if release.text[a.start : a.end] != a.text:
+            if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
+                out.append((a.id, f"release #{release.id}: tag #{a.id} has the label {safe(str(a.label))[:60]!r}, not a label name"))
+            elif release.text[a.start : a.end] != a.text:
                 out.append((a.id, f"release #{release.id} ({release.title[:30]}): tag #{a.id} {a.label} {a.start}–{a.end} "
                                   f"recorded {a.text!r}, the text has {release.text[a.start:a.end]!r}"))  # fmt: skip
     return out

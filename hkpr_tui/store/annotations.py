@@ -21,6 +21,10 @@ LINK_KINDS = ("same_metric", "repeats", "contradicts")
 _LIVE = "deleted_at IS NULL AND status = 'accepted'"
 
 
+UNREADABLE = "unreadable attributes"
+"""The attributes of a row whose stored JSON cannot be read (written by something else)."""
+
+
 class SpanError(ValueError):
     """A span the store refuses (out of bounds, crossing another, a duplicate); says why."""
 
@@ -31,7 +35,7 @@ def _annotation(row: sqlite3.Row | dict[str, Any]) -> Annotation:
         attributes = json.loads(row["attributes"] or "{}")
     except (TypeError, ValueError, RecursionError):
         attributes = None
-    row["attributes"] = attributes if isinstance(attributes, dict) else {"unreadable": str(row["attributes"])[:200]}
+    row["attributes"] = attributes if isinstance(attributes, dict) else {UNREADABLE: str(row["attributes"])[:200]}
     return Annotation(**row)
 
 

@@ -96,6 +96,18 @@ def _ro_uri(path: Path, *, immutable: bool = False) -> str:
     return f"file:{quote(str(path.resolve()), safe='/')}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
+def _text(data: bytes) -> str:
+    """SQLite text as Python text: a row another program wrote with invalid UTF-8 is read with
+    U+FFFD in place of the bad bytes (its hash then shows the damage), never an exception."""
+    return data.decode("utf-8", "replace")
+
+
+def _connect(target: str, *, uri: bool = False, timeout_ms: int = 10_000) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, uri=uri, timeout=timeout_ms / 1000)
+    conn.text_factory = _text
+    return conn
+
+
 def _check_place(path: Path, *, must_exist: bool) -> bool:
     """Whether ``path`` exists; a missing folder, a folder in its place, or (when ``must_exist``)
     a missing file are named as such."""
@@ -134,11 +146,12 @@ class Store(AnnotationStore):
         if not writable:
             raise StoreError(f"{path}: cannot create a database in {path.parent} (the folder is not writable)")
         try:
-            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+            conn = _connect(str(path), timeout_ms=busy_timeout_ms)
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             store = cls(db, migrate=False)
-            store.check_schema()  # reads only
+            if store.check_schema() and must_exist and not store.applied():
+                raise StoreError("no hkpr database here (an empty file); hkpr import PATH makes one")
             db.execute("PRAGMA foreign_keys = ON")
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = wal")
@@ -157,28 +170,38 @@ class Store(AnnotationStore):
         (``with closing(Store.connect(path)) as store``)."""
         path = Path(path)
         try:
-            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+            conn = _connect(str(path), timeout_ms=busy_timeout_ms)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         except sqlite3.Error as exc:
             raise translate(exc, str(path)) from None
         return cls(Database(conn), migrate=False, read_only=not os.access(path, os.W_OK))
 
     @classmethod
-    def _open_read_only(cls, path: Path) -> Store:
-        last: sqlite3.Error | None = None
-        for immutable in (False, True):  # immutable: a WAL database in a folder nobody may write
+    def _open_read_only(cls, path: Path, *, older: str = "refuse") -> Store:
+        """``path`` opened read-only: first as usual, then (a WAL database in a folder nobody may
+        write, where SQLite cannot make its shared-memory file) as an immutable file. ``older``:
+        what to do with an older schema ("refuse", or "accept" for a caller that copies it)."""
+        last: Exception | None = None
+        for immutable in (False, True):
             try:
-                conn = sqlite3.connect(_ro_uri(path, immutable=immutable), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-                store = cls(Database(conn), migrate=False, read_only=True)
-                if store.check_schema():
-                    raise StoreError(
-                        f"{path}: read-only, and written by an older hkpr; open it once where it can be written to upgrade it"
-                    )
-                return store
+                conn = _connect(_ro_uri(path, immutable=immutable), uri=True)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # can it be read at all?
             except sqlite3.Error as exc:
                 last = exc
-        assert last is not None
-        raise translate(last, str(path)) from None
+                continue
+            store = cls(Database(conn), migrate=False, read_only=True)
+            try:
+                pending = store.check_schema()
+                if not store.applied():
+                    raise StoreError("not an hkpr database (it has no hkpr tables)")
+            except StoreError as exc:
+                store.close()
+                raise type(exc)(f"{path}: {exc}") from None
+            if pending and older == "refuse":
+                store.close()
+                raise StoreError(f"{path}: read-only, and written by an older hkpr; open it once where it can be written to upgrade it")
+            return store
+        raise StoreError(f"{path}: cannot be read ({last})")
 
     @classmethod
     def open_for_reading(cls, path: str | Path) -> tuple[Store, Path | None]:
@@ -192,21 +215,15 @@ class Store(AnnotationStore):
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"{path}: no such database")
-        try:
-            conn = sqlite3.connect(_ro_uri(path), uri=True)
-            store = cls(Database(conn), migrate=False, read_only=True)
-            pending = store.check_schema()
-        except sqlite3.Error as exc:
-            raise StoreError(f"{path}: not an hkpr database or damaged ({exc})") from None
-        except StoreError as exc:
-            raise type(exc)(f"{path}: {exc}") from None
+        store = cls._open_read_only(path, older="accept")
+        pending = store.check_schema()
         if not pending:
             return store, None
-        store.close()
         copy = Path(tempfile.mkdtemp()) / "other.db"
-        shutil.copy(path, copy)
         try:
             raw = sqlite3.connect(str(copy))
+            store.db.conn.backup(raw)  # a consistent copy, with what its WAL holds
+            store.close()
             for kind, name in raw.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall():
                 raw.execute(f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
             raw.commit()
@@ -257,8 +274,15 @@ class Store(AnnotationStore):
             if self.check_schema():  # another process may have migrated while we waited
                 migrations.apply(self.db)
 
+    def applied(self) -> list[str]:
+        """The migrations this database has had."""
+        try:
+            return [m.name for m in migrations.applied(self.db)]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not an hkpr database or damaged ({exc})") from None
+
     def schema_version(self) -> int:
-        return len(migrations.applied(self.db))
+        return len(self.applied())
 
     # -- releases --------------------------------------------------------------------------
 
