@@ -80,7 +80,7 @@ def main() -> None:
             t0 = time.perf_counter()
             try:
                 manifest = export(store, fmt, Path(tmp) / f"out-{fmt}", split=(80, 10, 10))
-            except Exception as exc:  # an extra not installed: say so, keep going
+            except Exception as exc:  # noqa: BLE001 - an extra not installed: say so, keep going
                 emit(bench="export", format=fmt, error=str(exc))
                 continue
             took = time.perf_counter() - t0

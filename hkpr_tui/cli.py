@@ -497,7 +497,8 @@ def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> No
     release has is added as a new release. Labels this database does not know are added and
     reported.
     """
-    from hkpr_tui.export.imports import ImportError_, import_annotations as run_import
+    from hkpr_tui.export.imports import ImportError_
+    from hkpr_tui.export.imports import import_annotations as run_import
 
     store = obj.store()
     store.sync_labels(_labels())

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class ImportFinished(Message):
     """An import worker finished; the library should reload."""
 
-    report: ImportReport  # noqa: F821 (imported for type checking only)
+    report: ImportReport
 
 
 @dataclass

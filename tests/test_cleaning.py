@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -49,7 +50,7 @@ def test_known_wrapped_sentences_are_whole(parsed_seeds: dict[str, NewRelease]) 
 def test_offsets_slice_back(parsed_seeds: dict[str, NewRelease], key: str) -> None:
     release = parsed_seeds[key]
     paras = release.paragraphs
-    for a, b in zip(paras, paras[1:]):
+    for a, b in itertools.pairwise(paras):
         assert a.end <= b.start
         assert release.text[a.end : b.start] == "\n\n"
     for s in release.sentences:

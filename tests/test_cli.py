@@ -114,13 +114,13 @@ def test_stats_counts_annotations_by_label_annotator_status_session(seeded_db: P
         store.end_session(actions.session_id or 0)
     actions.set_status(rid, "done")
     store.close()
-    code, out, _ = run("stats", "--json", db=seeded_db)
+    _, out, _ = run("stats", "--json", db=seeded_db)
     data = json.loads(out)
     assert data["by_label"] == {"LOC": 1, "ORG": 1}
     assert data["by_annotator"] == {"ann": 1, "bob": 1}
     assert data["by_status"]["done"] == 1 and data["by_annotation_status"] == {"accepted": 2}
     assert [(s["annotator"], s["tags"]) for s in data["by_session"]] == [("ann", 1), ("bob", 1)]
-    code, out, _ = run("stats", db=seeded_db)
+    _code, out, _ = run("stats", db=seeded_db)
     assert "by session" in out and "by label" in out and "ORG" in out
 
 

@@ -4,6 +4,7 @@ itself and checks that nothing already stored was lost or changed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -23,7 +24,6 @@ from hkpr_tui.annotate.session import Actions, StaleStep
 from hkpr_tui.cli import cli
 from hkpr_tui.export.formats import ExportError
 from hkpr_tui.export.imports import ImportError_, import_annotations
-from hkpr_tui.export.merge import merge
 from hkpr_tui.export.run import TEMP_MARK, export
 from hkpr_tui.store import Store, StoreError, StoreFull, StoreReadOnly
 from hkpr_tui.textsafe import safe
@@ -306,10 +306,8 @@ def test_any_record_is_imported_whole_or_refused_with_a_message(records: list[ob
     store = Store.open(tmp_path / "fuzz.db")
     path = tmp_path / "fuzz.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
-    try:
+    with contextlib.suppress(ImportError_):
         import_annotations(store, path, fmt, annotator="fuzz", skip_bad=True)
-    except ImportError_:
-        pass
     for anns in store.live_annotations().values():
         for a in anns:
             assert store.release(a.release_id).text[a.start : a.end] == a.text

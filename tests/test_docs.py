@@ -43,7 +43,7 @@ def test_cli_format_choices_come_from_the_registries() -> None:
 
     assert choices("export") == list(EXPORTS)
     assert choices("import-annotations") == list(IMPORTS)
-    assert f"jsonl\\|label-studio\\|doccano" in section("Command line") and list(IMPORTS) == ["jsonl", "label-studio", "doccano"]
+    assert "jsonl\\|label-studio\\|doccano" in section("Command line") and list(IMPORTS) == ["jsonl", "label-studio", "doccano"]
 
 
 def test_every_binding_id_in_the_readme_exists() -> None:
@@ -66,4 +66,4 @@ def test_reserved_label_keys_are_the_readers_keys() -> None:
         for key in b.key.split(",")
     }
     reader_chars = {c for c in string.printable if c.strip() and _character_to_key(c) in bound}
-    assert RESERVED_KEYS == reader_chars
+    assert reader_chars == RESERVED_KEYS

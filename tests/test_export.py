@@ -125,7 +125,7 @@ def test_doccano_offsets_are_utf16(export_db: Path, tmp_path: Path) -> None:
     assert "UTF-16" in manifest["offset_unit"]
     rows = [json.loads(l) for l in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     astral = next(r for r in rows if r["text"] == ASTRAL)
-    start, end, label = next(l for l in astral["label"] if l[2] == "ORG")
+    start, end, _label = next(l for l in astral["label"] if l[2] == "ORG")
     assert (start, end) == (4, 7)  # 數碼港 after 𨋢 (two UTF-16 units) and 內有: code points 3–6
     for row in rows:
         for s, e, _ in row["label"]:
@@ -168,7 +168,7 @@ def test_cluener_inclusive_ends(export_db: Path, tmp_path: Path) -> None:
     rows = [json.loads(l) for l in (tmp_path / "out" / "train.json").read_text(encoding="utf-8").splitlines()]
     checked = 0
     for row in rows:
-        for label, entities in row["label"].items():
+        for entities in row["label"].values():
             for entity, positions in entities.items():
                 for start, end in positions:
                     assert row["text"][start : end + 1] == entity

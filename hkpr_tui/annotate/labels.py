@@ -76,7 +76,9 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
     for index, entry in enumerate(entries):
         table_line, field_lines = lines[index] if index < len(lines) else (0, {})
 
-        def fail(field: str, problem: str) -> LabelError:
+        def fail(
+            field: str, problem: str, field_lines: dict[str, int] = field_lines, table_line: int = table_line, index: int = index
+        ) -> LabelError:
             line = field_lines.get(field, table_line)
             return LabelError(f"{source}, line {line}: label {index + 1}, field '{field}': {problem}")
 

@@ -230,7 +230,7 @@ def text_lines(raw: str, markdown: bool = True) -> list[Line]:
         if physical == _BLOCK_END:
             block_ended = True
             continue
-        indented = use_indent and bool(_INDENT.match(physical)) or block_ended
+        indented = (use_indent and bool(_INDENT.match(physical))) or block_ended
         block_ended = False
         caption = physical.startswith(_CAPTION)
         if caption:
@@ -333,10 +333,7 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _unclosed(text: str) -> bool:
-    for opener, closer in _PAIRS.items():
-        if text.count(opener) > text.count(closer):
-            return True
-    return False
+    return any(text.count(opener) > text.count(closer) for opener, closer in _PAIRS.items())
 
 
 def _continues(paragraph: str, line: Line, following: Line | None, wrap_width: int) -> bool:
@@ -362,7 +359,7 @@ def _joined(left: str, right: str, trailing_space: bool) -> str:
     a, b = left[-1], right[0]
     if _is_wide(a) or _is_wide(b):
         return left + right
-    if a.isalnum() and b.isalnum() or trailing_space or a in ",;:":
+    if (a.isalnum() and b.isalnum()) or trailing_space or a in ",;:":
         return left + " " + right
     if a in ".!?)\"”’" and (b.isalnum() or b in "(“‘\""):
         return left + " " + right  # information. The — never information.The

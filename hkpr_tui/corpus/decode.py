@@ -139,7 +139,7 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            plausible = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or c in _COMMON_PUNCT or c in " \n\r\t" or c.isascii() and c.isprintable())
+            plausible = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or c in _COMMON_PUNCT or c in " \n\r\t" or (c.isascii() and c.isprintable()))
             if plausible >= 0.9 * len(text):
                 return _checked(text, f"{encoding} (no BOM)")
     return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hkpr_tui.models import Annotation, Link, Release, SentenceSpan
-from hkpr_tui.script.views import View, script_view
+from hkpr_tui.script.views import ScriptView, View, script_view
 from hkpr_tui.store import Store
 
 SCRIPTS: dict[str, list[View]] = {"original": ["original"], "hant": ["hant"], "hans": ["hans"], "all": ["original", "hant", "hans"]}
@@ -119,7 +119,7 @@ def documents(collected: Collected, *, script: str = "original", split: tuple[in
             view = script_view(release.text, release.script, view_name)
             text = view.text
 
-            def project(a: Annotation) -> Span:
+            def project(a: Annotation, view: ScriptView = view, text: str = text) -> Span:
                 s, e = view.to_view(a.start, a.end)
                 return Span(s, e, a.label, text[s:e], a.kind, a)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from xml.sax.saxutils import quoteattr
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span, span_key
+
 
 class ExportError(ValueError):
     """An export that failed validation; nothing was written."""
@@ -338,7 +339,7 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
     labels = "".join(f"    <Label value={quoteattr(name)}/>\n" for name in entity_labels(collected, docs))
     built.files["label_config.xml"] = (
         f'<View>\n  <Labels name="label" toName="text">\n{labels}  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
-    ).encode("utf-8")
+    ).encode()
     built.problems = errors
     return built
 

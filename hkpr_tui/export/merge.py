@@ -29,9 +29,9 @@ from hkpr_tui.export.records import (
     RELEASE_SCRIPTS,
     Fields,
     RecordError,
-    missing,
     attributes,
     label_name,
+    missing,
 )
 from hkpr_tui.models import Annotation, Link, NewRelease, Release
 from hkpr_tui.store import Store

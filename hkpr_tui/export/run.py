@@ -23,8 +23,8 @@ from hkpr_tui import __version__
 from hkpr_tui.annotate.labels import LABEL_NAME
 from hkpr_tui.export.dataset import SCRIPTS, Collected, collect, documents
 from hkpr_tui.export.formats import ExportError, label_distribution
-from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.export.redact import Redactor
+from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.store import Store
 from hkpr_tui.textsafe import safe
 

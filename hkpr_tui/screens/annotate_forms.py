@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -15,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from hkpr_tui.models import ThreadPoint
 from hkpr_tui.annotate.claims import ClaimDraft, parse_value
+from hkpr_tui.models import ThreadPoint
 from hkpr_tui.textsafe import safe
 
 QUALIFIERS = ["=", ">", ">=", "<", "<=", "≈"]

@@ -7,10 +7,9 @@ keys into those calls and shows the result. Suggestions are computed in a thread
 
 from __future__ import annotations
 
-from contextlib import closing
-
 import dataclasses
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -18,12 +17,12 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
-from textual.worker import get_current_worker
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from hkpr_tui.annotate.claims import draft_for
 from hkpr_tui.annotate.labels import Label

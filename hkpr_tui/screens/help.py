@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+
 class HelpScreen(ModalScreen[None]):
     """Lists the bindings it is given: those active where the user asked for help."""
 

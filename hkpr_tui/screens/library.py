@@ -7,7 +7,6 @@ With ``pick=True`` it is a chooser: enter returns the release id to the screen t
 from __future__ import annotations
 
 from contextlib import closing
-
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from textual.worker import Worker, WorkerState
 from hkpr_tui.messages import OpenRelease
 from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store
-from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 
 EMPTY_MESSAGE = (
     "No releases yet.\n\n"
@@ -326,4 +325,4 @@ class LibraryScreen(Screen[int | None]):
             return
         hit = self.hits.get(message.row.id)
         cursor = hit.start if hit and not hit.in_title else 0
-        self.post_message(OpenRelease(message.row.id, cursor, self.query_text or None, lambda: self.refresh_rows()))
+        self.post_message(OpenRelease(message.row.id, cursor, self.query_text or None, self.refresh_rows))

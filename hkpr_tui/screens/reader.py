@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from contextlib import closing
-
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -22,15 +20,14 @@ from textual.worker import Worker, WorkerState
 from hkpr_tui.commands import add_bindings
 from hkpr_tui.compare import Comparison, FigureChange, compare
 from hkpr_tui.messages import PickRelease
-from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
+from hkpr_tui.models import Release
 from hkpr_tui.screens.annotating import ANNOTATE_BINDINGS, AnnotatingScreen, TagPanel, tag_bindings
 from hkpr_tui.script import search_key
-from hkpr_tui.script.views import VIEW_NAMES, View, cached_view, script_view
+from hkpr_tui.script.views import View, cached_view, script_view
 from hkpr_tui.store import Store
-from hkpr_tui.widgets.release_table import fit
+from hkpr_tui.textsafe import safe
 from hkpr_tui.widgets.pane import Loaded, Pane
 from hkpr_tui.widgets.release_view import ReleaseView
-from hkpr_tui.textsafe import safe
 
 NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
 

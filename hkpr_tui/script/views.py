@@ -40,8 +40,8 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
@@ -83,7 +83,7 @@ def _dictionary(name: str) -> _Dict:
             key, value = line.strip().split("\t")
             mapping[key] = value.split(" ")[0]
     lengths = [len(k) for k in mapping] or [1]
-    return max(max(lengths), 1), min(lengths), mapping
+    return max(*lengths, 1), min(lengths), mapping
 
 
 @cache

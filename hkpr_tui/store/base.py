@@ -47,7 +47,7 @@ the store catch this name, and ``translate`` it, without importing sqlite3 thems
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def translate(exc: sqlite3.Error, what: str = "") -> StoreError:

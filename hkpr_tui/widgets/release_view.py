@@ -13,6 +13,7 @@ Text is drawn as plain segments, never parsed as markup, so ``[bold]`` stays ``[
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 from rich.cells import get_character_cell_size
@@ -315,7 +316,7 @@ class ReleaseView(ScrollView, can_focus=True):
         spans = self._spans_on(line)
         cuts = sorted({line.start, line.end, *(p for s, e, _ in spans for p in (s, e))})
         segments = []
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             style = line_style
             for s, e, extra in spans:
                 if s <= a and b <= e:
