@@ -75,7 +75,7 @@ def main() -> None:
                 continue
             tag_times.append((time.perf_counter() - t0) * 1000)
 
-        store.db.execute("CREATE TABLE plain (release_id INTEGER, start INTEGER, \"end\" INTEGER, label TEXT, text TEXT)")
+        store.db.execute('CREATE TABLE plain (release_id INTEGER, start INTEGER, "end" INTEGER, label TEXT, text TEXT)')
         plain_times: list[float] = []
         for _ in range(args.tags):
             rid, length = rng.choice(releases)

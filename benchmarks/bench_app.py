@@ -114,8 +114,14 @@ def bench_first_frame(runs: int, count: int) -> None:
         b = statistics.median(bare)
         for what, values in (("bare Textual app", bare), ("hkpr on seeds", seeds), (f"hkpr on {count} releases", big)):
             m = statistics.median(values)
-            emit(bench="app", what=f"first frame: {what}", median_ms=round(m * 1000, 1),
-                 p95_ms=round(p95(values) * 1000, 1), ratio_vs_bare=round(m / b, 2), aim_ratio=1.5)
+            emit(
+                bench="app",
+                what=f"first frame: {what}",
+                median_ms=round(m * 1000, 1),
+                p95_ms=round(p95(values) * 1000, 1),
+                ratio_vs_bare=round(m / b, 2),
+                aim_ratio=1.5,
+            )
 
 
 async def bench_reader(repeat: int) -> None:
@@ -171,18 +177,43 @@ async def bench_reader(repeat: int) -> None:
                     handler.append(time.perf_counter() - start)
                 await pilot.press("escape")
                 await pilot.pause()
-        emit(bench="reader", what="open release", characters=length,
-             median_ms=round(statistics.median(opens) * 1000, 1), p95_ms=round(p95(opens) * 1000, 1))
-        emit(bench="reader", what="toggle script, first conversion", characters=length,
-             each_ms=[round(t * 1000, 1) for t in toggles_first])
-        emit(bench="reader", what="toggle script, once converted (key press to screen, through Pilot)",
-             characters=length, toggles=len(toggles),
-             median_ms=round(statistics.median(toggles) * 1000, 1), p95_ms=round(p95(toggles) * 1000, 1), aim_p95_ms=50)
-        emit(bench="reader", what="baseline: Pilot key press that does nothing, same waits",
-             median_ms=round(statistics.median(idle) * 1000, 1), p95_ms=round(p95(idle) * 1000, 1))
-        emit(bench="reader", what="toggle script, once converted (switch and draw the visible lines)",
-             characters=length, toggles=len(handler),
-             median_ms=round(statistics.median(handler) * 1000, 2), p95_ms=round(p95(handler) * 1000, 2), aim_p95_ms=50)
+        emit(
+            bench="reader",
+            what="open release",
+            characters=length,
+            median_ms=round(statistics.median(opens) * 1000, 1),
+            p95_ms=round(p95(opens) * 1000, 1),
+        )
+        emit(
+            bench="reader",
+            what="toggle script, first conversion",
+            characters=length,
+            each_ms=[round(t * 1000, 1) for t in toggles_first],
+        )
+        emit(
+            bench="reader",
+            what="toggle script, once converted (key press to screen, through Pilot)",
+            characters=length,
+            toggles=len(toggles),
+            median_ms=round(statistics.median(toggles) * 1000, 1),
+            p95_ms=round(p95(toggles) * 1000, 1),
+            aim_p95_ms=50,
+        )
+        emit(
+            bench="reader",
+            what="baseline: Pilot key press that does nothing, same waits",
+            median_ms=round(statistics.median(idle) * 1000, 1),
+            p95_ms=round(p95(idle) * 1000, 1),
+        )
+        emit(
+            bench="reader",
+            what="toggle script, once converted (switch and draw the visible lines)",
+            characters=length,
+            toggles=len(handler),
+            median_ms=round(statistics.median(handler) * 1000, 2),
+            p95_ms=round(p95(handler) * 1000, 2),
+            aim_p95_ms=50,
+        )
 
 
 def main() -> None:

@@ -64,8 +64,13 @@ print(json.dumps({"who": who, "timings": timings, "lost": lost, "errors": errors
 def writers(db: Path, names: list[str], tags: int, pause_ms: float, env: dict[str, str]) -> list[subprocess.Popen[str]]:
     at = str(time.time() + 2.0)  # start together, after the interpreters (and the import) have loaded
     return [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(db), who, str(tags), str(i), at, str(pause_ms / 1000)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), who, str(tags), str(i), at, str(pause_ms / 1000)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )  # fmt: skip
         for i, who in enumerate(names)
     ]
 
@@ -84,7 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tags", type=int, default=1000)
     parser.add_argument("--import-files", type=int, default=1500)
-    parser.add_argument("--pause-ms", type=float, default=3.0, help="between one writer's tags (keeps them under way during the import)")
+    parser.add_argument(
+        "--pause-ms", type=float, default=3.0, help="between one writer's tags (keeps them under way during the import)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -116,7 +123,10 @@ def main() -> None:
         import_seconds = time.perf_counter() - began
         timings = [t for r in results for t in r["timings"]]  # type: ignore[attr-defined]
         store = Store.open(db)
-        stored = {who: sum(1 for anns in store.live_annotations(annotators=[who]).values() for _ in anns) for who in ("ann", "bob")}
+        stored = {
+            who: sum(1 for anns in store.live_annotations(annotators=[who]).values() for _ in anns)
+            for who in ("ann", "bob")
+        }
         releases = store.count_releases()
         store.close()
         acked = {str(r["who"]): len(r["timings"]) for r in results}  # type: ignore[arg-type]

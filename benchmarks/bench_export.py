@@ -59,7 +59,13 @@ def main() -> None:
         with store.transaction():
             for rid in ids:
                 store.set_status(rid, "done", annotator="bench")
-        emit(bench="export", what="set-up", releases=len(ids), annotations=len(rows), seconds=round(time.perf_counter() - t0, 1))
+        emit(
+            bench="export",
+            what="set-up",
+            releases=len(ids),
+            annotations=len(rows),
+            seconds=round(time.perf_counter() - t0, 1),
+        )
 
         # Baseline: the same records as plain dicts, json.dumps'd one per line.
         t0 = time.perf_counter()

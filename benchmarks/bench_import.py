@@ -55,7 +55,9 @@ def run(count: int, seed: int, tmp: Path) -> dict[str, float]:
     for attempt in range(3):
         start = time.perf_counter()
         plain = Database(tmp / f"plain{count}-{attempt}.db")
-        plain["texts"].insert_all(({"name": p.name, "text": _plain_decode(p.read_bytes())} for p in paths), batch_size=200)
+        plain["texts"].insert_all(
+            ({"name": p.name, "text": _plain_decode(p.read_bytes())} for p in paths), batch_size=200
+        )
         plain.close()
         timings.append(time.perf_counter() - start)
     baseline = min(timings)
@@ -110,7 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scales", default="", help="Also run at these sizes (comma-separated) to check per-release cost is flat.")
+    parser.add_argument(
+        "--scales", default="", help="Also run at these sizes (comma-separated) to check per-release cost is flat."
+    )
     args = parser.parse_args()
     sizes = sorted({args.count, *(int(s) for s in args.scales.split(",") if s)})
     results = {}

@@ -25,7 +25,20 @@ from hkpr_tui.corpus import parse_text
 from hkpr_tui.script.views import convert
 from hkpr_tui.store import Store
 
-QUERIES = ["港", "數碼", "数码", "AI", "數碼港", "数码港", "人工智能", "科技園", "财政预算案", "超算中心 500", "不存在的詞語", "3,000"]
+QUERIES = [
+    "港",
+    "數碼",
+    "数码",
+    "AI",
+    "數碼港",
+    "数码港",
+    "人工智能",
+    "科技園",
+    "财政预算案",
+    "超算中心 500",
+    "不存在的詞語",
+    "3,000",
+]
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -72,18 +85,32 @@ def bench_search(count: int, repeat: int) -> None:
                 store.add_releases(batch)
                 batch = []
         store.add_releases(batch)
-        emit(bench="search", what="corpus built", releases=store.count_releases(),
-             seconds=round(time.perf_counter() - start, 1))
+        emit(
+            bench="search",
+            what="corpus built",
+            releases=store.count_releases(),
+            seconds=round(time.perf_counter() - start, 1),
+        )
         latencies: list[float] = []
         for query in QUERIES:
             store.search(query)  # warm the page cache once
             times = timed(lambda: store.search(query, limit=20), repeat)
             latencies += times
-            emit(bench="search", what=f"query {query!r}", hits=len(store.search(query).hits),
-                 median_ms=round(statistics.median(times) * 1000, 2), p95_ms=round(p95(times) * 1000, 2))
-        emit(bench="search", what="all queries", releases=count,
-             median_ms=round(statistics.median(latencies) * 1000, 2), p95_ms=round(p95(latencies) * 1000, 2),
-             aim_p95_ms=50)
+            emit(
+                bench="search",
+                what=f"query {query!r}",
+                hits=len(store.search(query).hits),
+                median_ms=round(statistics.median(times) * 1000, 2),
+                p95_ms=round(p95(times) * 1000, 2),
+            )
+        emit(
+            bench="search",
+            what="all queries",
+            releases=count,
+            median_ms=round(statistics.median(latencies) * 1000, 2),
+            p95_ms=round(p95(latencies) * 1000, 2),
+            aim_p95_ms=50,
+        )
         store.close()
 
 

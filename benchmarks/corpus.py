@@ -140,7 +140,9 @@ def render(release: GeneratedRelease, kind: str, n: int, rng: random.Random) -> 
         text = (
             f"---\nsource: docx\nfileId: {stem}-{rng.randint(10**9, 10**10)}\nprocessTime: 2025-04-27T21:15:{n % 60:02d}Z\n---\n\n"
             f'<a id="_Hlk{n}"></a>**{head[0]}**\n\n## <a id="_t{n}"></a>{title}\n\n![](https://cdn.example.com/{stem}.png)\n\n'
-            f"{bold_dateline}\n\n" + "\n\n".join(body) + "\n\n詳情請瀏覽[www.cyberport.hk ](http://www.cyberport.hk/)。\n\n"
+            f"{bold_dateline}\n\n"
+            + "\n\n".join(body)
+            + "\n\n詳情請瀏覽[www.cyberport.hk ](http://www.cyberport.hk/)。\n\n"
             "<table><tr><td>**傳媒查詢**</td></tr><tr><td>陳小姐</td><td>電話：（852）3166 3626</td></tr></table>\n"
         )
         return f"{stem}_{kind}.md", text.encode("utf-8")
@@ -155,7 +157,11 @@ def render(release: GeneratedRelease, kind: str, n: int, rng: random.Random) -> 
             if top > 760:
                 spans.append(f'<span style="position:absolute;left:300px;top:800px">{page}</span>')
                 top, page = 40, page + 1
-        text = '<!DOCTYPE html>\r\n<html><head><meta charset="utf-8"><title>x.pdf</title></head><body>\r\n' + "\r\n".join(spans) + "\r\n</body></html>\r\n"
+        text = (
+            '<!DOCTYPE html>\r\n<html><head><meta charset="utf-8"><title>x.pdf</title></head><body>\r\n'
+            + "\r\n".join(spans)
+            + "\r\n</body></html>\r\n"
+        )
         return f"{stem}_pdf.html", text.encode("utf-8")
     if kind == "html-page":
         body_html = "".join(f"<p>{p}</p>\n" for p in [dateline, *body])
@@ -212,7 +218,11 @@ def generate_files(count: int, seed: int = 0) -> list[tuple[str, bytes, int]]:
                 )
             encoding = "gb18030" if group[0].script == "hans" else "big5hkscs"
             declared = "GB2312" if encoding == "gb18030" else "Big5"
-            text = f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel><title>新聞</title>\n' + "\n".join(items) + "\n</channel></rss>\n"
+            text = (
+                f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel><title>新聞</title>\n'
+                + "\n".join(items)
+                + "\n</channel></rss>\n"
+            )
             try:
                 data = text.encode(encoding)
             except UnicodeEncodeError:

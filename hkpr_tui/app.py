@@ -44,7 +44,9 @@ class HkprApp(App[None]):
     COMMANDS = App.COMMANDS | {HkprCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key binding"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit hkpr (everything is saved as you go)", priority=True),
+        Binding(
+            "ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit hkpr (everything is saved as you go)", priority=True
+        ),
     ]
 
     def __init__(
@@ -113,7 +115,9 @@ class HkprApp(App[None]):
             return
         unknown = sorted(set(keymap) - set(binding_ids()))
         if unknown:
-            self.notify(f"Keymap: no binding with id {', '.join(unknown)} (see ? for ids)", severity="warning", timeout=15)
+            self.notify(
+                f"Keymap: no binding with id {', '.join(unknown)} (see ? for ids)", severity="warning", timeout=15
+            )
         self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)

@@ -93,8 +93,12 @@ def _default_annotator() -> str:
     help="The annotation database (created when missing).",
 )
 @click.option(
-    "--annotator", default=_default_annotator, envvar="HKPR_ANNOTATOR", show_envvar=True,
-    show_default="your login name", help="Who is annotating (recorded with every action).",
+    "--annotator",
+    default=_default_annotator,
+    envvar="HKPR_ANNOTATOR",
+    show_envvar=True,
+    show_default="your login name",
+    help="Who is annotating (recorded with every action).",
 )
 @click.version_option(__version__, prog_name="hkpr")
 @click.pass_context
@@ -142,7 +146,11 @@ def tui(obj: Context) -> None:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and problems.")
-@click.option("--dry-run", is_flag=True, help="Show each file's kind, title, date, organisation, group and first lines; store nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show each file's kind, title, date, organisation, group and first lines; store nothing.",
+)
 @click.pass_obj
 def import_(obj: Context, paths: tuple[Path, ...], quiet: bool, dry_run: bool) -> None:
     """Import releases from files or folders (searched recursively).
@@ -398,6 +406,7 @@ def stats(obj: Context, as_json: bool) -> None:
 
 # -- datasets --------------------------------------------------------------------------------
 
+
 def _labels() -> list[Any]:
     from hkpr_tui.annotate.labels import LabelError, load_labels
 
@@ -407,21 +416,43 @@ def _labels() -> list[Any]:
         raise Failure(f"labels: {exc}") from None
 
 
-
-
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(list(EXPORTS)), required=True, help="The dataset format.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="The folder to write (created; must be empty unless --force).")
-@click.option("--script", type=click.Choice(["original", "hant", "hans", "all"]), default="original", show_default=True,
-              help="Texts as published, in 繁 (HK) or 简, or all three (spans projected through the offset maps).")
-@click.option("--split", "split_text", default=None, help="train/validation/test percentages, e.g. 80/10/10 (by release group).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The folder to write (created; must be empty unless --force).",
+)
+@click.option(
+    "--script",
+    type=click.Choice(["original", "hant", "hans", "all"]),
+    default="original",
+    show_default=True,
+    help="Texts as published, in 繁 (HK) or 简, or all three (spans projected through the offset maps).",
+)
+@click.option(
+    "--split", "split_text", default=None, help="train/validation/test percentages, e.g. 80/10/10 (by release group)."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
-@click.option("--status", type=click.Choice(["done", "all"]), default="done", show_default=True, help="Releases marked done, or all.")
+@click.option(
+    "--status",
+    type=click.Choice(["done", "all"]),
+    default="done",
+    show_default=True,
+    help="Releases marked done, or all.",
+)
 @click.option("--labels", default=None, help="Only these labels, comma-separated (e.g. ORG,PERSON).")
 @click.option("--annotator", "annotators", multiple=True, help="Only this annotator's tags (repeatable).")
-@click.option("--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently.")
-@click.option("--scheme", type=click.Choice(["bio", "bioes"]), default="bio", show_default=True, help="Tag scheme for bio and hf.")
-@click.option("--force", is_flag=True, help="Replace --out when it is an earlier hkpr export (nothing else is ever deleted).")
+@click.option(
+    "--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently."
+)
+@click.option(
+    "--scheme", type=click.Choice(["bio", "bioes"]), default="bio", show_default=True, help="Tag scheme for bio and hf."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace --out when it is an earlier hkpr export (nothing else is ever deleted)."
+)
 @click.option("--skip-bad", is_flag=True, help="Leave out stored tags that no longer match their text, and list them.")
 @click.pass_obj
 def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | None, seed: int, status: str,
@@ -445,6 +476,7 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         store.sync_labels(_labels())  # the label set (and its order) the export declares
     bar = None
     try:
+
         def progress(done: int, total: int) -> None:
             nonlocal bar
             if total >= 200 and bar is None:
@@ -479,14 +511,25 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         f"{counts['claims']} claims) as {fmt} to {result.out}"
     )
     if counts["releases"] == 0:
-        echo("nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True)
+        echo(
+            "nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True
+        )
 
 
 @cli.command("import-annotations")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(IMPORTS)), required=True,
-              help="; ".join(f"{f.name}: {f.help}" for f in IMPORTS.values()))
-@click.option("--skip-bad", is_flag=True, help="Store the good records when some are bad (without it, a bad record stores nothing).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(IMPORTS)),
+    required=True,
+    help="; ".join(f"{f.name}: {f.help}" for f in IMPORTS.values()),
+)
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Store the good records when some are bad (without it, a bad record stores nothing).",
+)
 @click.pass_obj
 def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> None:
     """Import tags from an hkpr JSONL export, Label Studio tasks or doccano JSONL (file or folder).
@@ -535,6 +578,7 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
     refused = False
     try:
         for other in others:
+
             def progress(stage: str, done: int, total: int, name: str = other.name) -> None:
                 if total >= 1000:
                     click.echo(f"\r{safe(name)}: {stage} {done:,}/{total:,}", err=True, nl=done >= total)
@@ -568,7 +612,9 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
         echo_json(result, indent=2)
         return
     if len(result["annotators"]) < 2:
-        echo(f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)")
+        echo(
+            f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)"
+        )
         return
     for pair in result["pairs"]:
         echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")

@@ -52,8 +52,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict):
-        raise ConfigError(f"{path}: [keymap] must be a table of binding id = \"keys\"")
+        raise ConfigError(f'{path}: [keymap] must be a table of binding id = "keys"')
     for binding_id, keys in keymap.items():
         if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(f"{path}: keymap.{binding_id} must be a string of keys, such as \"ctrl+s\" or \"j,down\"")
+            raise ConfigError(f'{path}: keymap.{binding_id} must be a string of keys, such as "ctrl+s" or "j,down"')
     return Config(keymap={k: v.replace(" ", "") for k, v in keymap.items()})

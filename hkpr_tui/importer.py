@@ -50,9 +50,7 @@ class ImportReport:
     warnings: list[FileWarning] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
-            f"imported {len(self.imported)}, duplicates {len(self.duplicates)}, skipped {len(self.skipped)}"
-        )
+        return f"imported {len(self.imported)}, duplicates {len(self.duplicates)}, skipped {len(self.skipped)}"
 
 
 class Grouper:
@@ -229,14 +227,21 @@ def reclean(store: Store, *, annotator: str = "", on_release: Callable[[int], No
             if moved:
                 listed = ", ".join(f"#{a} {text!r} at {start}-{end}" for a, start, end, text in moved[:5])
                 more = f" and {len(moved) - 5} more" if len(moved) > 5 else ""
-                report.refused.append((release_id, f"{len(moved)} annotation(s) would no longer match the text: {listed}{more}"))
+                report.refused.append(
+                    (release_id, f"{len(moved)} annotation(s) would no longer match the text: {listed}{more}")
+                )
                 continue
             owner = store.content_hash_owner(fresh.content_hash)
             if owner is not None and owner != release_id:
                 report.refused.append((release_id, f"the recleaned text is the text of release #{owner}"))
                 continue
         if (fresh.text, fresh.title, fresh.organisation, fresh.date, fresh.kind, fresh.script) != (
-            stored.text, stored.title, stored.organisation, stored.date, stored.kind, stored.script
+            stored.text,
+            stored.title,
+            stored.organisation,
+            stored.date,
+            stored.kind,
+            stored.script,
         ):
             store.replace_release_text(release_id, fresh, annotator=annotator)
             report.changed.append(release_id)
@@ -244,7 +249,9 @@ def reclean(store: Store, *, annotator: str = "", on_release: Callable[[int], No
             report.unchanged.append(release_id)
         # Group: keep the stored group when the text is its own nearest version.
         current_key = store.group_key_of(release_id)
-        store.set_signatures([(release_id, neardup.to_bytes(neardup.signature(fresh.text)), [])])  # not its own candidate
+        store.set_signatures(
+            [(release_id, neardup.to_bytes(neardup.signature(fresh.text)), [])]
+        )  # not its own candidate
         grouped, sig, bands = grouper.assign(dataclasses.replace(fresh, group_key=current_key))
         grouper.stored()
         store.set_signatures([(release_id, neardup.to_bytes(sig), bands)])

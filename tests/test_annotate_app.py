@@ -349,7 +349,9 @@ async def test_hostile_strings_from_the_database_reach_the_screen_as_visible_esc
     store.close()
     conn = sqlite3.connect(seeded_db)  # a label and a title as a hostile file could have written them
     conn.execute("UPDATE annotations SET label = ?", ["a\x1b]52;c;ZXZpbA==\x07"])
-    conn.execute("UPDATE releases SET title = ?, organisation = ? WHERE id = ?", ["\u202etitle\x9b2J", "org\x1b[31m", rid])
+    conn.execute(
+        "UPDATE releases SET title = ?, organisation = ? WHERE id = ?", ["\u202etitle\x9b2J", "org\x1b[31m", rid]
+    )
     conn.commit()
     conn.close()
     app = HkprApp(db_path=seeded_db)

@@ -30,7 +30,9 @@ async def test_library_lists_the_releases_newest_first(seeded_db: Path) -> None:
         assert isinstance(screen, LibraryScreen)
         shown = titles(screen)
         assert len(shown) == 5
-        assert shown[0].startswith(("香港科技園公司", "數碼港支持")) and shown[-1].startswith("港超算中心")  # undated last
+        assert shown[0].startswith(("香港科技園公司", "數碼港支持")) and shown[-1].startswith(
+            "港超算中心"
+        )  # undated last
 
 
 async def test_sort_and_filter(seeded_db: Path) -> None:
@@ -140,7 +142,16 @@ async def test_every_binding_has_id_tooltip_and_palette_entry(seeded_db: Path) -
         from hkpr_tui.screens.reader import ChangesScreen
         from hkpr_tui.widgets.release_view import ReleaseView
 
-        for owner in (HkprApp, LibraryScreen, FilterScreen, ReaderScreen, ReleaseView, ReleaseTable, HelpScreen, ChangesScreen):
+        for owner in (
+            HkprApp,
+            LibraryScreen,
+            FilterScreen,
+            ReaderScreen,
+            ReleaseView,
+            ReleaseTable,
+            HelpScreen,
+            ChangesScreen,
+        ):
             for binding in owner.BINDINGS:
                 assert binding.id and binding.tooltip and binding.description, binding  # type: ignore[union-attr]
         names = [text for text, *_ in HkprCommands(app.screen, None)._commands()]
@@ -177,8 +188,6 @@ async def test_bad_keymap_file_is_reported_not_fatal(seeded_db: Path, tmp_path: 
 def test_binding_ids_are_unique() -> None:
     ids = binding_ids()
     assert len(ids) == len(set(ids))
-
-
 
 
 async def test_library_reads_only_the_pages_it_shows(tmp_path: Path) -> None:

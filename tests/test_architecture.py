@@ -9,7 +9,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLESS = ["hkpr_tui.corpus", "hkpr_tui.annotate", "hkpr_tui.annotate.session", "hkpr_tui.export.run", "hkpr_tui.export.imports", "hkpr_tui.export.merge", "hkpr_tui.export.agree", "hkpr_tui.store", "hkpr_tui.script", "hkpr_tui.importer", "hkpr_tui.models", "hkpr_tui.cli"]
+HEADLESS = [
+    "hkpr_tui.corpus",
+    "hkpr_tui.annotate",
+    "hkpr_tui.annotate.session",
+    "hkpr_tui.export.run",
+    "hkpr_tui.export.imports",
+    "hkpr_tui.export.merge",
+    "hkpr_tui.export.agree",
+    "hkpr_tui.store",
+    "hkpr_tui.script",
+    "hkpr_tui.importer",
+    "hkpr_tui.models",
+    "hkpr_tui.cli",
+]
 
 
 @pytest.mark.parametrize("module", HEADLESS)

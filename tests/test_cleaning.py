@@ -40,7 +40,10 @@ def test_no_sentence_is_broken_by_a_hard_wrap(parsed_seeds: dict[str, NewRelease
 
 def test_known_wrapped_sentences_are_whole(parsed_seeds: dict[str, NewRelease]) -> None:
     s003 = sentences(parsed_seeds["003"])
-    assert "香港，2022 年 10 月 19 日 – 數碼港歡迎行政長官今日於施政報告提出多項具體措施，包括推出「香港創新科技發展藍圖」、推動建設創新科技中心及壯大創科人才庫，以配合國家戰略及促進經濟發展。" in s003
+    assert (
+        "香港，2022 年 10 月 19 日 – 數碼港歡迎行政長官今日於施政報告提出多項具體措施，包括推出「香港創新科技發展藍圖」、推動建設創新科技中心及壯大創科人才庫，以配合國家戰略及促進經濟發展。"
+        in s003
+    )
     s001 = sentences(parsed_seeds["001"])
     assert any("数码港汇聚超过 190 间专注研发人工智能的初创企业" in s for s in s001)
     assert any("及海外企业进驻，汇聚全球创科人才" in s for s in s001)
@@ -92,7 +95,11 @@ def test_caption_interrupting_a_sentence_is_moved_after_it(parsed_seeds: dict[st
 
 def test_sentences_do_not_split_inside_figures() -> None:
     release = parse_text("超算中心提供3,000 PFLOPS算力，2024-25年度撥款1.34億元。GenA.I.沙盒已開展！第二句？")
-    assert sentences(release) == ["超算中心提供3,000 PFLOPS算力，2024-25年度撥款1.34億元。", "GenA.I.沙盒已開展！", "第二句？"]
+    assert sentences(release) == [
+        "超算中心提供3,000 PFLOPS算力，2024-25年度撥款1.34億元。",
+        "GenA.I.沙盒已開展！",
+        "第二句？",
+    ]
 
 
 def test_sentence_takes_its_closing_quote() -> None:

@@ -153,8 +153,13 @@ def test_two_writers_and_an_import_lose_nothing(seeded_db: Path, tmp_path: Path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     at = str(time.time() + 1.5)
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(seeded_db), who, str(first), "150", at], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(seeded_db), who, str(first), "150", at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )  # fmt: skip
         for who, first in (("ann", 0), ("bob", 1))
     ]
     importer = subprocess.Popen([sys.executable, "-m", "hkpr_tui", "--db", str(seeded_db), "import", "-q", str(corpus)],
@@ -219,7 +224,10 @@ def test_redo_does_not_revive_a_tag_another_annotator_deleted(seeded_db: Path) -
 # -- import-annotations with hostile records -------------------------------------------------
 
 HOSTILE = [
-    ({"text": TEXT, "entities": [{"start": 0, "end": 3, "label": "ORG", "attributes": "not json{"}]}, "entities[0].attributes"),
+    (
+        {"text": TEXT, "entities": [{"start": 0, "end": 3, "label": "ORG", "attributes": "not json{"}]},
+        "entities[0].attributes",
+    ),
     ({"text": TEXT, "entities": [{"start": 0, "end": 3, "label": ["ORG"]}]}, "entities[0].label"),
     ({"text": TEXT, "entities": [{"start": 0, "end": 3, "label": None}]}, "entities[0].label"),
     ({"text": TEXT, "entities": [{"start": True, "end": 3, "label": "ORG"}]}, "entities[0].start"),
@@ -235,15 +243,23 @@ HOSTILE = [
     ({"text": TEXT, "entities": [{"start": 0, "end": 3, "label": "ORG", "text": "WRONG"}]}, "entities[0].text"),
     ({"text": TEXT, "entities": [{"start": 0, "end": 999, "label": "ORG"}]}, "entities[0].end"),
     ({"text": TEXT, "entities": [{"start": 0, "end": 3, "label": "STATISTIC"}]}, "entities[0].label"),  # a claim label
-    ({"text": TEXT, "entities": [{"start": 0, "end": 4, "label": "ORG"}, {"start": 2, "end": 6, "label": "LOC"}]}, "entities[1]"),
-    ({"text": TEXT, "claims": [{"start": 0, "end": 10, "label": "STATISTIC", "attributes": {"value": "lots"}}]}, "claims[0].attributes.value"),
+    (
+        {"text": TEXT, "entities": [{"start": 0, "end": 4, "label": "ORG"}, {"start": 2, "end": 6, "label": "LOC"}]},
+        "entities[1]",
+    ),
+    (
+        {"text": TEXT, "claims": [{"start": 0, "end": 10, "label": "STATISTIC", "attributes": {"value": "lots"}}]},
+        "claims[0].attributes.value",
+    ),
     ({"text": TEXT, "links": [{"source": "a", "target": "b", "kind": "loves"}]}, "links[0].kind"),
     ("just a string", "(record)"),
 ]
 
 
 @pytest.mark.parametrize(("record", "field"), HOSTILE, ids=[f for _, f in HOSTILE])
-def test_a_hostile_jsonl_record_is_named_and_nothing_is_stored(tagged_db: Path, tmp_path: Path, record: object, field: str) -> None:
+def test_a_hostile_jsonl_record_is_named_and_nothing_is_stored(
+    tagged_db: Path, tmp_path: Path, record: object, field: str
+) -> None:
     good = {"text": TEXT, "entities": [{"start": 0, "end": 3, "label": "ORG", "text": "數碼港"}]}
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps(record, ensure_ascii=False) + "\n")
@@ -300,7 +316,9 @@ json_values = st.recursive(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=st.lists(json_values, min_size=1, max_size=3), fmt=st.sampled_from(["jsonl", "label-studio", "doccano"]))
-def test_any_record_is_imported_whole_or_refused_with_a_message(records: list[object], fmt: str, tmp_path: Path) -> None:
+def test_any_record_is_imported_whole_or_refused_with_a_message(
+    records: list[object], fmt: str, tmp_path: Path
+) -> None:
     """Fuzz: whatever the records hold, import-annotations stores valid rows or raises ImportError_;
     what it stores can be read back, exported and merged."""
     store = Store.open(tmp_path / "fuzz.db")
@@ -323,7 +341,9 @@ def test_any_record_is_imported_whole_or_refused_with_a_message(records: list[ob
 def other_db(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
     store = Store.open(path)
-    store.add_releases([__import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(TEXT, source="x")])
+    store.add_releases(
+        [__import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(TEXT, source="x")]
+    )
     store.add_annotation(1, "entity", "ORG", 0, 3, annotator="bob")
     store.add_annotation(1, "entity", "PERSON", TEXT.index("陳大文"), TEXT.index("陳大文") + 3, annotator="bob")
     store.close()
@@ -405,7 +425,14 @@ def test_stats_and_lists_show_escapes_visibly(tagged_db: Path) -> None:
     conn.execute("UPDATE releases SET title = ? WHERE id = 1", ["\u202eevil\x9b31m title"])
     conn.commit()
     conn.close()
-    for args in (["stats"], ["stats", "--json"], ["list"], ["list", "--json"], ["search", "數碼港"], ["search", "數碼港", "--json"]):
+    for args in (
+        ["stats"],
+        ["stats", "--json"],
+        ["list"],
+        ["list", "--json"],
+        ["search", "數碼港"],
+        ["search", "數碼港", "--json"],
+    ):
         code, out, _ = run(*args, db=tagged_db)
         assert code == 0
         assert not any(c in out for c in "\x1b\x07\x9b\u202e"), args
@@ -418,7 +445,13 @@ def test_stats_and_lists_show_escapes_visibly(tagged_db: Path) -> None:
 
 
 def test_read_only_commands_never_create_a_database(tmp_path: Path) -> None:
-    for command in (["stats"], ["list"], ["search", "x"], ["agree"], ["export", "--format", "jsonl", "--out", str(tmp_path / "o")]):
+    for command in (
+        ["stats"],
+        ["list"],
+        ["search", "x"],
+        ["agree"],
+        ["export", "--format", "jsonl", "--out", str(tmp_path / "o")],
+    ):
         code, _, err = run(*command, db=tmp_path / "typo.db")
         assert code == 1 and "no such database" in err
     assert not (tmp_path / "typo.db").exists()
@@ -446,7 +479,9 @@ def test_a_newer_or_foreign_database_is_refused_untouched(tmp_path: Path) -> Non
         assert path.read_bytes() == before and not Path(f"{path}-wal").exists()
 
 
-def test_a_read_only_database_can_be_read_and_refuses_writes(tagged_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_database_can_be_read_and_refuses_writes(
+    tagged_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hkpr_tui.store.store as store_module
 
     real_access = os.access
@@ -482,7 +517,13 @@ def test_a_full_disk_is_one_line_and_loses_nothing(tagged_db: Path, monkeypatch:
     assert state(tagged_db) == before
     store = full(tagged_db)
     with pytest.raises(StoreFull):
-        store.add_releases([__import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(TEXT * 400, source="big")])
+        store.add_releases(
+            [
+                __import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(
+                    TEXT * 400, source="big"
+                )
+            ]
+        )
     store.close()
     assert state(tagged_db) == before
 
@@ -508,7 +549,9 @@ def test_an_interrupted_first_run_imports_the_seeds_next_time(tmp_path: Path, mo
     CliRunner().invoke(cli_module.cli, ["--db", str(db)], catch_exceptions=False)
     assert seen == [Path("seeds")]
     store = Store.open(db)
-    store.add_releases([__import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(TEXT, source="x")])
+    store.add_releases(
+        [__import__("hkpr_tui.corpus.ingest", fromlist=["release_from_text"]).release_from_text(TEXT, source="x")]
+    )
     store.close()
     CliRunner().invoke(cli_module.cli, ["--db", str(db)], catch_exceptions=False)
     assert seen == [Path("seeds"), None]
@@ -552,7 +595,9 @@ def test_redaction_covers_every_version_of_a_release(tmp_path: Path) -> None:
         store.set_status(i, "done", annotator="a")
     export(store, "jsonl", tmp_path / "out", redact_pii=True)
     store.close()
-    texts = [json.loads(line)["text"] for line in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"] for line in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(texts) == 2 and all("陳大文" not in t and "陈大文" not in t and "2114" not in t for t in texts)
     assert all("[PERSON_1]" in t for t in texts)
 
@@ -576,7 +621,11 @@ def test_duplicate_and_crossing_spans_across_records_are_refused(tagged_db: Path
                {"text": text, "entities": [{"start": 4, "end": 7, "label": "PERSON"}]}]  # fmt: skip
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
     code, _, err = run("import-annotations", str(path), "--format", "jsonl", db=tagged_db)
-    assert code == 1 and "record 3" in err and "an earlier record's ORG 「數碼港」 and PERSON 「港公司」 (4–7) cross" in err
+    assert (
+        code == 1
+        and "record 3" in err
+        and "an earlier record's ORG 「數碼港」 and PERSON 「港公司」 (4–7) cross" in err
+    )
     code, out, _ = run("import-annotations", str(path), "--format", "jsonl", "--skip-bad", db=tagged_db)
     assert "annotations added 1, already there 1" in out  # record 2 repeats record 1: stored once
     code, out, err = run("import-annotations", str(path), "--format", "jsonl", "--skip-bad", db=tagged_db)
@@ -593,7 +642,10 @@ def test_duplicate_and_crossing_spans_across_records_are_refused(tagged_db: Path
     [
         ('{"text": "abc", "entities": [{"start": ' + "9" * 5000 + ', "end": 2, "label": "ORG"}]}', "not valid JSON"),
         ('{"text": "ab\\ud800c"}', "lone UTF-16 surrogate"),
-        ('{"text": "abc", "entities": [{"start": 0, "end": 2, "label": "ORG", "attributes": {"x": NaN}}]}', "NaN is not a JSON number"),
+        (
+            '{"text": "abc", "entities": [{"start": 0, "end": 2, "label": "ORG", "attributes": {"x": NaN}}]}',
+            "NaN is not a JSON number",
+        ),
     ],
 )
 def test_hostile_json_is_a_message(tagged_db: Path, tmp_path: Path, line: str, message: str) -> None:
@@ -699,7 +751,9 @@ def test_merge_refuses_rows_of_the_wrong_type(tagged_db: Path, tmp_path: Path) -
     conn.commit()
     conn.close()
     code, out, err = run("merge", str(other), db=tagged_db)
-    assert code == 0 and "Traceback" not in err  # its text is here already (from start.db): the title is read as A\ufffdB
+    assert (
+        code == 0 and "Traceback" not in err
+    )  # its text is here already (from start.db): the title is read as A\ufffdB
     code, _, err = run("stats", db=other)
     assert code == 0 and "Traceback" not in err
 

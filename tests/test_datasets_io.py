@@ -59,7 +59,9 @@ def test_label_studio_import_matches_by_text_and_converts_old_utf16(seeded_db: P
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     before = (store.count_releases(), store.count_annotations())
-    with pytest.raises(ImportError_, match=r"ls.json, record 3, field annotations\[0\].result\[0\].value.text: .*WRONG"):
+    with pytest.raises(
+        ImportError_, match=r"ls.json, record 3, field annotations\[0\].result\[0\].value.text: .*WRONG"
+    ):
         import_annotations(store, path, "label-studio", annotator="me")
     assert (store.count_releases(), store.count_annotations()) == before  # nothing stored from a file that fails
     report = import_annotations(store, path, "label-studio", annotator="me", skip_bad=True)
@@ -168,11 +170,32 @@ def test_cli_export_import_merge_agree(tmp_path: Path) -> None:
     assert "ann × bob" in out.output and "0.400" in out.output and "kappa 0.5556" in out.output
     out = runner.invoke(cli, ["--db", str(ann), "export", "--format", "bio", "--out", str(tmp_path / "x")])
     assert out.exit_code == 0 and "nothing to export" in out.output  # not done yet
-    out = runner.invoke(cli, ["--db", str(ann), "export", "--format", "doccano", "--status", "all", "--annotator", "bob", "--out", str(tmp_path / "y")])
+    out = runner.invoke(
+        cli,
+        [
+            "--db",
+            str(ann),
+            "export",
+            "--format",
+            "doccano",
+            "--status",
+            "all",
+            "--annotator",
+            "bob",
+            "--out",
+            str(tmp_path / "y"),
+        ],
+    )
     assert out.exit_code == 0 and (tmp_path / "y" / "manifest.json").exists()
-    out = runner.invoke(cli, ["--db", str(ann), "export", "--format", "doccano", "--status", "all", "--out", str(tmp_path / "y")])
+    out = runner.invoke(
+        cli, ["--db", str(ann), "export", "--format", "doccano", "--status", "all", "--out", str(tmp_path / "y")]
+    )
     assert out.exit_code == 1 and "not empty" in out.output
-    out = runner.invoke(cli, ["--db", str(tmp_path / "new.db"), "import-annotations", str(tmp_path / "y"), "--format", "doccano"])
+    out = runner.invoke(
+        cli, ["--db", str(tmp_path / "new.db"), "import-annotations", str(tmp_path / "y"), "--format", "doccano"]
+    )
     assert out.exit_code == 0 and "new releases 1" in out.output
-    out = runner.invoke(cli, ["--db", str(ann), "export", "--format", "bio", "--split", "80/20", "--out", str(tmp_path / "z")])
+    out = runner.invoke(
+        cli, ["--db", str(ann), "export", "--format", "bio", "--split", "80/20", "--out", str(tmp_path / "z")]
+    )
     assert out.exit_code == 2 and "80/10/10" in out.output

@@ -101,7 +101,9 @@ def test_import_skips_bad_files_and_keeps_going(tmp_path: Path, store: Store) ->
 def test_same_content_is_stored_once(tmp_path: Path, store: Store) -> None:
     (tmp_path / "a.txt").write_text(HANT, encoding="utf-8")
     (tmp_path / "b.txt").write_bytes(HANT.encode("big5hkscs"))  # same text, other encoding
-    (tmp_path / "c.txt").write_text(HANT.replace("\n\n", "\r\n\r\n") + "\n\n3\n", encoding="utf-8")  # same after cleaning
+    (tmp_path / "c.txt").write_text(
+        HANT.replace("\n\n", "\r\n\r\n") + "\n\n3\n", encoding="utf-8"
+    )  # same after cleaning
     report = import_paths(store, [tmp_path])
     assert len(report.imported) == 1 and len(report.duplicates) == 2
     assert {d.release_id for d in report.duplicates} == {report.imported[0].release_id}

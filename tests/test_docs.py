@@ -43,7 +43,11 @@ def test_cli_format_choices_come_from_the_registries() -> None:
 
     assert choices("export") == list(EXPORTS)
     assert choices("import-annotations") == list(IMPORTS)
-    assert "jsonl\\|label-studio\\|doccano" in section("Command line") and list(IMPORTS) == ["jsonl", "label-studio", "doccano"]
+    assert "jsonl\\|label-studio\\|doccano" in section("Command line") and list(IMPORTS) == [
+        "jsonl",
+        "label-studio",
+        "doccano",
+    ]
 
 
 def test_every_binding_id_in_the_readme_exists() -> None:

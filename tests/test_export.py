@@ -47,8 +47,20 @@ def export_db(seeded_db: Path) -> Path:
     actions.tag(extra, "entity", "PERSON", *find(text, "陳大文"))
     by_source = {Path(r.source).name[:3]: r.id for r in store.list_releases()}
     t000, t001 = store.release(by_source["000"]).text, store.release(by_source["001"]).text
-    c500 = actions.tag(by_source["000"], "claim", "STATISTIC", *find(t000, "超過500間"), {"value": 500, "unit": "間", "qualifier": ">", "metric": "AI start-ups"})
-    c190 = actions.tag(by_source["001"], "claim", "STATISTIC", *find(t001, "超过 190 间"), {"value": 190, "unit": "間", "qualifier": ">", "metric": "AI start-ups"})
+    c500 = actions.tag(
+        by_source["000"],
+        "claim",
+        "STATISTIC",
+        *find(t000, "超過500間"),
+        {"value": 500, "unit": "間", "qualifier": ">", "metric": "AI start-ups"},
+    )
+    c190 = actions.tag(
+        by_source["001"],
+        "claim",
+        "STATISTIC",
+        *find(t001, "超过 190 间"),
+        {"value": 190, "unit": "間", "qualifier": ">", "metric": "AI start-ups"},
+    )
     actions.link(c190.id, c500.id, "same_metric")
     store.close()
     return seeded_db
@@ -142,7 +154,7 @@ def test_label_studio_tasks(export_db: Path, tmp_path: Path) -> None:
                 v = item["value"]
                 assert task["data"]["text"][v["start"] : v["end"]] == v["text"] and v["labels"]
                 n += 1
-    assert n > 10 and "<Label value=\"ORG\"/>" in (tmp_path / "out" / "label_config.xml").read_text()
+    assert n > 10 and '<Label value="ORG"/>' in (tmp_path / "out" / "label_config.xml").read_text()
 
 
 def test_brat_standoff(export_db: Path, tmp_path: Path) -> None:
@@ -220,7 +232,13 @@ def test_all_scripts_project_spans(export_db: Path, tmp_path: Path) -> None:
     manifest = run(export_db, "jsonl", tmp_path / "out", script="all")
     records = [json.loads(l) for l in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     assert manifest["counts"]["documents"] == 18 and {r["script"] for r in records} == {"original", "hant", "hans"}
-    hans = next(r for r in records if r["script"] == "hans" and r["release"]["source"].endswith("000.txt") is False and "數碼港" in r["release"]["title"])
+    hans = next(
+        r
+        for r in records
+        if r["script"] == "hans"
+        and r["release"]["source"].endswith("000.txt") is False
+        and "數碼港" in r["release"]["title"]
+    )
     for record in records:
         for span in record["entities"]:
             assert record["text"][span["start"] : span["end"]] == span["text"]
@@ -231,8 +249,12 @@ def test_split_is_by_group_and_deterministic(export_db: Path, tmp_path: Path) ->
     store = Store.open(export_db)  # a Simplified copy of 000: a version of the same release
     from hkpr_tui.script.views import script_view
 
-    t000 = next(store.release(r.id) for r in store.list_releases() if r.source.endswith(".txt") and "000" in Path(r.source).name)
-    copy = store.add_release(release_from_text(script_view(t000.text, "hant", "hans").text, source="000-hans.txt")).release_id
+    t000 = next(
+        store.release(r.id) for r in store.list_releases() if r.source.endswith(".txt") and "000" in Path(r.source).name
+    )
+    copy = store.add_release(
+        release_from_text(script_view(t000.text, "hant", "hans").text, source="000-hans.txt")
+    ).release_id
     store.set_status(copy, "done", annotator="x")
     store.close()
     a = run(export_db, "jsonl", tmp_path / "a", split=(40, 30, 30), seed=7)
@@ -310,7 +332,9 @@ def test_manifest_checksums(export_db: Path, tmp_path: Path) -> None:
     import hashlib
 
     manifest = run(export_db, "brat", tmp_path / "out", split=(80, 10, 10))
-    assert manifest["schema_version"] >= 2 and manifest["tool"] == "hkpr" and manifest["parameters"]["split"] == "80/10/10"
+    assert (
+        manifest["schema_version"] >= 2 and manifest["tool"] == "hkpr" and manifest["parameters"]["split"] == "80/10/10"
+    )
     for name, info in manifest["files"].items():
         data = (tmp_path / "out" / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == info["sha256"] and len(data) == info["bytes"]

@@ -41,9 +41,18 @@ def golden_store() -> Store:
         return start, start + len(needle)
 
     rows = []
-    for release_id, text, names in ((ids[0], TEXT, ("數碼港", "數碼港大樓", "陳大文")), (ids[1], SIMPLIFIED, ("数码港", "数码港大楼", "陈大文"))):
-        for (needle, label, nth) in ((names[0], "ORG", 0), (names[1], "FACILITY", 0), (names[0], "ORG", 1), ("𨋢", "FACILITY", 0),
-                                     (names[2], "PERSON", 0), ("500間" if release_id == ids[0] else "500间", "QUANTITY", 0)):
+    for release_id, text, names in (
+        (ids[0], TEXT, ("數碼港", "數碼港大樓", "陳大文")),
+        (ids[1], SIMPLIFIED, ("数码港", "数码港大楼", "陈大文")),
+    ):
+        for needle, label, nth in (
+            (names[0], "ORG", 0),
+            (names[1], "FACILITY", 0),
+            (names[0], "ORG", 1),
+            ("𨋢", "FACILITY", 0),
+            (names[2], "PERSON", 0),
+            ("500間" if release_id == ids[0] else "500间", "QUANTITY", 0),
+        ):
             s, e = span(text, needle, nth)
             rows.append({"release_id": release_id, "kind": "entity", "label": label, "start": s, "end": e, "text": text[s:e],
                          "annotator": "ann", "created_at": AT, "updated_at": AT})  # fmt: skip

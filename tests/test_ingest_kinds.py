@@ -90,7 +90,7 @@ PDF_LINES = [  # (top, text) as a PDF→HTML converter positions them; a page br
     (800, "2"),
 ]
 PDF_HTML = (
-    "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>ai_fund.pdf</title>"
+    '<!DOCTYPE html>\r\n<html><head><meta charset="utf-8"><title>ai_fund.pdf</title>'
     "<style>.t{position:absolute}</style></head><body>\r\n"
     + "\r\n".join(
         f'<div class="page{1 + (i > 4)}"><span style="position:absolute;left:72px;top:{top}px">{_entities(text)}</span></div>'
@@ -270,7 +270,9 @@ def test_english_release_keeps_word_spacing_and_paragraphs(tmp_path: Path) -> No
     assert "\u201cgiving them the tools they need\u201d" in text
     paragraphs = [text[p.start : p.end] for p in release.paragraphs]
     assert paragraphs[0] == "Government announces new measures to support start-ups"
-    assert any(p.startswith("The Government announced today") and p.endswith("further information.") for p in paragraphs)
+    assert any(
+        p.startswith("The Government announced today") and p.endswith("further information.") for p in paragraphs
+    )
     assert "The scheme opens for applications in January." in paragraphs
     assert "funding of up to $2 million per start-up" in paragraphs
     assert "a mentorship programme with industry leaders" in paragraphs
@@ -286,7 +288,10 @@ def test_feed_gives_one_release_per_item(tmp_path: Path, encoding: str, declared
     assert parsed.kind == "feed" and parsed.encoding == declared
     first, second = parsed.releases
     assert first.title == "数码港推出人工智能资助计划" and first.date == "2023-10-18" and first.kind == "feed item"
-    assert first.text == "数码港推出人工智能资助计划\n\n香港，2023年10月18日 - 数码港今日宣布推出「人工智能资助计划」。\n\n计划分三个阶段推行。"
+    assert (
+        first.text
+        == "数码港推出人工智能资助计划\n\n香港，2023年10月18日 - 数码港今日宣布推出「人工智能资助计划」。\n\n计划分三个阶段推行。"
+    )
     assert first.organisation == "数码港"
     assert first.source.endswith("news.xml#http://news.example.cn/a/1.html")
     assert second.title == "第二则新闻" and second.date == "2023-10-19"
@@ -309,7 +314,9 @@ def test_all_conversions_of_one_release_form_one_group(tmp_path: Path, store: St
     _write(folder, "b_rerun.md", DOCX_MD_RERUN)
     _write(folder, "c_pdf.html", PDF_HTML)
     _write(folder, "d_hans.md", OpenCC("hk2s").convert(DOCX_MD))
-    rewrapped = DOCX_MD.replace("首批撥款", "首批撥\n款").replace("<table>", "（完）\n\n<table-x>").split("<table-x>")[0]
+    rewrapped = (
+        DOCX_MD.replace("首批撥款", "首批撥\n款").replace("<table>", "（完）\n\n<table-x>").split("<table-x>")[0]
+    )
     _write(folder, "e_edited.md", rewrapped)  # re-wrapped, （完） added, contact block dropped
     _write(folder, "f_other.html", HTML_PAGE)
     _write(folder, "g_english.txt", ENGLISH_TXT)
@@ -364,16 +371,29 @@ def test_split_keeps_every_conversion_of_a_release_together(tmp_path: Path, stor
 
     folder = tmp_path / "in"
     folder.mkdir()
-    for name, text in [("a.md", DOCX_MD), ("b.md", DOCX_MD_RERUN), ("c.html", PDF_HTML), ("d.md", OpenCC("hk2s").convert(DOCX_MD))]:
+    for name, text in [
+        ("a.md", DOCX_MD),
+        ("b.md", DOCX_MD_RERUN),
+        ("c.html", PDF_HTML),
+        ("d.md", OpenCC("hk2s").convert(DOCX_MD)),
+    ]:
         _write(folder, name, text)
     for i in range(12):  # other releases, so that the splits are not empty
-        _write(folder, f"other{i}.txt", f"第{i}號公告\n\n香港，2024年1月{i + 1}日 – 機構{i}今日公布第{i}項措施，內容與其他公告無關，編號{i * 7919}。")
+        _write(
+            folder,
+            f"other{i}.txt",
+            f"第{i}號公告\n\n香港，2024年1月{i + 1}日 – 機構{i}今日公布第{i}項措施，內容與其他公告無關，編號{i * 7919}。",
+        )
     report = import_paths(store, [folder])
     assert len(report.imported) == 16
     for seed in range(6):
         out = tmp_path / f"out{seed}"
         export(store, "jsonl", out, split=(34, 33, 33), seed=seed, status="all")
-        holding = {f.name for f in out.glob("*.jsonl") if "首批撥款" in f.read_text(encoding="utf-8") or "首批拨款" in f.read_text(encoding="utf-8")}
+        holding = {
+            f.name
+            for f in out.glob("*.jsonl")
+            if "首批撥款" in f.read_text(encoding="utf-8") or "首批拨款" in f.read_text(encoding="utf-8")
+        }
         assert len(holding) == 1, (seed, holding)
 
 

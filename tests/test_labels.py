@@ -45,7 +45,11 @@ def test_replace_defaults(tmp_path: Path) -> None:
         ('[[label]]\nname = "A"\nkind = "thing"\n', 3, "kind"),
         ('[[label]]\nname = "A"\nkind = "entity"\nkey = "12"\n', 4, "key"),
         ('[[label]]\nname = "A"\nkind = "entity"\nkey = "x"\n', 4, "key"),  # x deletes a tag
-        ('[[label]]\nname = "A"\nkind = "entity"\nkey = "Q"\n[[label]]\nname = "B"\nkind = "entity"\nkey = "Q"\n', 8, "key"),
+        (
+            '[[label]]\nname = "A"\nkind = "entity"\nkey = "Q"\n[[label]]\nname = "B"\nkind = "entity"\nkey = "Q"\n',
+            8,
+            "key",
+        ),
         ('\n\n[[label]]\nname = "NEW"\nkey = "Z"\n', 3, "kind"),
         ('[[label]]\nname = "A"\nkind = "entity"\ncolor = "#fff"\n', 4, "color"),
     ],

@@ -42,7 +42,11 @@ def test_near_is_approximate_from_below() -> None:
 def test_figures_in_a_sentence_with_offsets() -> None:
     text = "數碼港人工智能超算中心獲政府撥款30億元，並吸引超過500間企業，按年上升28%。"
     found = find_quantities(text)
-    assert [(q.text, q.value, q.unit) for q in found] == [("30億元", 3_000_000_000, "HKD"), ("500間", 500, "間"), ("28%", 28, "%")]
+    assert [(q.text, q.value, q.unit) for q in found] == [
+        ("30億元", 3_000_000_000, "HKD"),
+        ("500間", 500, "間"),
+        ("28%", 28, "%"),
+    ]
     assert all(text[q.start : q.end] == q.text for q in found)
 
 

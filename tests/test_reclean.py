@@ -53,7 +53,9 @@ def _old_cleaner_release(raw: str, old_text: str, source: str):  # type: ignore[
 def test_reclean_rederives_text_and_refuses_releases_whose_tags_would_move(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     store = Store.open(db)
-    old_a = "source: docx\n\n新聞稿\n\n數碼港推出人工智能資助計劃\n\n香港，2023 年 10 月 18 日 **–數碼港今日宣布推出計劃。"
+    old_a = (
+        "source: docx\n\n新聞稿\n\n數碼港推出人工智能資助計劃\n\n香港，2023 年 10 月 18 日 **–數碼港今日宣布推出計劃。"
+    )
     old_b = "新聞稿\n\n數碼港推出人工智能資助計劃 **\n\n香港，2023 年 10 月 18 日 **–數碼港今日宣布推出計劃。"
     raw = "---\nsource: docx\nprocessTime: 2025-04-27T21:15:36Z\n---\n\n**新聞稿**\n\n## 數碼港推出人工智能資助計劃\n\n**香港，2023 年 10 月 18 日 **–數碼港今日宣布推出計劃。\n"
     a = store.add_release(_old_cleaner_release(raw, old_a, "a.md")).release_id

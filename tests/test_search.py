@@ -44,7 +44,23 @@ def test_one_and_two_character_queries(seeded_store: Store, query: str) -> None:
         assert fold(text[hit.start : hit.end]).lower() == fold(query).lower()
 
 
-@pytest.mark.parametrize("query", ['"', "*", "OR", "'", "數碼港 OR 科技", '"數碼港"', "a*b", "NEAR(x y)", "%", "_", "\\", "1'; DROP TABLE releases; --"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "OR",
+        "'",
+        "數碼港 OR 科技",
+        '"數碼港"',
+        "a*b",
+        "NEAR(x y)",
+        "%",
+        "_",
+        "\\",
+        "1'; DROP TABLE releases; --",
+    ],
+)
 def test_query_syntax_is_text_never_an_error(seeded_store: Store, query: str) -> None:
     seeded_store.search(query)  # must not raise
     assert seeded_store.count_releases() == 5

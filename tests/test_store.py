@@ -83,7 +83,9 @@ def test_full_text_index_holds_folded_text(seeded_store: Store) -> None:
     # 數碼港 (Traditional, in 000/003) is indexed as 数码港, so a Simplified query finds it.
     ids = {
         row[0]
-        for row in seeded_store.db.execute("SELECT rowid FROM release_fts WHERE release_fts MATCH '\"数码港\"'").fetchall()
+        for row in seeded_store.db.execute(
+            "SELECT rowid FROM release_fts WHERE release_fts MATCH '\"数码港\"'"
+        ).fetchall()
     }
     titles = {seeded_store.release(i).organisation for i in ids}
     assert {"數碼港", "数码港"} <= titles

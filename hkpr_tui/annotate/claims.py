@@ -18,7 +18,10 @@ SUBJECT_LABELS = ("ORG", "FACILITY", "PROGRAM", "PERSON")
 NOT_SUBJECTS = ("MONEY", "QUANTITY", "DATE")
 
 _RULES = [
-    ("COMPARISON", re.compile(r"上升|下降|增加|減少|减少|增長|增长|按年|按月|排名|第[一二三四五六七八九十0-9]+位|倍|較|较|相比")),
+    (
+        "COMPARISON",
+        re.compile(r"上升|下降|增加|減少|减少|增長|增长|按年|按月|排名|第[一二三四五六七八九十0-9]+位|倍|較|较|相比"),
+    ),
     ("PLAN", re.compile(r"預計|预计|計劃|计划|預料|预料|目標|目标|將會|将会|擬|拟|爭取|争取|預期|预期")),
 ]
 _STATUS = re.compile(r"已|正在|投入運作|投入运作|啟用|启用|落成|完成")
@@ -68,7 +71,13 @@ def parse_value(raw: str) -> int | float | None:
 
 
 def draft_for(
-    text: str, start: int, end: int, *, entities: list[Annotation], types: list[str], release_date: str | None,
+    text: str,
+    start: int,
+    end: int,
+    *,
+    entities: list[Annotation],
+    types: list[str],
+    release_date: str | None,
     existing: Annotation | None = None,
 ) -> ClaimDraft:
     """The claim form's first state for ``text[start:end]`` of a release: an existing claim's

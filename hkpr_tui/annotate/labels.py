@@ -77,7 +77,11 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
         table_line, field_lines = lines[index] if index < len(lines) else (0, {})
 
         def fail(
-            field: str, problem: str, field_lines: dict[str, int] = field_lines, table_line: int = table_line, index: int = index
+            field: str,
+            problem: str,
+            field_lines: dict[str, int] = field_lines,
+            table_line: int = table_line,
+            index: int = index,
         ) -> LabelError:
             line = field_lines.get(field, table_line)
             return LabelError(f"{source}, line {line}: label {index + 1}, field '{field}': {problem}")
@@ -89,15 +93,15 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
         if not isinstance(name, str) or not LABEL_NAME.fullmatch(name):
             raise fail("name", "a name of letters, digits, _ or -, starting with a letter (at most 40), is required")
         if "kind" in entry and entry["kind"] not in KINDS:
-            raise fail("kind", f"must be \"entity\" or \"claim\", not {entry['kind']!r}")
+            raise fail("kind", f'must be "entity" or "claim", not {entry["kind"]!r}')
         if "key" in entry:
             key = entry["key"]
             if not isinstance(key, str) or len(key) != 1:
-                raise fail("key", "must be one character, such as \"1\"")
+                raise fail("key", 'must be one character, such as "1"')
             if key in RESERVED_KEYS:
                 raise fail("key", f"{key!r} is used by the reader for another action")
         if "colour" in entry and (not isinstance(entry["colour"], str) or not _HEX.match(entry["colour"])):
-            raise fail("colour", f"must be a hex colour such as \"#4ea1ff\", not {entry['colour']!r}")
+            raise fail("colour", f'must be a hex colour such as "#4ea1ff", not {entry["colour"]!r}')
         if "description" in entry and not isinstance(entry["description"], str):
             raise fail("description", "must be text")
         if "pii" in entry and not isinstance(entry["pii"], bool):
@@ -137,7 +141,9 @@ def load_labels(path: Path | None = None, *, use_user_file: bool = True) -> list
         for entry in user:
             base = merged.get(entry["name"], {})
             if not base and "kind" not in entry:
-                raise LabelError(f"{source}, line {entry['_line']}: label {entry['name']}, field 'kind': required for a new label")
+                raise LabelError(
+                    f"{source}, line {entry['_line']}: label {entry['name']}, field 'kind': required for a new label"
+                )
             merged[entry["name"]] = {**base, **entry}
     labels = []
     keys: dict[str, str] = {}

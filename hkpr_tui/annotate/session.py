@@ -110,8 +110,14 @@ class Actions:
     def delete(self, annotation_id: int) -> Annotation:
         gone = self.store.set_annotation_deleted(annotation_id, True, **self._who)
         self._push(
-            Step("delete", f"{gone.label} 「{gone.text}」", self._restore(annotation_id), self._delete(annotation_id), {gone.release_id},
-                 self._annotations_state(annotation_id))
+            Step(
+                "delete",
+                f"{gone.label} 「{gone.text}」",
+                self._restore(annotation_id),
+                self._delete(annotation_id),
+                {gone.release_id},
+                self._annotations_state(annotation_id),
+            )
         )
         return gone
 
@@ -134,8 +140,14 @@ class Actions:
                 try:
                     made.append(
                         self.store.add_annotation(
-                            release_id, "entity", suggestion.label, suggestion.start, suggestion.end,
-                            attributes={"suggested_by": suggestion.source}, action="accept", **self._who,
+                            release_id,
+                            "entity",
+                            suggestion.label,
+                            suggestion.start,
+                            suggestion.end,
+                            attributes={"suggested_by": suggestion.source},
+                            action="accept",
+                            **self._who,
                         )  # fmt: skip
                     )
                 except SpanError as exc:

@@ -213,7 +213,9 @@ def _unescape(text: str) -> str:
 
 
 def _keep(line: str) -> bool:
-    return bool(line) and not _PAGE_NUMBER.match(line) and not set(line) <= _RULE_CHARS and not _CONVERTER_LINE.match(line)
+    return (
+        bool(line) and not _PAGE_NUMBER.match(line) and not set(line) <= _RULE_CHARS and not _CONVERTER_LINE.match(line)
+    )
 
 
 def text_lines(raw: str, markdown: bool = True) -> list[Line]:
@@ -312,7 +314,6 @@ def rejoin_pdf_numbers(text: str) -> str:
 # -- step 2: paragraphs -------------------------------------------------------------------
 
 
-
 def _wrap_width(lines: list[Line]) -> int:
     """The width of the document's longest lines (90th percentile), a hard-wrapped line's width."""
     widths = sorted(cell_width(line.text) for line in lines if line.kind == "text")
@@ -361,7 +362,7 @@ def _joined(left: str, right: str, trailing_space: bool) -> str:
         return left + right
     if (a.isalnum() and b.isalnum()) or trailing_space or a in ",;:":
         return left + " " + right
-    if a in ".!?)\"”’" and (b.isalnum() or b in "(“‘\""):
+    if a in '.!?)"”’' and (b.isalnum() or b in '(“‘"'):
         return left + " " + right  # information. The — never information.The
     return left + right
 

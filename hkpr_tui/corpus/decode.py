@@ -59,7 +59,9 @@ def decode_bytes(data: bytes) -> Decoded:
             try:
                 return _checked(data.decode(encoding), encoding)
             except UnicodeDecodeError as exc:
-                raise DecodeError(f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} ({exc.reason} at byte {exc.start})") from None
+                raise DecodeError(
+                    f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} ({exc.reason} at byte {exc.start})"
+                ) from None
     utf16 = _utf16_without_bom(data)
     if utf16:
         return utf16
@@ -92,7 +94,9 @@ def decode_bytes(data: bytes) -> Decoded:
     return _checked(data.decode(best[1]), best[1], warnings)
 
 
-_DECLARED = re.compile(rb"""(?:<\?xml[^>]{0,200}?encoding|<meta[^>]{0,200}?charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DECLARED = re.compile(
+    rb"""(?:<\?xml[^>]{0,200}?encoding|<meta[^>]{0,200}?charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
 _ENCODING_FAMILY = {
     "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "big5hkscs": "big5hkscs", "cp950": "big5hkscs", "x-big5": "big5hkscs",
     "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030",
@@ -139,7 +143,14 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            plausible = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or c in _COMMON_PUNCT or c in " \n\r\t" or (c.isascii() and c.isprintable()))
+            plausible = sum(
+                1
+                for c in text
+                if "\u4e00" <= c <= "\u9fff"
+                or c in _COMMON_PUNCT
+                or c in " \n\r\t"
+                or (c.isascii() and c.isprintable())
+            )
             if plausible >= 0.9 * len(text):
                 return _checked(text, f"{encoding} (no BOM)")
     return None

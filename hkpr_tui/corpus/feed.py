@@ -30,7 +30,9 @@ class FeedItem:
 
 
 def _field(block: str, name: str) -> str | None:
-    match = re.search(rf"<{re.escape(name)}\b[^>]*?(?:/>|>(.*?)</{re.escape(name)}\s*>)", block, re.DOTALL | re.IGNORECASE)
+    match = re.search(
+        rf"<{re.escape(name)}\b[^>]*?(?:/>|>(.*?)</{re.escape(name)}\s*>)", block, re.DOTALL | re.IGNORECASE
+    )
     if not match or match.group(1) is None:
         return None
     value = match.group(1)

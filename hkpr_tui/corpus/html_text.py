@@ -29,7 +29,9 @@ _BLOCK_TAGS = frozenset(
     "blockquote pre hr figcaption figure dd dt dl caption address center".split()
 )
 _HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_ALWAYS_SKIP = frozenset("script style noscript template svg nav aside form select button iframe object canvas title head".split())
+_ALWAYS_SKIP = frozenset(
+    "script style noscript template svg nav aside form select button iframe object canvas title head".split()
+)
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 _MAIN_TAGS = frozenset(("main", "article"))
 _BOILERPLATE_ATTR = re.compile(

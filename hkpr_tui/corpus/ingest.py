@@ -155,7 +155,9 @@ def _release(
         for index, p in enumerate(paragraphs)
         for start, end in sentence_spans(text, p.start, p.end)
     ]
-    meta = extract_metadata([text[p.start : p.end] for p in paragraphs], [p.kind for p in paragraphs], known.get("kind"))
+    meta = extract_metadata(
+        [text[p.start : p.end] for p in paragraphs], [p.kind for p in paragraphs], known.get("kind")
+    )
 
     def pick(name: str, extracted: str | None) -> str | None:
         given = known.get(name)

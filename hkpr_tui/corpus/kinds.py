@@ -26,7 +26,9 @@ _YAML_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _CONVERTER_KEYS = frozenset(
     "fileid file_id processtime process_time pagecount page_count converter generator producer creator".split()
 )
-_CONVERTER_SOURCES = re.compile(r"^(?:docx?|pdf|html?|pptx?|rtf|odt|word|markdown|md|ocr|[\w-]*(?:writer|enhanced|converter)[\w-]*)$", re.IGNORECASE)
+_CONVERTER_SOURCES = re.compile(
+    r"^(?:docx?|pdf|html?|pptx?|rtf|odt|word|markdown|md|ocr|[\w-]*(?:writer|enhanced|converter)[\w-]*)$", re.IGNORECASE
+)
 _ARTICLE_KEYS = frozenset("title date author published pubdate publish_date byline".split())
 
 
@@ -35,7 +37,9 @@ def detect_kind(text: str, suffix: str = "") -> str:
     head = text[:4096]
     prolog = _PROLOG.match(head)
     start = head[prolog.end() if prolog else 0 :]
-    if _FEED_ROOT.match(start) or (head.lstrip("\ufeff \t\r\n").startswith("<?xml") and _FEED_ITEM.search(text, 0, 200_000)):
+    if _FEED_ROOT.match(start) or (
+        head.lstrip("\ufeff \t\r\n").startswith("<?xml") and _FEED_ITEM.search(text, 0, 200_000)
+    ):
         return "feed"
     if _HTML_START.match(start):
         return "html"

@@ -32,16 +32,24 @@ _BOILERPLATE = re.compile(
     r"for immediate release|請按此.*|请按此.*|.*下[載载].*[圖图]片.*|\s)+$",
     re.IGNORECASE,
 )
-_PRESS_RELEASE = re.compile(r"新聞稿|新闻稿|新聞公報|新闻公报|即時發[布佈]|即时发[布佈]|press release|for immediate release", re.IGNORECASE)
+_PRESS_RELEASE = re.compile(
+    r"新聞稿|新闻稿|新聞公報|新闻公报|即時發[布佈]|即时发[布佈]|press release|for immediate release", re.IGNORECASE
+)
 _BYLINE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:報|报|社|台|網|网))(?:訊|讯|記者|记者)")
 _ABOUT = re.compile(r"^(?:關於|关于|About)\s*(.{2,30}?)\s*$")
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+}
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "兩": 2, "两": 2}
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
-    re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日"),
+    re.compile(
+        r"(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日"
+    ),
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
     re.compile(r"(?P<d>\d{1,2})\s+(?P<mn>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})"),
     re.compile(r"(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})"),
@@ -62,8 +70,12 @@ _ISSUER = re.compile(
     r"^(?:下稿代|以下稿件代|以下爲|以下為|下稿由)(?P<zh>[^：:︰，。]{2,30}?)(?:發出|发出|發放|代發)?\s*[：:︰]$"
     r"|^The following is (?:issued|released) on behalf of (?:the )?(?P<en>[A-Z][\w&,'() -]{2,80}?)\s*:$"
 )
-_NOT_A_NAME = re.compile(r"^(?:[A-Za-z]{0,2}\d|在|為|为|于|於|隨|随|由於|由于|根據|根据|作為|作为|今日|今天|昨日|明日|是|這|这|本|該|该|其)")
-_SUBJECT_LATIN = re.compile(r"^[\s)）\]】\-–—－:：]*(?:The\s+)?(?P<org>[A-Z][\w&.'-]*(?:\s+(?:[A-Z][\w&.'-]*|of|and|for|the|&))*)")
+_NOT_A_NAME = re.compile(
+    r"^(?:[A-Za-z]{0,2}\d|在|為|为|于|於|隨|随|由於|由于|根據|根据|作為|作为|今日|今天|昨日|明日|是|這|这|本|該|该|其)"
+)
+_SUBJECT_LATIN = re.compile(
+    r"^[\s)）\]】\-–—－:：]*(?:The\s+)?(?P<org>[A-Z][\w&.'-]*(?:\s+(?:[A-Z][\w&.'-]*|of|and|for|the|&))*)"
+)
 
 ORGANISATIONS = (
     "數碼港|数码港|Cyberport|香港科技園公司|香港科技园公司|香港科技園|Hong Kong Science and Technology Parks Corporation|HKSTP|"

@@ -62,7 +62,9 @@ def agreement(store: Store, *, labels: list[str] | None = None) -> dict[str, Any
     pairs = []
     for first, second in combinations(annotators, 2):
         shared = sorted(set(per[first]) & set(per[second]))
-        entity_labels = sorted({a.label for r in shared for who in (first, second) for a in per[who][r] if a.kind == "entity"})
+        entity_labels = sorted(
+            {a.label for r in shared for who in (first, second) for a in per[who][r] if a.kind == "entity"}
+        )
         scores = {}
         for label in entity_labels:
             spans = [
@@ -75,7 +77,12 @@ def agreement(store: Store, *, labels: list[str] | None = None) -> dict[str, Any
             for sentence in store.sentences(r):
                 for i, who in enumerate((first, second)):
                     claim = next(
-                        (a for a in per[who][r] if a.kind == "claim" and a.start < sentence.end and sentence.start < a.end), None
+                        (
+                            a
+                            for a in per[who][r]
+                            if a.kind == "claim" and a.start < sentence.end and sentence.start < a.end
+                        ),
+                        None,
                     )
                     cats[i].append(claim.label if claim else "NONE")
         pairs.append({"a": first, "b": second, "releases": len(shared), "labels": scores, "claims": cohen_kappa(*cats)})

@@ -17,7 +17,12 @@ from hkpr_tui.models import Annotation, Link, Release, SentenceSpan
 from hkpr_tui.script.views import ScriptView, View, script_view
 from hkpr_tui.store import Store
 
-SCRIPTS: dict[str, list[View]] = {"original": ["original"], "hant": ["hant"], "hans": ["hans"], "all": ["original", "hant", "hans"]}
+SCRIPTS: dict[str, list[View]] = {
+    "original": ["original"],
+    "hant": ["hant"],
+    "hans": ["hans"],
+    "all": ["original", "hant", "hans"],
+}
 SPLITS = ("train", "validation", "test")
 
 
@@ -108,7 +113,9 @@ def parse_split(text: str) -> tuple[int, int, int]:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
-def documents(collected: Collected, *, script: str = "original", split: tuple[int, int, int] | None = None, seed: int = 0) -> list[Document]:
+def documents(
+    collected: Collected, *, script: str = "original", split: tuple[int, int, int] | None = None, seed: int = 0
+) -> list[Document]:
     """Every collected release in each script asked for, spans projected, split assigned."""
     out = []
     for release in collected.releases:

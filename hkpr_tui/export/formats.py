@@ -52,7 +52,9 @@ def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
     kept: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
         if kept and span.start < kept[-1].end:
-            problems.append(f"{doc_id}: nested {span.label} 「{span.text}」 inside {kept[-1].label} dropped (flat format)")
+            problems.append(
+                f"{doc_id}: nested {span.label} 「{span.text}」 inside {kept[-1].label} dropped (flat format)"
+            )
             continue
         kept.append(span)
     return kept
@@ -139,7 +141,9 @@ def tag_names(labels: list[str], scheme: str) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in prefixes]
 
 
-def _sequences(docs: list[Document], scheme: str, problems: list[str], errors: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _sequences(
+    docs: list[Document], scheme: str, problems: list[str], errors: list[str]
+) -> dict[str, list[dict[str, Any]]]:
     """Per split: one item per sentence with characters and tags, checked by decoding the tags."""
     out: dict[str, list[dict[str, Any]]] = {}
     for split, chosen in _by_split(docs).items():
@@ -152,8 +156,20 @@ def _sequences(docs: list[Document], scheme: str, problems: list[str], errors: l
                 chars, tags = [c for c, _ in pairs], [t for _, t in pairs]
                 expected = [(sp.label, "".join(sp.text.split())) for sp in spans]
                 if spans_from_tags(chars, tags) != expected:
-                    errors.append(f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}")
-                items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "doc": doc, "spans": spans, "start": s, "end": e})
+                    errors.append(
+                        f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}"
+                    )
+                items.append(
+                    {
+                        "id": f"{doc.doc_id}-{n}",
+                        "tokens": chars,
+                        "tags": tags,
+                        "doc": doc,
+                        "spans": spans,
+                        "start": s,
+                        "end": e,
+                    }
+                )
     return out
 
 
@@ -161,7 +177,9 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
     """Entity labels in the database's order, plus any others the documents use."""
     names = [n for n, k in collected.label_kinds.items() if k == "entity"]
     used = {s.label for d in docs for s in d.entities}
-    return [n for n in names if n in used or not collected.params.get("labels") or n in collected.params["labels"]] + sorted(used - set(names))
+    return [
+        n for n in names if n in used or not collected.params.get("labels") or n in collected.params["labels"]
+    ] + sorted(used - set(names))
 
 
 # -- builders --------------------------------------------------------------------------------
@@ -169,7 +187,12 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
 
 def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), []
-    claim_key = {a.id: span_key(r.content_hash, a.start, a.end, a.label) for r in collected.releases for a in collected.annotations.get(r.id, [])}
+    claim_key = {
+        a.id: span_key(r.content_hash, a.start, a.end, a.label)
+        for r in collected.releases
+        for a in collected.annotations.get(r.id, [])
+    }
+
     # a claim's subject is another annotation: named by its key, not by this database's id
     def attributes(a: Any) -> dict[str, Any]:
         attrs = dict(a.attributes)
@@ -182,8 +205,13 @@ def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, A
     source_release = {a.id: a.release_id for anns in collected.annotations.values() for a in anns}
     for link in collected.links:
         links_by_release.setdefault(source_release[link.source_id], []).append(
-            {"source": claim_key[link.source_id], "target": claim_key[link.target_id], "kind": link.kind,
-             "annotator": link.annotator, "created_at": link.created_at}  # fmt: skip
+            {
+                "source": claim_key[link.source_id],
+                "target": claim_key[link.target_id],
+                "kind": link.kind,
+                "annotator": link.annotator,
+                "created_at": link.created_at,
+            }  # fmt: skip
         )
 
     def span_record(span: Span, doc: Document) -> dict[str, Any]:
@@ -234,7 +262,9 @@ def build_hf(docs: list[Document], collected: Collected, options: dict[str, Any]
     index = {name: i for i, name in enumerate(names)}
     splits: dict[str, int] = {}
     for split, items in _sequences(docs, options["scheme"], built.counts.setdefault("notes", []), errors).items():
-        rows = [{"id": item["id"], "tokens": item["tokens"], "ner_tags": [index[t] for t in item["tags"]]} for item in items]
+        rows = [
+            {"id": item["id"], "tokens": item["tokens"], "ner_tags": [index[t] for t in item["tags"]]} for item in items
+        ]
         built.files[f"{split}.jsonl"] = _jsonl(rows)
         splits[split] = len(rows)
     class_names = "\n".join(f"          '{i}': {name}" for i, name in enumerate(names))
@@ -273,7 +303,7 @@ Character-level named-entity recognition data from Hong Kong press releases, ann
 hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
 
 - **Features**: `id` (string), `tokens` (one Chinese character per token; white space dropped),
-  `ner_tags` (a ClassLabel sequence, {options['scheme'].upper()} scheme): {", ".join(names)}.
+  `ner_tags` (a ClassLabel sequence, {options["scheme"].upper()} scheme): {", ".join(names)}.
 - **Splits**: {", ".join(f"{s} ({n} sentences)" for s, n in splits.items())}; split by release group, so versions
   of one release (Traditional and Simplified copies) never straddle splits.
 - **Source**: press releases of Hong Kong organisations (Cyberport, HKSTP, …) and news articles;
@@ -291,7 +321,7 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
         import spacy
         from spacy.tokens import Doc, DocBin
     except ImportError:
-        raise ExportError("the spacy format needs spaCy: python -m pip install -e \".[spacy]\"") from None
+        raise ExportError('the spacy format needs spaCy: python -m pip install -e ".[spacy]"') from None
     built, errors = Built({}), []
     nlp = spacy.blank("zh")
     for split, items in _sequences(docs, "bio", built.counts.setdefault("notes", []), errors).items():
@@ -326,8 +356,13 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
             for k, span in enumerate(doc.entities):
                 _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
                 by_annotator.setdefault(span.annotation.annotator, []).append(
-                    {"id": f"e{k}", "from_name": "label", "to_name": "text", "type": "labels",
-                     "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]}}  # fmt: skip
+                    {
+                        "id": f"e{k}",
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
+                    }  # fmt: skip
                 )
             tasks.append({
                 "id": n,
@@ -391,7 +426,11 @@ def build_brat(docs: list[Document], collected: Collected, options: dict[str, An
                 lines.append(f"R{r}\t{link.kind} Arg1:{claim_ids[link.source_id]} Arg2:{claim_ids[link.target_id]}")
             built.files[f"{split}/{doc.doc_id}.txt"] = doc.text.encode("utf-8")
             built.files[f"{split}/{doc.doc_id}.ann"] = ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
-    conf = "[entities]\n" + "\n".join(sorted(types)) + "\n\n[relations]\nsame_metric\tArg1:<ENTITY>, Arg2:<ENTITY>\nrepeats\tArg1:<ENTITY>, Arg2:<ENTITY>\ncontradicts\tArg1:<ENTITY>, Arg2:<ENTITY>\n\n[events]\n\n[attributes]\n"
+    conf = (
+        "[entities]\n"
+        + "\n".join(sorted(types))
+        + "\n\n[relations]\nsame_metric\tArg1:<ENTITY>, Arg2:<ENTITY>\nrepeats\tArg1:<ENTITY>, Arg2:<ENTITY>\ncontradicts\tArg1:<ENTITY>, Arg2:<ENTITY>\n\n[events]\n\n[attributes]\n"
+    )
     built.files["annotation.conf"] = conf.encode("utf-8")
     built.problems = errors
     return built
@@ -449,7 +488,11 @@ def build_claims(docs: list[Document], collected: Collected, options: dict[str, 
                 if not claims and doc.release.status != "done":
                     continue  # unclaimed sentences are negatives only in finished releases
                 for claim in claims or [None]:  # type: ignore[list-item]
-                    row: dict[str, Any] = {"id": f"{doc.doc_id}-{n}", "sentence": sentence, "is_claim": claim is not None}
+                    row: dict[str, Any] = {
+                        "id": f"{doc.doc_id}-{n}",
+                        "sentence": sentence,
+                        "is_claim": claim is not None,
+                    }
                     if claim is not None:
                         a, b = max(claim.start, s) - s, min(claim.end, e) - s
                         _check(errors, doc.doc_id, sentence, a, b, doc.text[s + a : s + b])
@@ -463,9 +506,13 @@ def build_claims(docs: list[Document], collected: Collected, options: dict[str, 
     by_id = {a.id: (r, a) for r in collected.releases for a in collected.annotations.get(r.id, [])}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["thread", "subject", "metric", "release", "release_title", "date", "value", "unit", "qualifier", "claim_text"])
+    writer.writerow(
+        ["thread", "subject", "metric", "release", "release_title", "date", "value", "unit", "qualifier", "claim_text"]
+    )
     for n, members in enumerate(threads(collected), start=1):
-        rows_ = sorted((by_id[i] for i in members if i in by_id), key=lambda ra: (ra[1].attributes.get("as_of") or ra[0].date or ""))
+        rows_ = sorted(
+            (by_id[i] for i in members if i in by_id), key=lambda ra: ra[1].attributes.get("as_of") or ra[0].date or ""
+        )
         for release, a in rows_:
             at = a.attributes
             writer.writerow([n, at.get("subject_text") or "", at.get("metric") or "", release.content_hash[:16], release.title,

@@ -101,7 +101,9 @@ def _read_json_lines(path: Path) -> list[Any]:
             except json.JSONDecodeError as exc:
                 raise ImportError_(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
             except (ValueError, RecursionError) as exc:
-                raise ImportError_(f"{path}, line {number}: not valid JSON ({str(exc)[:80] or 'nested too deeply'})") from None
+                raise ImportError_(
+                    f"{path}, line {number}: not valid JSON ({str(exc)[:80] or 'nested too deeply'})"
+                ) from None
     return out
 
 
@@ -214,25 +216,34 @@ def _check_task(
     for a in existing:
         if a.status == "accepted":
             what = "the stored" if isinstance(a, Annotation) else "an earlier record's"
-            layers.setdefault((a.annotator, a.kind), []).append((a.start, a.end, (f"{what} {a.label} 「{a.text[:20]}」", None, a.start, a.end)))
+            layers.setdefault((a.annotator, a.kind), []).append(
+                (a.start, a.end, (f"{what} {a.label} 「{a.text[:20]}」", None, a.start, a.end))
+            )
     for span in task.spans:
         where = span["field"]
         label = span["label"]
         if kinds.setdefault(label, span["kind"]) != span["kind"]:
-            raise RecordError(f"{where}.label", f"{label} is a{'n' if kinds[label] == 'entity' else ''} {kinds[label]} label, used here for a{'n' if span['kind'] == 'entity' else ''} {span['kind']}")
+            raise RecordError(
+                f"{where}.label",
+                f"{label} is a{'n' if kinds[label] == 'entity' else ''} {kinds[label]} label, used here for a{'n' if span['kind'] == 'entity' else ''} {span['kind']}",
+            )
         s, e = _resolve(task, span)
         if not 0 <= s < e <= len(task.text):
             raise RecordError(f"{where}.end", f"{label} {s}–{e} is outside the text (length {len(task.text)})")
         expected = span.get("text")
         if expected is not None and task.text[s:e] != expected:
-            raise RecordError(f"{where}.text", f"{label} {s}–{e} covers {task.text[s:e][:40]!r}, the file says {expected[:40]!r}")
+            raise RecordError(
+                f"{where}.text", f"{label} {s}–{e} covers {task.text[s:e][:40]!r}, the file says {expected[:40]!r}"
+            )
         who = span.get("annotator") or annotator
         key = (span["kind"], label, s, e, who)
         if key in present:
             already += 1
             continue
         present.add(key)
-        layers.setdefault((who, span["kind"]), []).append((s, e, (f"{label} 「{task.text[s:e][:20]}」 ({s}–{e})", where, s, e)))
+        layers.setdefault((who, span["kind"]), []).append(
+            (s, e, (f"{label} 「{task.text[s:e][:20]}」 ({s}–{e})", where, s, e))
+        )
         rows.append({
             "release_id": release_id, "kind": span["kind"], "label": label, "start": s, "end": e, "text": task.text[s:e],
             "attributes": span.get("attributes") or {}, "annotator": who, "created_at": span.get("created_at"),
@@ -243,7 +254,11 @@ def _check_task(
         if pair:
             (first, first_field, *first_span), (second, second_field, *second_span) = pair
             same = first_span == second_span
-            problem = "tag the same text twice (one label per span and annotator)" if same else f"cross ({who}'s {kind} tags may nest, not cross)"
+            problem = (
+                "tag the same text twice (one label per span and annotator)"
+                if same
+                else f"cross ({who}'s {kind} tags may nest, not cross)"
+            )
             raise RecordError(second_field or first_field or "(record)", f"{first} and {second} {problem}")
     return _Checked(task, release_id, rows, already)
 
@@ -273,7 +288,10 @@ def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str, sk
             problems.append(f"{task.where}, {exc}")
             continue
         checked.append(item)
-        seen[digest] += [_Taken(r["kind"], r["label"], r["start"], r["end"], r["annotator"], "accepted", r["text"]) for r in item.rows]
+        seen[digest] += [
+            _Taken(r["kind"], r["label"], r["start"], r["end"], r["annotator"], "accepted", r["text"])
+            for r in item.rows
+        ]
     report.bad_records = len(problems)
     if problems and not skip_bad:
         raise BadRecords(report)
@@ -285,7 +303,9 @@ def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str, sk
             for item in checked[start : start + BATCH_TASKS]:
                 _store_task(store, item, by_hash, report, path, annotator)
     _store_links(store, tasks, by_hash, report, annotator)
-    store.log_event(annotator, "import annotations", "annotations", {"path": str(path), "format": fmt, "summary": report.summary()})
+    store.log_event(
+        annotator, "import annotations", "annotations", {"path": str(path), "format": fmt, "summary": report.summary()}
+    )
     return report
 
 
@@ -293,14 +313,18 @@ class BadRecords(ImportError_):
     """Some records are bad and ``skip_bad`` was not given: nothing was stored."""
 
     def __init__(self, report: ImportReport) -> None:
-        shown = "\n  ".join(report.problems[:20]) + (f"\n  … and {len(report.problems) - 20} more" if len(report.problems) > 20 else "")
+        shown = "\n  ".join(report.problems[:20]) + (
+            f"\n  … and {len(report.problems) - 20} more" if len(report.problems) > 20 else ""
+        )
         super().__init__(
             f"{len(report.problems)} bad record(s); nothing was stored (--skip-bad imports the good ones):\n  {shown}"
         )
         self.report = report
 
 
-def _store_task(store: Store, item: _Checked, by_hash: dict[str, int], report: ImportReport, path: Path, annotator: str) -> None:
+def _store_task(
+    store: Store, item: _Checked, by_hash: dict[str, int], report: ImportReport, path: Path, annotator: str
+) -> None:
     task, release_id = item.task, item.release_id
     if release_id is None:
         digest = hashlib.sha256(task.text.encode("utf-8")).hexdigest()
@@ -324,7 +348,9 @@ def _store_task(store: Store, item: _Checked, by_hash: dict[str, int], report: I
     report.annotations += store.insert_annotations(rows)
 
 
-def _store_links(store: Store, tasks: list[Task], by_hash: dict[str, int], report: ImportReport, annotator: str) -> None:
+def _store_links(
+    store: Store, tasks: list[Task], by_hash: dict[str, int], report: ImportReport, annotator: str
+) -> None:
     """Links of native JSONL records: claims are named by "content hash:start:end:label"."""
     if not any(task.links for task in tasks):
         return

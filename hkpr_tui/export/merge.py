@@ -100,7 +100,7 @@ def _annotation_problem(a: Annotation, text: str) -> str | None:
     if not 0 <= a.start < a.end <= len(text):
         return f"{a.start}–{a.end} is outside the release (length {len(text)})"
     if text[a.start : a.end] != a.text:
-        return f"records {a.text[:30]!r}, the release text has {text[a.start:a.end][:30]!r}"
+        return f"records {a.text[:30]!r}, the release text has {text[a.start : a.end][:30]!r}"
     try:
         label_name(a.label, "label")
         if not isinstance(a.annotator, str) or not a.annotator.strip() or len(a.annotator) > 1000:
@@ -126,7 +126,12 @@ def merge(
 
 
 def _merge(
-    store: Store, other: Store, path: Path, annotator: str, report: MergeReport, progress: Callable[[str, int, int], None]
+    store: Store,
+    other: Store,
+    path: Path,
+    annotator: str,
+    report: MergeReport,
+    progress: Callable[[str, int, int], None],
 ) -> None:
     here_by_hash = store.release_ids_by_hash()
     their_groups = other.group_keys()
@@ -154,9 +159,13 @@ def _merge(
                     title=release.title, organisation=release.organisation, date=release.date, kind=release.kind,
                     script=release.script, paragraphs=paragraphs, sentences=sentences,
                 )  # fmt: skip
-                release_map[release.id] = here_by_hash[release.content_hash] = store.add_release(new, annotator=annotator).release_id
+                release_map[release.id] = here_by_hash[release.content_hash] = store.add_release(
+                    new, annotator=annotator
+                ).release_id
                 if release.status != "todo":
-                    store.set_status(release_map[release.id], release.status, annotator=annotator, action="merge status")
+                    store.set_status(
+                        release_map[release.id], release.status, annotator=annotator, action="merge status"
+                    )
                 report.releases_added += 1
         progress("releases", min(start + BATCH // 10, len(summaries)), len(summaries))
 
@@ -236,5 +245,3 @@ def _link_problem(link: Link) -> str | None:
 
 def _is_hex(text: str) -> bool:
     return 16 <= len(text) <= 128 and all(c in "0123456789abcdef" for c in text)
-
-

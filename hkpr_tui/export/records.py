@@ -26,7 +26,16 @@ SCRIPTS = ("original", "hant", "hans")
 RELEASE_SCRIPTS = ("hant", "hans", "mixed")
 STATUSES = ("todo", "in progress", "done")
 LINK_KINDS = ("same_metric", "repeats", "contradicts")
-CLAIM_TEXT_ATTRIBUTES = ("unit", "qualifier", "metric", "subject_text", "speaker", "note", "subject_key", "suggested_by")
+CLAIM_TEXT_ATTRIBUTES = (
+    "unit",
+    "qualifier",
+    "metric",
+    "subject_text",
+    "speaker",
+    "note",
+    "subject_key",
+    "suggested_by",
+)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 RELEASE_KINDS = ("press release", "news article", "feed item")
@@ -82,7 +91,9 @@ class Fields:
         if not isinstance(value, str):
             raise RecordError(self.name(key), f"must be text, not {_kind(value)}")
         if _SURROGATE.search(value):
-            raise RecordError(self.name(key), "holds a lone UTF-16 surrogate (\\ud800–\\udfff), which is not a character")
+            raise RecordError(
+                self.name(key), "holds a lone UTF-16 surrogate (\\ud800–\\udfff), which is not a character"
+            )
         if not empty and not value.strip():
             raise RecordError(self.name(key), "must not be empty")
         if len(value) > limit:
@@ -255,7 +266,9 @@ def missing(f: Fields, key: str) -> str:
 def label_studio(record: Any, where: str) -> Task:
     f = Fields(record, "")
     data = f.child("data")
-    text_key = "text" if "text" in data.value else next((k for k, v in data.value.items() if isinstance(v, str)), "text")
+    text_key = (
+        "text" if "text" in data.value else next((k for k, v in data.value.items() if isinstance(v, str)), "text")
+    )
     text = task_text(data, text_key)
     notes: list[str] = []
     spans = []
@@ -265,7 +278,9 @@ def label_studio(record: Any, where: str) -> Task:
         if isinstance(who, dict):
             who = annotation.child("completed_by").text("email") or who.get("id")
         if who is not None and (isinstance(who, bool) or not isinstance(who, str | int)):
-            raise RecordError(annotation.name("completed_by"), f"must be an e-mail, a user id or an object, not {_kind(who)}")
+            raise RecordError(
+                annotation.name("completed_by"), f"must be an e-mail, a user id or an object, not {_kind(who)}"
+            )
         annotator = str(who)[:MAX_SHORT] if who is not None and str(who).strip() else None
         if annotation.value.get("was_cancelled") is True:
             notes.append(f"{annotation.path}: a cancelled annotation, not imported")
@@ -282,7 +297,9 @@ def label_studio(record: Any, where: str) -> Task:
                 raise RecordError(value.name("labels"), "must name at least one label")
             for k, label in enumerate(labels):
                 label_name(label, f"{value.name('labels')}[{k}]")
-                found = span(Fields({**value.value, "label": label}, value.path), "entity", unit="code points or utf-16")
+                found = span(
+                    Fields({**value.value, "label": label}, value.path), "entity", unit="code points or utf-16"
+                )
                 found["annotator"] = annotator
                 spans.append(found)
     if f.items("predictions"):
@@ -302,15 +319,24 @@ def doccano(record: Any, where: str) -> Task:
             g = Fields(item, path)
             item = [g.value.get("start_offset"), g.value.get("end_offset"), g.value.get("label")]
         if not isinstance(item, list) or len(item) != 3:
-            raise RecordError(path, f"must be [start, end, label], not {_kind(item)}" + (f" of {len(item)}" if isinstance(item, list) else ""))
+            raise RecordError(
+                path,
+                f"must be [start, end, label], not {_kind(item)}"
+                + (f" of {len(item)}" if isinstance(item, list) else ""),
+            )
         s, e, label = item
         if isinstance(label, int) and not isinstance(label, bool):
-            raise RecordError(f"{path}[2]", f"label {label!r} is an id, not a name; export from doccano with label names")
+            raise RecordError(
+                f"{path}[2]", f"label {label!r} is an id, not a name; export from doccano with label names"
+            )
         g = Fields({"start": s, "end": e, "label": label}, path)
         found = span(g, "entity", unit="utf-16")
         found["field"] = path
         spans.append(found)
     for relation_key in ("relations", "entities"):
         if f.items(relation_key) and key != relation_key:
-            raise RecordError(relation_key, "doccano's relation format is not supported yet; export with the sequence-labelling format")
+            raise RecordError(
+                relation_key,
+                "doccano's relation format is not supported yet; export with the sequence-labelling format",
+            )
     return Task(text, spans, {"title": f.text("title")} if f.has("title") else {}, where=where)

@@ -15,7 +15,9 @@ from hkpr_tui.annotate.pii import find_pii
 from hkpr_tui.export.dataset import Document, Span
 from hkpr_tui.script import fold
 
-MEDIA_CONTACT = re.compile(r"傳媒查詢|传媒查询|媒體查詢|媒体查询|傳媒聯絡|传媒联络|傳媒垂詢|传媒垂询|Media [Ee]nquir|Media [Cc]ontact")
+MEDIA_CONTACT = re.compile(
+    r"傳媒查詢|传媒查询|媒體查詢|媒体查询|傳媒聯絡|传媒联络|傳媒垂詢|传媒垂询|Media [Ee]nquir|Media [Cc]ontact"
+)
 
 
 def _folded(text: str) -> str:
@@ -49,11 +51,15 @@ class Redactor:
 
     def _own_regions(self, doc: Document) -> list[tuple[int, int, str]]:
         """What this document itself marks as personal: pii tags, rule finds, media contacts."""
-        found: list[tuple[int, int, str]] = [(s.start, s.end, s.label) for s in doc.entities if s.label in self.pii_labels]
+        found: list[tuple[int, int, str]] = [
+            (s.start, s.end, s.label) for s in doc.entities if s.label in self.pii_labels
+        ]
         found += [(f.start, f.end, f.kind) for f in find_pii(doc.text)]
         contact = MEDIA_CONTACT.search(doc.text)
         if contact:
-            found += [(s.start, s.end, "PERSON") for s in doc.entities if s.label == "PERSON" and s.start >= contact.start()]
+            found += [
+                (s.start, s.end, "PERSON") for s in doc.entities if s.label == "PERSON" and s.start >= contact.start()
+            ]
         return found
 
     def regions(self, doc: Document) -> list[tuple[int, int, str]]:

@@ -95,14 +95,18 @@ def clean_stale(parent: Path, name: str) -> list[Path]:
     for path in parent.glob(f".{name}.*"):
         if path.is_symlink() or not path.is_dir():
             continue
-        stale = (path / TEMP_MARK).is_file() or (path.name.startswith(f".{name}.old-") and earlier_export_problem(path) is None)
+        stale = (path / TEMP_MARK).is_file() or (
+            path.name.startswith(f".{name}.old-") and earlier_export_problem(path) is None
+        )
         if stale:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 
 
-def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False, protect: tuple[Path, ...] = ()) -> None:
+def write_atomically(
+    out: Path, files: dict[str, bytes], *, force: bool = False, protect: tuple[Path, ...] = ()
+) -> None:
     """Write ``files`` (relative name → bytes) as the folder ``out``, all or nothing.
 
     ``--force`` replaces only an earlier hkpr export (see ``earlier_export_problem``), never a
@@ -116,10 +120,14 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False,
     real_out = out.resolve()
     for kept in protect:
         if _is_inside(kept.resolve(), real_out):
-            raise ExportError(f"{out} holds the database {kept}; choose another folder (nothing was written or deleted)")
+            raise ExportError(
+                f"{out} holds the database {kept}; choose another folder (nothing was written or deleted)"
+            )
     if out.exists() and any(out.iterdir()):
         if not force:
-            raise ExportError(f"{out} exists and is not empty (--force replaces it only when it is an earlier hkpr export)")
+            raise ExportError(
+                f"{out} exists and is not empty (--force replaces it only when it is an earlier hkpr export)"
+            )
         problem = earlier_export_problem(out)
         if problem:
             raise ExportError(
@@ -128,7 +136,13 @@ def write_atomically(out: Path, files: dict[str, bytes], *, force: bool = False,
             )
     for name in files:
         parts = Path(name).parts
-        if not name or Path(name).is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
+        if (
+            not name
+            or Path(name).is_absolute()
+            or ".." in parts
+            or "\x00" in name
+            or any(p.startswith(".") for p in parts)
+        ):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +182,12 @@ def drifted(collected: Collected) -> list[tuple[int, str]]:
     for release in collected.releases:
         for a in collected.annotations.get(release.id, []):
             if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
-                out.append((a.id, f"release #{release.id}: tag #{a.id} has the label {safe(str(a.label))[:60]!r}, not a label name"))
+                out.append(
+                    (
+                        a.id,
+                        f"release #{release.id}: tag #{a.id} has the label {safe(str(a.label))[:60]!r}, not a label name",
+                    )
+                )
             elif release.text[a.start : a.end] != a.text:
                 out.append((a.id, f"release #{release.id} ({release.title[:30]}): tag #{a.id} {a.label} {a.start}–{a.end} "
                                   f"recorded {a.text!r}, the text has {release.text[a.start:a.end]!r}"))  # fmt: skip
@@ -221,7 +240,10 @@ def export(
     options = {"scheme": scheme, "scripts": SCRIPTS[script]}
     built = spec.build()(docs, collected, options)
     if built.problems:
-        raise ExportError(f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  " + "\n  ".join(built.problems[:20]))
+        raise ExportError(
+            f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  "
+            + "\n  ".join(built.problems[:20])
+        )
     notes = skipped_notes + list(built.counts.pop("notes", []))
     splits: dict[str, int] = {}
     for doc in docs:

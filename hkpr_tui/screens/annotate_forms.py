@@ -62,11 +62,19 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
                     id="subject", prompt="(no subject: tag an entity first)", compact=True,
                 )  # fmt: skip
             with row("Metric"):
-                yield Input(d.metric, placeholder="what is counted, e.g. AI start-ups in Cyberport", id="metric", compact=True)
+                yield Input(
+                    d.metric, placeholder="what is counted, e.g. AI start-ups in Cyberport", id="metric", compact=True
+                )
             with row("Value"):
                 yield Input(d.value, placeholder="a number, e.g. 500", id="value", compact=True)
                 yield Input(d.unit, placeholder="unit: 間 HKD %", id="unit", compact=True)
-                yield Select([(q, q) for q in QUALIFIERS], value=d.qualifier if d.qualifier in QUALIFIERS else "=", allow_blank=False, id="qualifier", compact=True)
+                yield Select(
+                    [(q, q) for q in QUALIFIERS],
+                    value=d.qualifier if d.qualifier in QUALIFIERS else "=",
+                    allow_blank=False,
+                    id="qualifier",
+                    compact=True,
+                )
             with row("As of"):
                 yield Input(d.as_of, placeholder="date: YYYY-MM-DD, YYYY-MM or YYYY", id="as_of", compact=True)
             with row("Speaker"):

@@ -39,33 +39,86 @@ if TYPE_CHECKING:
 
 
 ANNOTATE_BINDINGS = [
-    Binding("c", "claim", "Claim", id="annotate.claim", tooltip="Make the selection (or the sentence) a claim; on a claim, edit its form"),
-    Binding("l", "link", "Link", show=False, id="annotate.link", tooltip="Link the claim at the cursor to the claim at the other pane's cursor"),
+    Binding(
+        "c",
+        "claim",
+        "Claim",
+        id="annotate.claim",
+        tooltip="Make the selection (or the sentence) a claim; on a claim, edit its form",
+    ),
+    Binding(
+        "l",
+        "link",
+        "Link",
+        show=False,
+        id="annotate.link",
+        tooltip="Link the claim at the cursor to the claim at the other pane's cursor",
+    ),
     Binding("a", "accept", "Accept", show=False, id="annotate.accept", tooltip="Accept the suggestion at the cursor"),
-    Binding("A", "accept_all", "Accept all", show=False, id="annotate.accept_all", tooltip="Accept every suggestion of that label in this release"),
+    Binding(
+        "A",
+        "accept_all",
+        "Accept all",
+        show=False,
+        id="annotate.accept_all",
+        tooltip="Accept every suggestion of that label in this release",
+    ),
     Binding("r", "reject", "Reject", show=False, id="annotate.reject", tooltip="Reject the suggestion at the cursor"),
     Binding("x", "delete", "Delete tag", show=False, id="annotate.delete", tooltip="Delete the tag at the cursor"),
-    Binding("e", "edit", "Edit tag", show=False, id="annotate.edit", tooltip="Change the label of the tag at the cursor (a claim: its form)"),
-    Binding("b", "bounds", "Tag to selection", show=False, id="annotate.bounds", tooltip="Move the tag at the cursor to the selection"),
+    Binding(
+        "e",
+        "edit",
+        "Edit tag",
+        show=False,
+        id="annotate.edit",
+        tooltip="Change the label of the tag at the cursor (a claim: its form)",
+    ),
+    Binding(
+        "b",
+        "bounds",
+        "Tag to selection",
+        show=False,
+        id="annotate.bounds",
+        tooltip="Move the tag at the cursor to the selection",
+    ),
     Binding("u,ctrl+z", "undo", "Undo", id="annotate.undo", tooltip="Undo the last action of this session"),
     Binding("ctrl+y", "redo", "Redo", show=False, id="annotate.redo", tooltip="Redo the last undone action"),
-    Binding("d", "status", "Status", id="annotate.status", tooltip="Cycle the release's status: todo → in progress → done"),
-    Binding("p", "panel", "Tags", id="annotate.panel", tooltip="Show or hide the list of this release's tags and claims"),
-    Binding("h", "thread", "Thread", show=False, id="annotate.thread", tooltip="Show the same-metric thread of the claim at the cursor"),
+    Binding(
+        "d", "status", "Status", id="annotate.status", tooltip="Cycle the release's status: todo → in progress → done"
+    ),
+    Binding(
+        "p", "panel", "Tags", id="annotate.panel", tooltip="Show or hide the list of this release's tags and claims"
+    ),
+    Binding(
+        "h",
+        "thread",
+        "Thread",
+        show=False,
+        id="annotate.thread",
+        tooltip="Show the same-metric thread of the claim at the cursor",
+    ),
 ]
 BUSY_RETRIES = 5
 """How often an action refused because another process holds the write lock is tried again."""
 BUSY_RETRY_SECONDS = 0.5
 
-LINK_KINDS = [("same_metric", "Same metric (a thread of values over time)"), ("repeats", "Repeats"), ("contradicts", "Contradicts")]
+LINK_KINDS = [
+    ("same_metric", "Same metric (a thread of values over time)"),
+    ("repeats", "Repeats"),
+    ("contradicts", "Contradicts"),
+]
 
 
 def tag_bindings(labels: list[Label]) -> list[Binding]:
     """One binding per entity label with a key: its id is ``annotate.tag.NAME``."""
     return [
         Binding(
-            label.key, f"tag('{label.name}')", f"Tag {label.name}", show=False,
-            id=f"annotate.tag.{label.name}", tooltip=safe(f"Tag the selection {label.name}: {label.description}"),
+            label.key,
+            f"tag('{label.name}')",
+            f"Tag {label.name}",
+            show=False,
+            id=f"annotate.tag.{label.name}",
+            tooltip=safe(f"Tag the selection {label.name}: {label.description}"),
         )  # fmt: skip
         for label in labels
         if label.kind == "entity" and label.key
@@ -182,7 +235,9 @@ class AnnotatingScreen(Screen[None]):
     def _draw(self, release_id: int) -> None:
         tags = self.tags.get(release_id, [])
         spans = [(a.start, a.end, self._style(a.label, a.kind)) for a in tags]
-        suggested = [(s.start, s.end, self._style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])]
+        suggested = [
+            (s.start, s.end, self._style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])
+        ]
         for pane in self.panes:
             if pane.loaded and pane.loaded.release.id == release_id:
                 pane.view.set_styled("annotation", spans)
@@ -204,7 +259,9 @@ class AnnotatingScreen(Screen[None]):
         tags = self.tags.get(loaded.release.id, []) if loaded else []
         panel.clear_options()
         if not tags:
-            panel.add_option(Option(Text("No tags yet: select text (v, s, shift+arrows, mouse), then 1–0 or c"), disabled=True))
+            panel.add_option(
+                Option(Text("No tags yet: select text (v, s, shift+arrows, mouse), then 1–0 or c"), disabled=True)
+            )
             return
         for a in tags:
             prompt = Text(no_wrap=True, overflow="ellipsis")
@@ -242,7 +299,9 @@ class AnnotatingScreen(Screen[None]):
         release_id = self._release_id(pane)
         cursor = pane.view.cursor
         covering = [
-            a for a in self.tags.get(release_id or -1, []) if a.start <= cursor < a.end and (kind is None or a.kind == kind)
+            a
+            for a in self.tags.get(release_id or -1, [])
+            if a.start <= cursor < a.end and (kind is None or a.kind == kind)
         ]
         return min(covering, key=lambda a: (a.end - a.start, a.kind != "entity"), default=None)
 
@@ -252,8 +311,13 @@ class AnnotatingScreen(Screen[None]):
         return min(covering, key=lambda s: s.end - s.start, default=None)
 
     def _do(
-        self, what: Callable[[], Any], saved: Callable[[Any], str], release_ids: set[int] | None = None,
-        *, then: Callable[[Any], None] | None = None, attempt: int = 0,
+        self,
+        what: Callable[[], Any],
+        saved: Callable[[Any], str],
+        release_ids: set[int] | None = None,
+        *,
+        then: Callable[[Any], None] | None = None,
+        attempt: int = 0,
     ) -> None:
         """Run one action; report it as saved (then call ``then`` with its result), or say why it
         was not (nothing changes, the selection stays). A database busy with another writer is
@@ -286,7 +350,9 @@ class AnnotatingScreen(Screen[None]):
         if release_id is None:
             return
         if not selection:
-            self._status(f"Select text first (v, s for the sentence, shift+arrows or the mouse), then press the key for {label}")
+            self._status(
+                f"Select text first (v, s for the sentence, shift+arrows or the mouse), then press the key for {label}"
+            )
             return
         self._do(
             lambda: self.actions.tag(release_id, "entity", label, *selection),
@@ -314,7 +380,9 @@ class AnnotatingScreen(Screen[None]):
 
         def chosen(name: str | None) -> None:
             if name and name != tag.label:
-                self._do(lambda: self.actions.edit(tag.id, label=name), lambda a: f"{tag.label} → {a.label} 「{a.text}」")
+                self._do(
+                    lambda: self.actions.edit(tag.id, label=name), lambda a: f"{tag.label} → {a.label} 「{a.text}」"
+                )
 
         self.app.push_screen(ChoiceScreen(f"Label for 「{tag.text}」 (now {tag.label})", options), chosen)
 
@@ -354,7 +422,9 @@ class AnnotatingScreen(Screen[None]):
         release = pane.loaded.release
         entities = [a for a in self.tags.get(release.id, []) if a.kind == "entity"]
         types = [l.name for l in self.labels.values() if l.kind == "claim"]
-        draft = draft_for(release.text, start, end, entities=entities, types=types, release_date=release.date, existing=existing)
+        draft = draft_for(
+            release.text, start, end, entities=entities, types=types, release_date=release.date, existing=existing
+        )
 
         def saved(attributes: dict[str, Any] | None) -> None:
             if attributes is None:
@@ -369,8 +439,14 @@ class AnnotatingScreen(Screen[None]):
             else:
                 self._do(
                     lambda: self.actions.tag(release.id, "claim", claim_type, start, end, attributes),
-                    lambda a: f"claim {a.label} 「{a.text}」"
-                    + (f" = {a.attributes['value']:,} {a.attributes.get('unit', '')}" if a.attributes.get("value") is not None else ""),
+                    lambda a: (
+                        f"claim {a.label} 「{a.text}」"
+                        + (
+                            f" = {a.attributes['value']:,} {a.attributes.get('unit', '')}"
+                            if a.attributes.get("value") is not None
+                            else ""
+                        )
+                    ),
                     then=lambda _: pane.view.clear_selection(),
                 )
 
@@ -393,12 +469,16 @@ class AnnotatingScreen(Screen[None]):
             if kind:
                 self._do(
                     lambda: self.actions.link(source.id, target.id, kind),
-                    lambda link: f"linked 「{source.text[:20]}」 ↔ 「{target.text[:20]}」 as {kind.replace('_', ' ')}"
-                    + (" (h shows the thread)" if kind == "same_metric" else ""),
+                    lambda link: (
+                        f"linked 「{source.text[:20]}」 ↔ 「{target.text[:20]}」 as {kind.replace('_', ' ')}"
+                        + (" (h shows the thread)" if kind == "same_metric" else "")
+                    ),
                     {source.release_id, target.release_id},
                 )
 
-        self.app.push_screen(ChoiceScreen(f"Link 「{source.text[:30]}」 to 「{target.text[:30]}」 as", LINK_KINDS), chosen)
+        self.app.push_screen(
+            ChoiceScreen(f"Link 「{source.text[:30]}」 to 「{target.text[:30]}」 as", LINK_KINDS), chosen
+        )
 
     def action_thread(self) -> None:
         claim = self.tag_at(self.current, "claim")
@@ -430,7 +510,9 @@ class AnnotatingScreen(Screen[None]):
 
         def report(result: tuple[list[Annotation], list[str]]) -> str:
             made, refused = result
-            return f"accepted {len(made)} × {found.label}" + (f"; {len(refused)} skipped (they would cross a tag)" if refused else "")
+            return f"accepted {len(made)} × {found.label}" + (
+                f"; {len(refused)} skipped (they would cross a tag)" if refused else ""
+            )
 
         self._do(lambda: self.actions.accept_all(release_id, same), report)
 
@@ -469,7 +551,8 @@ class AnnotatingScreen(Screen[None]):
             return
         release = pane.loaded.release
         self._do(
-            lambda: self.actions.cycle_status(release.id, release.status), lambda s: f"status {s}",
+            lambda: self.actions.cycle_status(release.id, release.status),
+            lambda s: f"status {s}",
             then=lambda _: self._reload_status({release.id}),
         )
 

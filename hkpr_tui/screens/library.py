@@ -99,11 +99,15 @@ class LibraryScreen(Screen[int | None]):
     AUTO_FOCUS = "#releases"  # keys act on the list; / goes to the search box
     BINDINGS = [
         Binding("slash", "search", "Search", id="library.search", tooltip="Search releases in either script"),
-        Binding("F", "filter", "Filter…", id="library.filter", tooltip="Filter by organisation, year, status or script"),
+        Binding(
+            "F", "filter", "Filter…", id="library.filter", tooltip="Filter by organisation, year, status or script"
+        ),
         Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse", show=False, id="library.reverse", tooltip="Reverse the sort order"),
         Binding("r", "reload", "Reload", id="library.reload", tooltip="Read the releases again from the database"),
-        Binding("escape", "clear", "Clear", show=False, id="library.clear", tooltip="Clear the search, or close the chooser"),
+        Binding(
+            "escape", "clear", "Clear", show=False, id="library.clear", tooltip="Clear the search, or close the chooser"
+        ),
     ]
     DEFAULT_CSS = """
     LibraryScreen #search { margin: 1 1 0 1; }

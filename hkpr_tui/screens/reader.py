@@ -60,14 +60,56 @@ class ReaderScreen(AnnotatingScreen):
     BINDINGS = [
         Binding("escape", "back", "Library", id="reader.back", tooltip="Clear the selection; else back to the library"),
         Binding("t", "cycle_script", "Script", id="reader.script", tooltip="Cycle this pane's script: 原文 → 繁 → 简"),
-        Binding("T", "cycle_script_both", "Script (both)", show=False, id="reader.script_both", tooltip="Cycle the script of both panes"),
+        Binding(
+            "T",
+            "cycle_script_both",
+            "Script (both)",
+            show=False,
+            id="reader.script_both",
+            tooltip="Cycle the script of both panes",
+        ),
         Binding("backslash", "split", "Split", id="reader.split", tooltip="Show two panes side by side, or one"),
-        Binding("tab", "other_pane", "Other pane", show=False, id="reader.other_pane", tooltip="Move to the other pane", priority=True),
+        Binding(
+            "tab",
+            "other_pane",
+            "Other pane",
+            show=False,
+            id="reader.other_pane",
+            tooltip="Move to the other pane",
+            priority=True,
+        ),
         Binding("o", "open", "Open…", id="reader.open", tooltip="Open another release in this pane"),
-        Binding("m", "compare", "Compare", id="reader.compare", tooltip="Compare mode: align paragraphs, highlight changed figures"),
-        Binding("equals_sign", "sync", "Sync", show=False, id="reader.sync", tooltip="In compare mode: scroll the other pane along (on/off)"),
-        Binding("n", "next_change", "Next change", show=False, id="reader.next_change", tooltip="In compare mode: jump to the next changed figure"),
-        Binding("N", "changes", "Changes…", show=False, id="reader.changes", tooltip="In compare mode: list the changed figures"),
+        Binding(
+            "m",
+            "compare",
+            "Compare",
+            id="reader.compare",
+            tooltip="Compare mode: align paragraphs, highlight changed figures",
+        ),
+        Binding(
+            "equals_sign",
+            "sync",
+            "Sync",
+            show=False,
+            id="reader.sync",
+            tooltip="In compare mode: scroll the other pane along (on/off)",
+        ),
+        Binding(
+            "n",
+            "next_change",
+            "Next change",
+            show=False,
+            id="reader.next_change",
+            tooltip="In compare mode: jump to the next changed figure",
+        ),
+        Binding(
+            "N",
+            "changes",
+            "Changes…",
+            show=False,
+            id="reader.changes",
+            tooltip="In compare mode: list the changed figures",
+        ),
         Binding("f", "find", "Find", id="reader.find", tooltip="Find text in this release (either script)"),
         *ANNOTATE_BINDINGS,
     ]
@@ -296,7 +338,9 @@ class ReaderScreen(AnnotatingScreen):
         self.comparison = message.comparison
         left, right = self.panes
         left.view.set_highlights("figure", [(c.left.start, c.left.end) for c in message.comparison.changes if c.left])
-        right.view.set_highlights("figure", [(c.right.start, c.right.end) for c in message.comparison.changes if c.right])
+        right.view.set_highlights(
+            "figure", [(c.right.start, c.right.end) for c in message.comparison.changes if c.right]
+        )
         self.change_index = -1
         n = len(message.comparison.changes)
         self._status(
@@ -386,4 +430,3 @@ class ReaderScreen(AnnotatingScreen):
 
     def _status(self, text: str) -> None:
         self.query_one("#reader-status", Static).update(Text(safe(text)))
-

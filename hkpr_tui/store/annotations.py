@@ -55,11 +55,23 @@ class AnnotationStore(StoreBase):
                     "INSERT INTO labels (name, kind, key, colour, description, position, pii) VALUES (?,?,?,?,?,?,?) "
                     "ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, key=excluded.key, colour=excluded.colour, "
                     "description=excluded.description, position=excluded.position, pii=excluded.pii",
-                    [label.name, label.kind, label.key, label.colour, label.description, label.position, int(label.pii)],
+                    [
+                        label.name,
+                        label.kind,
+                        label.key,
+                        label.colour,
+                        label.description,
+                        label.position,
+                        int(label.pii),
+                    ],
                 )
 
     def stored_labels(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT name, kind, key, colour, description, position, pii FROM labels ORDER BY position, name"))
+        return list(
+            self.db.query(
+                "SELECT name, kind, key, colour, description, position, pii FROM labels ORDER BY position, name"
+            )
+        )
 
     def ensure_labels(self, names: dict[str, str]) -> list[str]:
         """Add labels (name → kind) this database does not know; return the names added."""
@@ -86,11 +98,13 @@ class AnnotationStore(StoreBase):
         marks = ",".join("?" * len(statuses))
         return [
             _annotation(row)
-            for row in list(self.db.query(
-                f"SELECT {_COLUMNS} FROM annotations WHERE release_id = ? AND deleted_at IS NULL "
-                f'AND status IN ({marks}) ORDER BY start, "end" DESC, id',
-                [release_id, *statuses],
-            ))
+            for row in list(
+                self.db.query(
+                    f"SELECT {_COLUMNS} FROM annotations WHERE release_id = ? AND deleted_at IS NULL "
+                    f'AND status IN ({marks}) ORDER BY start, "end" DESC, id',
+                    [release_id, *statuses],
+                )
+            )
         ]
 
     def known_strings(self) -> dict[str, str]:
@@ -106,8 +120,16 @@ class AnnotationStore(StoreBase):
     # -- writing annotations ---------------------------------------------------------------
 
     def _check_span(
-        self, release_id: int, kind: str, label: str, start: int, end: int, *, ignore: int | None = None,
-        status: str = "accepted", annotator: str | None = None,
+        self,
+        release_id: int,
+        kind: str,
+        label: str,
+        start: int,
+        end: int,
+        *,
+        ignore: int | None = None,
+        status: str = "accepted",
+        annotator: str | None = None,
     ) -> str:
         """The text ``[start, end)`` covers; raise SpanError for a span this release cannot take.
         Crossing and duplicates are checked against the same annotator's live spans of the same
@@ -124,11 +146,13 @@ class AnnotationStore(StoreBase):
             raise SpanError(f"span {start}–{end} is outside the release (0–{length})")
         if status != "accepted":
             return str(text)
-        for other in list(self.db.query(
-            f'SELECT id, label, start, "end", text FROM annotations WHERE release_id = ? AND kind = ? '
-            f'AND {_LIVE} AND start < ? AND "end" > ? AND (? IS NULL OR annotator = ?)',
-            [release_id, kind, end, start, annotator, annotator],
-        )):
+        for other in list(
+            self.db.query(
+                f'SELECT id, label, start, "end", text FROM annotations WHERE release_id = ? AND kind = ? '
+                f'AND {_LIVE} AND start < ? AND "end" > ? AND (? IS NULL OR annotator = ?)',
+                [release_id, kind, end, start, annotator, annotator],
+            )
+        ):
             if other["id"] == ignore:
                 continue
             s, e = other["start"], other["end"]
@@ -169,7 +193,19 @@ class AnnotationStore(StoreBase):
                        "text": text, "status": status, "attributes": attributes or {}}  # fmt: skip
             self._event(annotator, session_id, action, "annotations", annotation_id, payload, now)
         return Annotation(
-            annotation_id, release_id, kind, label, start, end, text, status, attributes or {}, annotator, session_id, now, now
+            annotation_id,
+            release_id,
+            kind,
+            label,
+            start,
+            end,
+            text,
+            status,
+            attributes or {},
+            annotator,
+            session_id,
+            now,
+            now,
         )
 
     _INSERT_COLUMNS = ("release_id", "kind", "label", "start", "end", "text", "status", "attributes", "annotator",
@@ -215,8 +251,12 @@ class AnnotationStore(StoreBase):
         return total
 
     def live_annotations(
-        self, release_ids: Sequence[int] | None = None, *, annotators: Sequence[str] | None = None,
-        labels: Sequence[str] | None = None, statuses: Sequence[str] = ("accepted",),
+        self,
+        release_ids: Sequence[int] | None = None,
+        *,
+        annotators: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None,
+        statuses: Sequence[str] = ("accepted",),
     ) -> dict[int, list[Annotation]]:
         """Live annotations by release (text order, outer first), filtered; for exports and agreement."""
         where, params = ["deleted_at IS NULL", f"status IN ({','.join('?' * len(statuses))})"], [*statuses]
@@ -235,22 +275,29 @@ class AnnotationStore(StoreBase):
             if chunk is not None:
                 clause.append(f"release_id IN ({','.join('?' * len(chunk))})")
                 extra = list(chunk)
-            for row in list(self.db.query(
-                f"SELECT {_COLUMNS} FROM annotations WHERE {' AND '.join(clause)} ORDER BY release_id, start, \"end\" DESC, id",
-                [*params, *extra],
-            )):
+            for row in list(
+                self.db.query(
+                    f'SELECT {_COLUMNS} FROM annotations WHERE {" AND ".join(clause)} ORDER BY release_id, start, "end" DESC, id',
+                    [*params, *extra],
+                )
+            ):
                 out.setdefault(row["release_id"], []).append(_annotation(row))
         return out
 
     def group_keys(self) -> dict[int, str]:
         """Release id → the key of its group (versions of one release share it)."""
-        return dict(self.db.execute("SELECT r.id, g.key FROM releases r JOIN release_groups g ON g.id = r.group_id").fetchall())
+        return dict(
+            self.db.execute("SELECT r.id, g.key FROM releases r JOIN release_groups g ON g.id = r.group_id").fetchall()
+        )
 
     def release_ids_by_hash(self) -> dict[str, int]:
         return {h: i for i, h in self.db.execute("SELECT id, content_hash FROM releases").fetchall()}
 
     def annotators(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL ORDER BY 1")]
+        return [
+            r[0]
+            for r in self.db.execute("SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL ORDER BY 1")
+        ]
 
     def log_event(self, annotator: str, action: str, entity: str, payload: dict[str, Any]) -> None:
         """Record an action that is not one row's change (an import of annotations, a merge)."""
@@ -299,11 +346,19 @@ class AnnotationStore(StoreBase):
                  now, annotation_id],
             )  # fmt: skip
             previous = {k: getattr(before, k) for k in after}
-            self._event(annotator, session_id, action, "annotations", annotation_id, {"before": previous, "after": after}, now)
+            self._event(
+                annotator, session_id, action, "annotations", annotation_id, {"before": previous, "after": after}, now
+            )
         return self.annotation(annotation_id)
 
     def set_annotation_deleted(
-        self, annotation_id: int, deleted: bool, *, annotator: str, session_id: int | None = None, action: str | None = None
+        self,
+        annotation_id: int,
+        deleted: bool,
+        *,
+        annotator: str,
+        session_id: int | None = None,
+        action: str | None = None,
     ) -> Annotation:
         """Delete (softly) or restore an annotation; a restore re-checks that it still fits."""
         with self.write():
@@ -315,7 +370,8 @@ class AnnotationStore(StoreBase):
                 )  # fmt: skip
             now = utc_now()
             self.db.execute(
-                "UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?", [now if deleted else None, now, annotation_id]
+                "UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                [now if deleted else None, now, annotation_id],
             )
             self._event(
                 annotator, session_id, action or ("delete" if deleted else "restore"), "annotations", annotation_id,
@@ -324,8 +380,15 @@ class AnnotationStore(StoreBase):
         return self.annotation(annotation_id)
 
     def add_link(
-        self, source_id: int, target_id: int, kind: str, *, annotator: str, session_id: int | None = None,
-        action: str = "link", created_at: str | None = None,
+        self,
+        source_id: int,
+        target_id: int,
+        kind: str,
+        *,
+        annotator: str,
+        session_id: int | None = None,
+        action: str = "link",
+        created_at: str | None = None,
     ) -> Link:
         if kind not in LINK_KINDS:
             raise SpanError(f"unknown link kind {kind!r} (one of {', '.join(LINK_KINDS)})")
@@ -348,7 +411,15 @@ class AnnotationStore(StoreBase):
                 [source_id, target_id, kind, annotator, now],
             )
             link_id = int(cursor.lastrowid or 0)
-            self._event(annotator, session_id, action, "links", link_id, {"source_id": source_id, "target_id": target_id, "kind": kind}, now)
+            self._event(
+                annotator,
+                session_id,
+                action,
+                "links",
+                link_id,
+                {"source_id": source_id, "target_id": target_id, "kind": kind},
+                now,
+            )
         return Link(link_id, source_id, target_id, kind, annotator, now)
 
     def set_link_deleted(
@@ -385,10 +456,12 @@ class AnnotationStore(StoreBase):
             rows = list(self.db.query("SELECT * FROM links WHERE deleted_at IS NULL ORDER BY id"))
         else:
             marks = ",".join("?" * len(annotation_ids))
-            rows = list(self.db.query(
-                f"SELECT * FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
-                [*annotation_ids, *annotation_ids],
-            ))
+            rows = list(
+                self.db.query(
+                    f"SELECT * FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
+                    [*annotation_ids, *annotation_ids],
+                )
+            )
         return [Link(**row) for row in rows]
 
     def thread(self, annotation_id: int) -> list[ThreadPoint]:
@@ -405,11 +478,13 @@ class AnnotationStore(StoreBase):
             seen.update(frontier)
         marks = ",".join("?" * len(seen))
         points = []
-        for row in list(self.db.query(
-            f"SELECT a.id, a.release_id, r.title, r.date, a.text, a.attributes FROM annotations a "
-            f"JOIN releases r ON r.id = a.release_id WHERE a.id IN ({marks}) AND a.deleted_at IS NULL",
-            sorted(seen),
-        )):
+        for row in list(
+            self.db.query(
+                f"SELECT a.id, a.release_id, r.title, r.date, a.text, a.attributes FROM annotations a "
+                f"JOIN releases r ON r.id = a.release_id WHERE a.id IN ({marks}) AND a.deleted_at IS NULL",
+                sorted(seen),
+            )
+        ):
             attrs = json.loads(row["attributes"] or "{}")
             points.append(
                 ThreadPoint(
@@ -429,7 +504,9 @@ class AnnotationStore(StoreBase):
 
     # -- release status --------------------------------------------------------------------
 
-    def set_status(self, release_id: int, status: str, *, annotator: str, session_id: int | None = None, action: str = "status") -> str:
+    def set_status(
+        self, release_id: int, status: str, *, annotator: str, session_id: int | None = None, action: str = "status"
+    ) -> str:
         """Set a release's status; returns the status it had."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
@@ -438,7 +515,9 @@ class AnnotationStore(StoreBase):
             if row is None:
                 raise KeyError(f"no release {release_id}")
             self.db.execute("UPDATE releases SET status = ? WHERE id = ?", [status, release_id])
-            self._event(annotator, session_id, action, "releases", release_id, {"before": row[0], "after": status}, utc_now())
+            self._event(
+                annotator, session_id, action, "releases", release_id, {"before": row[0], "after": status}, utc_now()
+            )
         return str(row[0])
 
     def release_status(self, release_id: int) -> str:
@@ -460,7 +539,9 @@ class AnnotationStore(StoreBase):
         ).fetchone()
         if row is None:
             raise KeyError(f"no session {session_id}")
-        tags = self.db.execute(f"SELECT count(*) FROM annotations WHERE session_id = ? AND {_LIVE}", [session_id]).fetchone()[0]
+        tags = self.db.execute(
+            f"SELECT count(*) FROM annotations WHERE session_id = ? AND {_LIVE}", [session_id]
+        ).fetchone()[0]
         return SessionSummary(*row, tags=int(tags))
 
     def session_summaries(self) -> list[SessionSummary]:
@@ -471,11 +552,20 @@ class AnnotationStore(StoreBase):
         )
         return [
             SessionSummary(*row, tags=int(tags.get(row[0], 0)))
-            for row in self.db.execute("SELECT id, annotator, started_at, ended_at, actions FROM sessions ORDER BY id").fetchall()
+            for row in self.db.execute(
+                "SELECT id, annotator, started_at, ended_at, actions FROM sessions ORDER BY id"
+            ).fetchall()
         ]
 
     def _event(
-        self, annotator: str, session_id: int | None, action: str, entity: str, entity_id: int, payload: dict[str, Any], at: str
+        self,
+        annotator: str,
+        session_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: int,
+        payload: dict[str, Any],
+        at: str,
     ) -> None:
         self._log(annotator, action, entity, entity_id, payload, session_id=session_id, at=at)
         if session_id is not None:

@@ -126,7 +126,15 @@ class StoreBase:
     ) -> None:
         self.db.conn.execute(
             "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload) VALUES (?,?,?,?,?,?,?)",
-            (at or utc_now(), annotator, session_id, action, entity, entity_id, json.dumps(payload, ensure_ascii=False)),
+            (
+                at or utc_now(),
+                annotator,
+                session_id,
+                action,
+                entity,
+                entity_id,
+                json.dumps(payload, ensure_ascii=False),
+            ),
         )
 
 

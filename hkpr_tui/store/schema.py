@@ -140,7 +140,6 @@ def m001_initial(db: Database) -> None:
     )
 
 
-
 @migration
 def m002_annotation_indexes(db: Database) -> None:
     db.executescript(

@@ -130,7 +130,12 @@ class Store(AnnotationStore):
 
     @classmethod
     def open(
-        cls, path: str | Path, *, must_exist: bool = False, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls,
+        path: str | Path,
+        *,
+        must_exist: bool = False,
+        read_only: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> Store:
         """Open the database at ``path`` (created when missing, unless ``must_exist``), ready for use.
 
@@ -199,7 +204,9 @@ class Store(AnnotationStore):
                 raise type(exc)(f"{path}: {exc}") from None
             if pending and older == "refuse":
                 store.close()
-                raise StoreError(f"{path}: read-only, and written by an older hkpr; open it once where it can be written to upgrade it")
+                raise StoreError(
+                    f"{path}: read-only, and written by an older hkpr; open it once where it can be written to upgrade it"
+                )
             return store
         raise StoreError(f"{path}: cannot be read ({last})")
 
@@ -224,7 +231,9 @@ class Store(AnnotationStore):
             raw = sqlite3.connect(str(copy))
             store.db.conn.backup(raw)  # a consistent copy, with what its WAL holds
             store.close()
-            for kind, name in raw.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall():
+            for kind, name in raw.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+            ).fetchall():
                 raw.execute(f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
             raw.commit()
             raw.close()
@@ -459,7 +468,7 @@ class Store(AnnotationStore):
         sql = f"""
             SELECT r.id, r.title, r.organisation, r.date, r.script, r.source, r.text
             FROM release_fts JOIN releases r ON r.id = release_fts.rowid
-            WHERE {' AND '.join(where)}
+            WHERE {" AND ".join(where)}
             ORDER BY {order}
             LIMIT ? OFFSET ?
         """
@@ -483,8 +492,12 @@ class Store(AnnotationStore):
             by_organisation=counts(
                 "SELECT organisation, count(*) FROM releases GROUP BY organisation ORDER BY count(*) DESC, organisation"
             ),
-            entities=int(self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='entity' AND {live}").fetchone()[0]),
-            claims=int(self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='claim' AND {live}").fetchone()[0]),
+            entities=int(
+                self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='entity' AND {live}").fetchone()[0]
+            ),
+            claims=int(
+                self.db.execute(f"SELECT count(*) FROM annotations WHERE kind='claim' AND {live}").fetchone()[0]
+            ),
             by_label=counts(f"SELECT label, count(*) FROM annotations WHERE {live} GROUP BY label ORDER BY label"),
             by_annotator=counts(
                 f"SELECT annotator, count(*) FROM annotations WHERE {live} GROUP BY annotator ORDER BY annotator"
@@ -500,7 +513,9 @@ class Store(AnnotationStore):
 
     def start_session(self, annotator: str) -> int:
         with self.write():
-            cursor = self.db.execute("INSERT INTO sessions (annotator, started_at) VALUES (?, ?)", [annotator, utc_now()])
+            cursor = self.db.execute(
+                "INSERT INTO sessions (annotator, started_at) VALUES (?, ?)", [annotator, utc_now()]
+            )
         return int(cursor.lastrowid or 0)
 
     def end_session(self, session_id: int) -> None:
@@ -509,7 +524,6 @@ class Store(AnnotationStore):
 
     def events(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit]))
-
 
     # -- near-duplicate grouping and reclean (issue 11) -----------------------------------------
 
@@ -532,7 +546,9 @@ class Store(AnnotationStore):
         with self.write():
             conn = self.db.conn
             for release_id, sig, release_bands in rows:
-                conn.execute("INSERT OR REPLACE INTO release_signatures (release_id, signature) VALUES (?, ?)", (release_id, sig))
+                conn.execute(
+                    "INSERT OR REPLACE INTO release_signatures (release_id, signature) VALUES (?, ?)", (release_id, sig)
+                )
                 conn.execute("DELETE FROM release_bands WHERE release_id = ?", (release_id,))
                 conn.executemany(
                     "INSERT OR IGNORE INTO release_bands (band, release_id) VALUES (?, ?)",
@@ -575,7 +591,8 @@ class Store(AnnotationStore):
             )
             conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
             conn.execute(
-                "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)", (release_id, fold(rel.title), fold(rel.text))
+                "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
+                (release_id, fold(rel.title), fold(rel.text)),
             )
             self._log(annotator, "reclean", "releases", release_id,
                       {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
@@ -606,4 +623,14 @@ class Store(AnnotationStore):
 __all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreError", "utc_now"]
 
 
-__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreBusy", "StoreError", "StoreFull", "StoreReadOnly", "utc_now"]
+__all__ = [
+    "MIGRATION_SET",
+    "SchemaTooNewError",
+    "SpanError",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
+    "utc_now",
+]

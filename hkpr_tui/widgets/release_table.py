@@ -89,7 +89,9 @@ class ReleaseTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("down", "move(1)", "Down", show=False, id="library.down", tooltip="Next release"),
         Binding("up", "move(-1)", "Up", show=False, id="library.up", tooltip="Previous release"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="library.page_down", tooltip="A screen of releases down"),
+        Binding(
+            "pagedown", "page(1)", "Page down", show=False, id="library.page_down", tooltip="A screen of releases down"
+        ),
         Binding("pageup", "page(-1)", "Page up", show=False, id="library.page_up", tooltip="A screen of releases up"),
         Binding("home", "edge(0)", "First", show=False, id="library.first", tooltip="The first release"),
         Binding("end", "edge(1)", "Last", show=False, id="library.last", tooltip="The last release"),

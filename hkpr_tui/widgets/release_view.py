@@ -104,24 +104,101 @@ class ReleaseView(ScrollView, can_focus=True):
     ReleaseView > .release-view--repeat { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("down", "line(1)", "Next line", show=False, id="reader.line_down", tooltip="Move the cursor down a line"),
-        Binding("up", "line(-1)", "Previous line", show=False, id="reader.line_up", tooltip="Move the cursor up a line"),
-        Binding("right", "char(1)", "Next character", show=False, id="reader.char_right", tooltip="Move the cursor right"),
-        Binding("left", "char(-1)", "Previous character", show=False, id="reader.char_left", tooltip="Move the cursor left"),
+        Binding(
+            "down", "line(1)", "Next line", show=False, id="reader.line_down", tooltip="Move the cursor down a line"
+        ),
+        Binding(
+            "up", "line(-1)", "Previous line", show=False, id="reader.line_up", tooltip="Move the cursor up a line"
+        ),
+        Binding(
+            "right", "char(1)", "Next character", show=False, id="reader.char_right", tooltip="Move the cursor right"
+        ),
+        Binding(
+            "left", "char(-1)", "Previous character", show=False, id="reader.char_left", tooltip="Move the cursor left"
+        ),
         Binding("pagedown", "page(1)", "Page down", show=False, id="reader.page_down", tooltip="Move a screen down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="reader.page_up", tooltip="Move a screen up"),
-        Binding("right_square_bracket", "sentence(1)", "Next sentence", show=False, id="reader.next_sentence", tooltip="Move to the next sentence"),
-        Binding("left_square_bracket", "sentence(-1)", "Previous sentence", show=False, id="reader.previous_sentence", tooltip="Move to the previous sentence"),
-        Binding("right_curly_bracket", "paragraph(1)", "Next paragraph", show=False, id="reader.next_paragraph", tooltip="Move to the next paragraph"),
-        Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, id="reader.previous_paragraph", tooltip="Move to the previous paragraph"),
+        Binding(
+            "right_square_bracket",
+            "sentence(1)",
+            "Next sentence",
+            show=False,
+            id="reader.next_sentence",
+            tooltip="Move to the next sentence",
+        ),
+        Binding(
+            "left_square_bracket",
+            "sentence(-1)",
+            "Previous sentence",
+            show=False,
+            id="reader.previous_sentence",
+            tooltip="Move to the previous sentence",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "paragraph(1)",
+            "Next paragraph",
+            show=False,
+            id="reader.next_paragraph",
+            tooltip="Move to the next paragraph",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "paragraph(-1)",
+            "Previous paragraph",
+            show=False,
+            id="reader.previous_paragraph",
+            tooltip="Move to the previous paragraph",
+        ),
         Binding("home,g", "edge(0)", "Top", show=False, id="reader.top", tooltip="Jump to the start of the release"),
         Binding("end,G", "edge(1)", "Bottom", show=False, id="reader.bottom", tooltip="Jump to the end of the release"),
-        Binding("shift+right", "extend('char', 1)", "Select right", show=False, id="annotate.select_right", tooltip="Extend the selection one character right"),
-        Binding("shift+left", "extend('char', -1)", "Select left", show=False, id="annotate.select_left", tooltip="Extend the selection one character left"),
-        Binding("shift+down", "extend('line', 1)", "Select down", show=False, id="annotate.select_down", tooltip="Extend the selection a line down"),
-        Binding("shift+up", "extend('line', -1)", "Select up", show=False, id="annotate.select_up", tooltip="Extend the selection a line up"),
-        Binding("v", "visual", "Select", id="annotate.visual", tooltip="Start a selection at the cursor (moving extends it); v again ends it"),
-        Binding("s", "select_sentence", "Sentence", show=False, id="annotate.sentence", tooltip="Select the sentence at the cursor"),
+        Binding(
+            "shift+right",
+            "extend('char', 1)",
+            "Select right",
+            show=False,
+            id="annotate.select_right",
+            tooltip="Extend the selection one character right",
+        ),
+        Binding(
+            "shift+left",
+            "extend('char', -1)",
+            "Select left",
+            show=False,
+            id="annotate.select_left",
+            tooltip="Extend the selection one character left",
+        ),
+        Binding(
+            "shift+down",
+            "extend('line', 1)",
+            "Select down",
+            show=False,
+            id="annotate.select_down",
+            tooltip="Extend the selection a line down",
+        ),
+        Binding(
+            "shift+up",
+            "extend('line', -1)",
+            "Select up",
+            show=False,
+            id="annotate.select_up",
+            tooltip="Extend the selection a line up",
+        ),
+        Binding(
+            "v",
+            "visual",
+            "Select",
+            id="annotate.visual",
+            tooltip="Start a selection at the cursor (moving extends it); v again ends it",
+        ),
+        Binding(
+            "s",
+            "select_sentence",
+            "Sentence",
+            show=False,
+            id="annotate.sentence",
+            tooltip="Select the sentence at the cursor",
+        ),
     ]
 
     cursor: reactive[int] = reactive(0, init=False)
