@@ -8,6 +8,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 
 from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_labels
@@ -23,10 +24,32 @@ from hkpr_tui.textsafe import safe
 UI_BUSY_TIMEOUT_MS = 1_000
 
 
+def binding_owners() -> list[type[DOMNode]]:
+    """Every class of the app that declares bindings: the app, each screen and widget, found by
+    walking ``hkpr_tui.screens`` and ``hkpr_tui.widgets`` (a new screen needs no list kept by hand)."""
+    import importlib
+    import pkgutil
+
+    import hkpr_tui.screens
+    import hkpr_tui.widgets
+
+    for package in (hkpr_tui.screens, hkpr_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(info.name)
+    owners: list[type[DOMNode]] = []
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("hkpr_tui.") and "BINDINGS" in vars(sub) and sub not in owners:
+                owners.append(sub)
+    return sorted({HkprApp, *owners}, key=lambda c: (c.__module__, c.__qualname__))
+
+
 def binding_ids() -> list[str]:
     """Every hkpr binding id (what a user keymap can rebind): those the app's classes declare,
     and one per entity label with a key."""
-    from hkpr_tui.commands import binding_owners
     from hkpr_tui.screens.annotating import tag_bindings
 
     static = [b.id for owner in binding_owners() for b in owner.BINDINGS if isinstance(b, Binding) and b.id]

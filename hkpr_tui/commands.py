@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -17,7 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 
-def context_screen(app: App[object]) -> Screen[object]:
+def context_screen(app: App[Any]) -> Screen[Any]:
     """The screen the user is working in (under the command palette when it is open)."""
     screen = app.screen
     if isinstance(screen, CommandPalette) and len(app.screen_stack) > 1:
@@ -25,7 +26,7 @@ def context_screen(app: App[object]) -> Screen[object]:
     return screen
 
 
-def context_bindings(app: App[object]) -> Iterator[tuple[DOMNode, Binding]]:
+def context_bindings(app: App[Any]) -> Iterator[tuple[DOMNode, Binding]]:
     """(node, binding) for every described, enabled binding active in the context screen."""
     seen: set[str] = set()
     for active in context_screen(app).active_bindings.values():
@@ -43,30 +44,6 @@ def add_bindings(node: DOMNode, bindings: list[Binding]) -> None:
     """
     for binding in bindings:
         node._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
-
-
-def binding_owners() -> list[type[DOMNode]]:
-    """Every class of the app that declares bindings: the app, each screen and widget, found by
-    walking ``hkpr_tui.screens`` and ``hkpr_tui.widgets`` (a new screen needs no list kept by hand)."""
-    import importlib
-    import pkgutil
-
-    import hkpr_tui.screens
-    import hkpr_tui.widgets
-    from hkpr_tui.app import HkprApp
-
-    for package in (hkpr_tui.screens, hkpr_tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            importlib.import_module(info.name)
-    owners: list[type[DOMNode]] = []
-    pending: list[type[DOMNode]] = [DOMNode]
-    while pending:
-        cls = pending.pop()
-        for sub in cls.__subclasses__():
-            pending.append(sub)
-            if sub.__module__.startswith("hkpr_tui.") and "BINDINGS" in vars(sub) and sub not in owners:
-                owners.append(sub)
-    return sorted({HkprApp, *owners}, key=lambda c: (c.__module__, c.__qualname__))
 
 
 class HkprCommands(Provider):

@@ -100,7 +100,7 @@ def draft_for(
     dates = [d.iso for d in find_dates(claim) if len(d.iso) == 10 and not d.iso.startswith("-")]  # full dates only
     inside = [a for a in entities if start <= a.start and a.end <= end and a.label not in NOT_SUBJECTS]
     before = [a for a in entities if a.end <= start and a.label in SUBJECT_LABELS]
-    subject = (inside or before[-1:] or [None])[0]
+    subject = next(iter(inside or before[-1:]), None)
     extra: dict[str, Any] = {}
     if quantity is not None:
         extra["figure"] = {"start": start + quantity.start, "end": start + quantity.end, "text": quantity.text}

@@ -105,13 +105,19 @@ class Quantity:
         return out
 
 
+def _skip_spaces(text: str, pos: int) -> int:
+    """Where the white space (``_SPACES``) from ``pos`` ends."""
+    m = _SPACES.match(text, pos)
+    return m.end() if m else pos
+
+
 def _number(text: str, pos: int) -> tuple[list[tuple[str, Decimal]], int]:
     """Read a number expression at ``pos``: tokens and the end. Spaces may sit between parts
     (1 億 7 千萬) but never between two Arabic numbers."""
     tokens: list[tuple[str, Decimal]] = []
     end = pos
     while True:
-        look = _SPACES.match(text, end).end() if tokens else end
+        look = _skip_spaces(text, end) if tokens else end
         m = ARABIC.match(text, look)
         if m and not (tokens and tokens[-1][0] == "arabic"):
             tokens.append(("arabic", Decimal(m.group().translate(_FULLWIDTH).replace(",", ""))))
@@ -163,7 +169,7 @@ def _plain(value: Decimal) -> int | float:
 
 def _unit(text: str, pos: int) -> tuple[str, str, int]:
     """(unit as written, normalised unit, end) after a number; ("", "", pos) when none."""
-    look = _SPACES.match(text, pos).end()
+    look = _skip_spaces(text, pos)
     if text.startswith(("%", "％"), look):
         return text[look], "%", look + 1
     if text.startswith("成", look):
@@ -199,7 +205,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if m.group() == "百分之":
             percent_words, cursor = "百分之", m.end()
         elif m.group() in PREFIX_CURRENCIES:
-            prefix_unit, cursor = PREFIX_CURRENCIES[m.group()], _SPACES.match(text, m.end()).end()
+            prefix_unit, cursor = PREFIX_CURRENCIES[m.group()], _skip_spaces(text, m.end())
         if prefix_unit == "" and start >= 2 and text[start - 2 : start] in ("港幣", "港币"):
             prefix_unit = "HKD"
         tokens, end = _number(text, cursor)
@@ -266,4 +272,4 @@ def normalise(text: str) -> Quantity | None:
     """The first figure with a unit in ``text`` (a claim, a phrase), else the first bare number."""
     quantities = find_quantities(text)
     with_unit = [q for q in quantities if q.unit]
-    return (with_unit or quantities or [None])[0]
+    return (with_unit or quantities or [None])[0]  # type: ignore[list-item]

@@ -186,7 +186,7 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
 
 
 def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     claim_key = {
         a.id: span_key(r.content_hash, a.start, a.end, a.label)
         for r in collected.releases
@@ -246,7 +246,7 @@ def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, A
 
 
 def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     for split, items in _sequences(docs, options["scheme"], built.counts.setdefault("notes", []), errors).items():
         lines = []
         for item in items:
@@ -257,7 +257,7 @@ def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any
 
 
 def build_hf(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     names = tag_names(entity_labels(collected, docs), options["scheme"])
     index = {name: i for i, name in enumerate(names)}
     splits: dict[str, int] = {}
@@ -322,7 +322,7 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
         from spacy.tokens import Doc, DocBin
     except ImportError:
         raise ExportError('the spacy format needs spaCy: python -m pip install -e ".[spacy]"') from None
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     nlp = spacy.blank("zh")
     for split, items in _sequences(docs, "bio", built.counts.setdefault("notes", []), errors).items():
         doc_bin = DocBin(store_user_data=False)
@@ -348,7 +348,7 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
 
 
 def build_label_studio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     for split, chosen in _by_split(docs).items():
         tasks = []
         for n, doc in enumerate(chosen, start=1):
@@ -380,7 +380,7 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
 
 
 def build_doccano(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     for split, chosen in _by_split(docs).items():
         rows = []
         for doc in chosen:
@@ -401,7 +401,7 @@ def build_doccano(docs: list[Document], collected: Collected, options: dict[str,
 
 
 def build_brat(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     types: set[str] = set()
     for split, chosen in _by_split(docs).items():
         for doc in chosen:
@@ -437,7 +437,7 @@ def build_brat(docs: list[Document], collected: Collected, options: dict[str, An
 
 
 def build_cluener(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     notes = built.counts.setdefault("notes", [])
     for split, chosen in _by_split(docs).items():
         rows = []
@@ -477,7 +477,7 @@ def threads(collected: Collected) -> list[list[int]]:
 
 
 def build_claims(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), []
+    built, errors = Built({}), list[str]()
     keys = ("subject_text", "metric", "value", "unit", "qualifier", "approach", "as_of", "speaker")
     for split, chosen in _by_split(docs).items():
         rows = []
@@ -513,11 +513,11 @@ def build_claims(docs: list[Document], collected: Collected, options: dict[str, 
         rows_ = sorted(
             (by_id[i] for i in members if i in by_id), key=lambda ra: ra[1].attributes.get("as_of") or ra[0].date or ""
         )
-        for release, a in rows_:
-            at = a.attributes
+        for release, linked in rows_:
+            at = linked.attributes
             writer.writerow([n, at.get("subject_text") or "", at.get("metric") or "", release.content_hash[:16], release.title,
                              at.get("as_of") or release.date or "", "" if at.get("value") is None else at["value"],
-                             at.get("unit") or "", at.get("qualifier") or "", a.text])  # fmt: skip
+                             at.get("unit") or "", at.get("qualifier") or "", linked.text])  # fmt: skip
     built.files["threads.csv"] = out.getvalue().encode("utf-8")
     built.problems = errors
     return built

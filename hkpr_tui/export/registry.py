@@ -27,7 +27,7 @@ class ExportFormat:
     def build(self) -> Callable[..., Any]:
         from hkpr_tui.export import formats
 
-        return getattr(formats, self.builder)  # type: ignore[no-any-return]
+        return getattr(formats, self.builder)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ImportFormat:
     def read(self) -> Callable[..., Any]:
         from hkpr_tui.export import records
 
-        return getattr(records, self.reader)  # type: ignore[no-any-return]
+        return getattr(records, self.reader)
 
 
 EXPORTS: dict[str, ExportFormat] = {

@@ -102,13 +102,13 @@ def _chain(config: str) -> list[list[_Dict]]:
 # -- conversion with units ----------------------------------------------------------------
 
 
-def _convert_piece(text: str, start: int, end: int, group: list[_Dict], out: list[tuple[int, int, str]]) -> None:
+def _convert_piece(text: str, start: int, end: int, group: list[_Dict], out: list[tuple[int, int, str | None]]) -> None:
     """Segment text[start:end] as OpenCC does; append (start, end, replacement or None) in order."""
     # Work items: (start, end, length hint, dictionary index). OpenCC processes the left and right
     # remainders of a match with the same dictionary, and the pieces no key of a dictionary matched
     # with the next dictionary of the group. The result is in text order, so collect, then sort.
     pieces: list[tuple[int, int, str | None]] = []
-    stack = [(start, end, None, 0)]
+    stack: list[tuple[int, int, int | None, int]] = [(start, end, None, 0)]
     while stack:
         s, e, hint, d = stack.pop()
         if d >= len(group):

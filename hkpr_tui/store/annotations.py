@@ -434,7 +434,7 @@ class AnnotationStore(StoreBase):
         row = self.db.execute("SELECT deleted_at FROM links WHERE id = ?", [link_id]).fetchone()
         if row is None:
             raise KeyError(f"no link {link_id}")
-        return row[0]  # type: ignore[no-any-return]
+        return row[0]
 
     def last_change(self, release_ids: Iterable[int], *, not_session: int | None = None) -> str | None:
         """Who last changed a tag, link or the status of these releases (outside ``not_session``):
@@ -542,7 +542,7 @@ class AnnotationStore(StoreBase):
         tags = self.db.execute(
             f"SELECT count(*) FROM annotations WHERE session_id = ? AND {_LIVE}", [session_id]
         ).fetchone()[0]
-        return SessionSummary(*row, tags=int(tags))
+        return SessionSummary(row[0], row[1], row[2], row[3], row[4], tags=int(tags))
 
     def session_summaries(self) -> list[SessionSummary]:
         tags = dict(
@@ -551,7 +551,7 @@ class AnnotationStore(StoreBase):
             ).fetchall()
         )
         return [
-            SessionSummary(*row, tags=int(tags.get(row[0], 0)))
+            SessionSummary(row[0], row[1], row[2], row[3], row[4], tags=int(tags.get(row[0], 0)))
             for row in self.db.execute(
                 "SELECT id, annotator, started_at, ended_at, actions FROM sessions ORDER BY id"
             ).fetchall()

@@ -39,7 +39,8 @@ SORTABLE = ["date", "organisation", "script", "status", "title"]
 
 def fit(text: str, width: int) -> str:
     """``text`` cut or padded to exactly ``width`` cells (wide characters count two)."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for char in safe(text):
         size = get_character_cell_size(char)
         if used + size > width:
