@@ -282,11 +282,12 @@ def list_(obj: Context, as_json: bool, sort: str, desc: bool, limit: int | None)
     if not rows:
         echo(f"No releases in {obj.db_path}. Import some with: hkpr import PATH...")
         return
-    table = [["id", "date", "organisation", "script", "kind", "entities", "claims", "status", "title"]]
+    table = [["id", "group", "date", "organisation", "script", "kind", "entities", "claims", "status", "title"]]
     for row in rows:
         table.append(
             [
                 str(row.id),
+                str(row.group_id),
                 row.date or "—",
                 row.organisation or "—",
                 row.script,
