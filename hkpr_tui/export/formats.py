@@ -14,12 +14,46 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span, span_key
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format, declared where it is built (``@export_format`` on its builder)."""
+
+    name: str
+    unit: str  # the offset unit, as the manifest states it
+    flat: bool  # one label per character: nested spans keep the outer one
+    with_claims: bool  # claims are counted in the label distribution
+    files: str  # README: what the folder holds
+    offsets: str  # README: the unit, briefly
+    build: Callable[[list[Document], Collected, dict[str, Any]], Built]
+
+
+EXPORTS: dict[str, ExportFormat] = {}
+"""Every export format, in the order they are declared below (the CLI's, the README's order)."""
+
+
+def export_format(
+    name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str
+) -> Callable[
+    [Callable[[list[Document], Collected, dict[str, Any]], Built]],
+    Callable[[list[Document], Collected, dict[str, Any]], Built],
+]:
+    """Register the decorated builder as the export format ``name``."""
+
+    def register(
+        build: Callable[[list[Document], Collected, dict[str, Any]], Built],
+    ) -> Callable[[list[Document], Collected, dict[str, Any]], Built]:
+        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, build)
+        return build
+
+    return register
 
 
 class ExportError(ValueError):
@@ -185,6 +219,14 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
 # -- builders --------------------------------------------------------------------------------
 
 
+@export_format(
+    "jsonl",
+    unit="code points (Python str index), end exclusive",
+    flat=False,
+    with_claims=True,
+    files="`train.jsonl` …: release metadata, canonical text, entities, claims with attributes and normalised values, links, annotator and times of each tag",
+    offsets="code points, end exclusive",
+)
 def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     claim_key = {
@@ -245,6 +287,14 @@ def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, A
     return built
 
 
+@export_format(
+    "bio",
+    unit="characters, one per line (white space dropped); no offsets",
+    flat=True,
+    with_claims=False,
+    files="`train.txt` …: character-level CoNLL (`字\\tB-ORG`, blank line between sentences); `--scheme bioes`",
+    offsets="one character per line (white space dropped)",
+)
 def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     for split, items in _sequences(docs, options["scheme"], built.counts.setdefault("notes", []), errors).items():
@@ -256,6 +306,14 @@ def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any
     return built
 
 
+@export_format(
+    "hf",
+    unit="characters as tokens (white space dropped); no offsets",
+    flat=True,
+    with_claims=False,
+    files="`train.jsonl` … + `README.md` card: `tokens` and `ner_tags` (ClassLabel); `datasets.load_dataset(DIR)`",
+    offsets="characters as tokens",
+)
 def build_hf(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     names = tag_names(entity_labels(collected, docs), options["scheme"])
@@ -316,6 +374,14 @@ hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
     return built
 
 
+@export_format(
+    "spacy",
+    unit="characters as tokens (white space dropped); spaCy token indices",
+    flat=True,
+    with_claims=False,
+    files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline; needs the `spacy` extra",
+    offsets="token indices",
+)
 def build_spacy(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     try:
         import spacy
@@ -347,6 +413,14 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
     return built
 
 
+@export_format(
+    "label-studio",
+    unit="code points, end exclusive (Label Studio ≥ 1.0, PR #1559)",
+    flat=False,
+    with_claims=False,
+    files="`train.json` … (tasks with `data.text`, `annotations[].result[]`, one annotation per annotator) + `label_config.xml`",
+    offsets="code points, end exclusive",
+)
 def build_label_studio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     for split, chosen in _by_split(docs).items():
@@ -379,6 +453,14 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
     return built
 
 
+@export_format(
+    "doccano",
+    unit="UTF-16 code units, end exclusive (doccano's default)",
+    flat=False,
+    with_claims=False,
+    files='`train.jsonl` …: `{"text", "label": [[start, end, LABEL]]}`',
+    offsets="UTF-16 code units (doccano's default)",
+)
 def build_doccano(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     for split, chosen in _by_split(docs).items():
@@ -400,6 +482,14 @@ def build_doccano(docs: list[Document], collected: Collected, options: dict[str,
     return built
 
 
+@export_format(
+    "brat",
+    unit="code points, end exclusive",
+    flat=False,
+    with_claims=True,
+    files="`train/ID.txt` + `ID.ann` per release (claims as `Claim_TYPE`, links inside a release as relations) + `annotation.conf`",
+    offsets="code points, end exclusive",
+)
 def build_brat(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     types: set[str] = set()
@@ -436,6 +526,14 @@ def build_brat(docs: list[Document], collected: Collected, options: dict[str, An
     return built
 
 
+@export_format(
+    "cluener",
+    unit="code points, end inclusive",
+    flat=True,
+    with_claims=False,
+    files='`train.json` …: `{"text", "label": {type: {entity: [[start, end]]}}}` per sentence',
+    offsets="code points, **end inclusive**",
+)
 def build_cluener(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     notes = built.counts.setdefault("notes", [])
@@ -476,6 +574,14 @@ def threads(collected: Collected) -> list[list[int]]:
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
+@export_format(
+    "claims",
+    unit="code points into the sentence, end exclusive",
+    flat=False,
+    with_claims=True,
+    files="`train.jsonl` …: one row per sentence (is_claim, type, normalised attributes; unclaimed sentences of finished releases are negatives) + `threads.csv`",
+    offsets="code points into the sentence",
+)
 def build_claims(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
     built, errors = Built({}), list[str]()
     keys = ("subject_text", "metric", "value", "unit", "qualifier", "approach", "as_of", "speaker")

@@ -238,7 +238,7 @@ def export(
         redactor.prepare(docs)
         docs = [redactor(doc) for doc in docs]
     options = {"scheme": scheme, "scripts": SCRIPTS[script]}
-    built = spec.build()(docs, collected, options)
+    built = spec.build(docs, collected, options)
     if built.problems:
         raise ExportError(
             f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  "
