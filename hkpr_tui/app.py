@@ -20,6 +20,7 @@ from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.pane import Layout
 
 UI_BUSY_TIMEOUT_MS = 1_000
 
@@ -68,7 +69,13 @@ class HkprApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key binding"),
         Binding(
-            "ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit hkpr (everything is saved as you go)", priority=True
+            "ctrl+q",
+            "quit",
+            "Quit",
+            show=False,
+            id="app.quit",
+            tooltip="Quit hkpr (everything is saved as you go)",
+            priority=True,
         ),
     ]
 
@@ -91,6 +98,7 @@ class HkprApp(App[None]):
         self.store: Store | None = None  # the UI thread's connection: annotation actions commit here
         self._actions: Actions | None = None
         self.summary: str | None = None  # one line printed on quit (see cli)
+        self.layouts: dict[int, Layout] = {}  # release id → how its reader was left (this session)
 
     @property
     def actions(self) -> Actions:

@@ -176,13 +176,16 @@ async def test_find_in_release_across_scripts(seeded_db: Path) -> None:
         view = reader.panes[0].view
         await pilot.press("f")
         await pilot.press(*"超算中心")  # Simplified query in a Traditional release
-        await pilot.press("enter")
+        await pilot.press("enter")  # the match is the selection, the text has the focus
         first = view.cursor
-        assert view.text[first : first + 4] == "超算中心"
-        await pilot.press("enter")
+        assert view.text[first : first + 4] == "超算中心" and view.selection == (first, first + 4) and view.has_focus
+        await pilot.press("enter")  # the next match
         assert view.cursor > first and view.text[view.cursor : view.cursor + 4] == "超算中心"
-        await pilot.press("escape")
-        assert view.has_focus and isinstance(app.screen, ReaderScreen)
+        assert view.selection == (view.cursor, view.cursor + 4)
+        await pilot.press("escape")  # the innermost thing first: the selection
+        assert view.selection is None and isinstance(app.screen, ReaderScreen)
+        await pilot.press("escape")  # then find's highlights
+        assert not view.highlights.get("match") and isinstance(app.screen, ReaderScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, ReaderScreen)
 

@@ -133,22 +133,33 @@ class Actions:
     def accept_all(self, release_id: int, suggestions: Sequence[Suggestion]) -> tuple[list[Annotation], list[str]]:
         """Accept every suggestion given, in one commit and one undo step; spans that cannot be
         taken (they would cross an earlier one) are skipped and their reasons returned."""
+        spans = [(s.start, s.end, s.label, {"suggested_by": s.source}) for s in suggestions]
+        return self._tag_many(release_id, spans, action="accept", step="accept all")
+
+    def tag_all(
+        self, release_id: int, label: str, spans: Sequence[tuple[int, int]]
+    ) -> tuple[list[Annotation], list[str]]:
+        """Tag every span ``label`` (every match of a find), in one commit and one undo step;
+        spans that cannot be taken (already tagged, crossing) are skipped and their reasons returned."""
+        return self._tag_many(release_id, [(s, e, label, None) for s, e in spans], action="tag", step="tag all")
+
+    def _tag_many(
+        self,
+        release_id: int,
+        spans: Sequence[tuple[int, int, str, dict[str, Any] | None]],
+        *,
+        action: str,
+        step: str,
+    ) -> tuple[list[Annotation], list[str]]:
         made: list[Annotation] = []
         refused: list[str] = []
         with self.store.transaction():
-            for suggestion in suggestions:
+            for start, end, label, attributes in spans:
                 try:
                     made.append(
                         self.store.add_annotation(
-                            release_id,
-                            "entity",
-                            suggestion.label,
-                            suggestion.start,
-                            suggestion.end,
-                            attributes={"suggested_by": suggestion.source},
-                            action="accept",
-                            **self._who,
-                        )  # fmt: skip
+                            release_id, "entity", label, start, end, attributes=attributes, action=action, **self._who
+                        )
                     )
                 except SpanError as exc:
                     refused.append(str(exc))
@@ -163,9 +174,17 @@ class Actions:
             return run
 
         if made:
-            label = made[0].label
-            self._push(Step("accept all", f"{len(made)} × {label}", each(self._delete), each(self._restore), {release_id},
-                            self._annotations_state(*ids)))  # fmt: skip
+            description = f"{len(made)} × {made[0].label}"
+            self._push(
+                Step(
+                    step,
+                    description,
+                    each(self._delete),
+                    each(self._restore),
+                    {release_id},
+                    self._annotations_state(*ids),
+                )
+            )
         return made, refused
 
     def reject(self, release_id: int, suggestion: Suggestion) -> Annotation:

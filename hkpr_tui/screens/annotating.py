@@ -40,6 +40,21 @@ if TYPE_CHECKING:
 
 ANNOTATE_BINDINGS = [
     Binding(
+        "full_stop",
+        "walk(1)",
+        "Suggestion",
+        id="annotate.next_suggestion",
+        tooltip="Go to the next open suggestion (a accepts it, r rejects it; both move on)",
+    ),
+    Binding(
+        "comma",
+        "walk(-1)",
+        "Previous suggestion",
+        show=False,
+        id="annotate.previous_suggestion",
+        tooltip="Go to the previous open suggestion",
+    ),
+    Binding(
         "c",
         "claim",
         "Claim",
@@ -84,10 +99,20 @@ ANNOTATE_BINDINGS = [
     Binding("u,ctrl+z", "undo", "Undo", id="annotate.undo", tooltip="Undo the last action of this session"),
     Binding("ctrl+y", "redo", "Redo", show=False, id="annotate.redo", tooltip="Redo the last undone action"),
     Binding(
-        "d", "status", "Status", id="annotate.status", tooltip="Cycle the release's status: todo → in progress → done"
+        "d",
+        "status",
+        "Status",
+        show=False,
+        id="annotate.status",
+        tooltip="Cycle the release's status: todo → in progress → done",
     ),
     Binding(
-        "p", "panel", "Tags", id="annotate.panel", tooltip="Show or hide the list of this release's tags and claims"
+        "p",
+        "panel",
+        "Tags",
+        show=False,
+        id="annotate.panel",
+        tooltip="Show the list of this release's tags and claims and move into it (enter jumps); again closes it",
     ),
     Binding(
         "h",
@@ -157,6 +182,9 @@ class AnnotatingScreen(Screen[None]):
     def _init_annotating(self) -> None:
         self.tags: dict[int, list[Annotation]] = {}
         self.suggestions: dict[int, list[Suggestion]] = {}
+        self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
+        self._last_status = ""
+        self._described: Suggestion | None = None  # the suggestion the status line names
 
     @property
     def panes(self) -> list[Pane]:
@@ -246,10 +274,14 @@ class AnnotatingScreen(Screen[None]):
     # -- the side panel --------------------------------------------------------------------
 
     def action_panel(self) -> None:
+        """Show the tags panel and move into it (↑↓, enter jumps); again (or escape) closes it."""
         panel = self.query_one(TagPanel)
         panel.toggle_class("visible")
         if panel.has_class("visible"):
             self._fill_panel()
+            panel.focus()
+        else:
+            self.current.view.focus()
 
     def _fill_panel(self) -> None:
         panel = self.query_one(TagPanel)
@@ -270,7 +302,7 @@ class AnnotatingScreen(Screen[None]):
             if a.kind == "claim" and a.attributes.get("value") is not None:
                 prompt = Text.assemble(
                     (f"{safe(a.label):<10} ", self._style(a.label, a.kind)),
-                    (safe(f"= {number_text(a.attributes['value'])} {a.attributes.get('unit') or ''} "), "bold"),
+                    (safe(f"{a.attributes.get('qualifier') or '='} {number_text(a.attributes['value'])} {a.attributes.get('unit') or ''} "), "bold"),
                     safe(" ".join(a.text.split())),
                     no_wrap=True, overflow="ellipsis",
                 )  # fmt: skip
@@ -337,7 +369,8 @@ class AnnotatingScreen(Screen[None]):
             self._status(f"Not saved: {exc}")
             return
         self.refresh_tags(release_ids)
-        self._status(f"Saved: {saved(result)}")
+        self._last_status = f"Saved: {saved(result)}"
+        self._status(self._last_status)
         if then is not None:
             then(result)
 
@@ -348,6 +381,18 @@ class AnnotatingScreen(Screen[None]):
         release_id = self._release_id(pane)
         selection = pane.view.selection
         if release_id is None:
+            return
+        if self.tag_all_matches:
+            self.tag_all_matches = False
+            matches = sorted(pane.view.highlights.get("match", []))
+            self._do(
+                lambda: self.actions.tag_all(release_id, label, matches),
+                lambda result: (
+                    f"{len(result[0])} × {label} (u undoes all)"
+                    + (f"; {len(result[1])} not tagged: {result[1][0]}" if result[1] else "")
+                ),
+                then=lambda _: pane.view.clear_selection(),
+            )
             return
         if not selection:
             self._status(
@@ -498,7 +543,11 @@ class AnnotatingScreen(Screen[None]):
         if release_id is None or found is None:
             self._status("No suggestion at the cursor")
             return
-        self._do(lambda: self.actions.accept(release_id, found), lambda a: f"accepted {a.label} 「{a.text}」")
+        self._do(
+            lambda: self.actions.accept(release_id, found),
+            lambda a: f"accepted {a.label} 「{a.text}」",
+            then=lambda a: self._walk_on(a.end),
+        )
 
     def action_accept_all(self) -> None:
         release_id = self._release_id()
@@ -522,7 +571,50 @@ class AnnotatingScreen(Screen[None]):
         if release_id is None or found is None:
             self._status("No suggestion at the cursor")
             return
-        self._do(lambda: self.actions.reject(release_id, found), lambda a: f"rejected {a.label} 「{a.text}」")
+        self._do(
+            lambda: self.actions.reject(release_id, found),
+            lambda a: f"rejected {a.label} 「{a.text}」",
+            then=lambda a: self._walk_on(a.end),
+        )
+
+    # -- walking the suggestions -------------------------------------------------------------
+
+    def _open_suggestions(self, pane: Pane) -> list[Suggestion]:
+        """The suggestions of ``pane``'s release still open (not accepted or rejected), in text order."""
+        release_id = self._release_id(pane)
+        taken = {(a.start, a.end, a.label) for a in self.tags.get(release_id or -1, [])}
+        found = [s for s in self.suggestions.get(release_id or -1, []) if (s.start, s.end, s.label) not in taken]
+        return sorted(found, key=lambda s: (s.start, s.end))
+
+    def action_walk(self, delta: int) -> None:
+        """Go to the next (``delta`` 1) or previous (-1) suggestion and say what it is."""
+        pane = self.current
+        found = self._open_suggestions(pane)
+        if not found:
+            self._status("No suggestions open in this release")
+            return
+        cursor = pane.view.cursor
+        if delta > 0:
+            target = next((s for s in found if s.start > cursor), found[0])
+        else:
+            target = next((s for s in reversed(found) if s.start < cursor), found[-1])
+        pane.view.set_cursor(target.start, center=True)
+        self._described = target
+        self._status(self._describe(target, found))
+
+    def _walk_on(self, after: int) -> None:
+        """After accepting or rejecting: on to the next open suggestion (one key per decision)."""
+        pane = self.current
+        found = [s for s in self._open_suggestions(pane) if s.start >= after]
+        if found:
+            pane.view.set_cursor(found[0].start, center=True)
+            self._described = found[0]
+            self._status(f"{self._last_status} → {self._describe(found[0], self._open_suggestions(pane))}")
+
+    @staticmethod
+    def _describe(s: Suggestion, found: list[Suggestion]) -> str:
+        where = found.index(s) + 1 if s in found else 0
+        return f"{s.label} 「{s.text}」 ({where}/{len(found)}) — a accept · r reject · A all {s.label} · . next"
 
     # -- undo, redo, status ----------------------------------------------------------------
 

@@ -151,6 +151,7 @@ class LibraryScreen(Screen[int | None]):
         self.hits: dict[int, SearchHit] = {}
         self.generation = 0  # pages of an older query or filter are dropped
         self.facets: dict[str, list[str]] = {}
+        self.keep_cursor: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -175,6 +176,7 @@ class LibraryScreen(Screen[int | None]):
 
     def action_reload(self) -> None:
         self.generation += 1
+        self.facets = {}  # an import may have brought organisations and years: the menus reload too
         self.table.reset(0)
         if self.query_text:
             self.run_search(self.generation, self.query_text)
@@ -220,7 +222,9 @@ class LibraryScreen(Screen[int | None]):
     def refresh_rows(self) -> None:
         """Back from the reader: statuses and tag counts may have changed; keep the position."""
         if self.query_text:
-            self.action_reload()
+            self.keep_cursor = self.table.cursor
+            self.generation += 1
+            self.run_search(self.generation, self.query_text)
         else:
             self.count(self.generation, keep_position=True)
 
@@ -243,7 +247,8 @@ class LibraryScreen(Screen[int | None]):
         self.table.display = not empty
         self.query_one("#table-header").display = not empty
         self.query_one("#library-empty").display = empty
-        if not empty and not self.query_one("#search", Input).has_focus:
+        search = self.query_one("#search", Input)
+        if not empty and not (search.has_focus and search.value):  # not while the user is typing a search
             self.table.focus()
 
     def _update_header(self) -> None:
@@ -301,6 +306,9 @@ class LibraryScreen(Screen[int | None]):
         self.table.reset(len(message.rows))
         for page in range(0, len(message.rows), PAGE_SIZE):
             self.table.set_page(page // PAGE_SIZE, message.rows[page : page + PAGE_SIZE])
+        if self.keep_cursor is not None:  # back from the reader: the row that was open
+            self.table.cursor = min(self.keep_cursor, max(len(message.rows) - 1, 0))
+            self.keep_cursor = None
         more = "+" if len(message.hits) >= SEARCH_LIMIT else ""
         self._status(f"{len(message.rows)}{more} releases contain “{message.query}” (escape: clear)")
         self._show_empty(False)

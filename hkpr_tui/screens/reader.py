@@ -26,7 +26,7 @@ from hkpr_tui.script import search_key
 from hkpr_tui.script.views import View, cached_view, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.textsafe import safe
-from hkpr_tui.widgets.pane import Loaded, Pane
+from hkpr_tui.widgets.pane import Layout, Loaded, Pane
 from hkpr_tui.widgets.release_view import ReleaseView
 
 NEXT_SCRIPT: dict[View, View] = {"original": "hant", "hant": "hans", "hans": "original"}
@@ -58,7 +58,14 @@ class ChangesScreen(ModalScreen[int | None]):
 
 class ReaderScreen(AnnotatingScreen):
     BINDINGS = [
-        Binding("escape", "back", "Library", id="reader.back", tooltip="Clear the selection; else back to the library"),
+        Binding(
+            "escape",
+            "back",
+            "Library",
+            show=False,
+            id="reader.back",
+            tooltip="Close the innermost thing (selection, find, highlights, panel); else back to the library",
+        ),
         Binding("t", "cycle_script", "Script", id="reader.script", tooltip="Cycle this pane's script: 原文 → 繁 → 简"),
         Binding(
             "T",
@@ -68,7 +75,9 @@ class ReaderScreen(AnnotatingScreen):
             id="reader.script_both",
             tooltip="Cycle the script of both panes",
         ),
-        Binding("backslash", "split", "Split", id="reader.split", tooltip="Show two panes side by side, or one"),
+        Binding(
+            "backslash", "split", "Split", show=False, id="reader.split", tooltip="Show two panes side by side, or one"
+        ),
         Binding(
             "tab",
             "other_pane",
@@ -78,11 +87,12 @@ class ReaderScreen(AnnotatingScreen):
             tooltip="Move to the other pane",
             priority=True,
         ),
-        Binding("o", "open", "Open…", id="reader.open", tooltip="Open another release in this pane"),
+        Binding("o", "open", "Open…", show=False, id="reader.open", tooltip="Open another release in this pane"),
         Binding(
             "m",
             "compare",
             "Compare",
+            show=False,
             id="reader.compare",
             tooltip="Compare mode: align paragraphs, highlight changed figures",
         ),
@@ -110,7 +120,31 @@ class ReaderScreen(AnnotatingScreen):
             id="reader.changes",
             tooltip="In compare mode: list the changed figures",
         ),
+        Binding(
+            "M",
+            "one_sided",
+            "One-sided",
+            show=False,
+            id="reader.one_sided",
+            tooltip="In compare mode: also show figures found on one side only (on/off)",
+        ),
         Binding("f", "find", "Find", id="reader.find", tooltip="Find text in this release (either script)"),
+        Binding(
+            "enter",
+            "next_match",
+            "Next match",
+            show=False,
+            id="reader.next_match",
+            tooltip="Select the next match of the last find",
+        ),
+        Binding(
+            "asterisk",
+            "all_matches",
+            "All matches",
+            show=False,
+            id="reader.all_matches",
+            tooltip="Then a label key tags every match of the last find (one undo step)",
+        ),
         *ANNOTATE_BINDINGS,
     ]
     DEFAULT_CSS = """
@@ -146,6 +180,8 @@ class ReaderScreen(AnnotatingScreen):
         self.sync = True
         self.change_index = -1
         self.active = 0
+        self.one_sided = False  # compare: figures with no counterpart are listed only on request (M)
+        self.restore_compare = False
         self._init_annotating()
 
     def compose(self) -> ComposeResult:
@@ -158,7 +194,31 @@ class ReaderScreen(AnnotatingScreen):
 
     def on_mount(self) -> None:
         add_bindings(self, tag_bindings(self.hkpr.labels))  # one key per label, from the label file
-        self.load(0, self.first_release, "original", self.first_cursor)
+        layout = self.hkpr.layouts.get(self.first_release)
+        if layout is None:
+            self.load(0, self.first_release, "original", self.first_cursor)
+            return
+        # the layout this release was left in: scripts, cursor, the second pane, compare mode
+        self.load(0, self.first_release, layout.scripts[0], self.first_cursor or layout.cursor)
+        if layout.other is not None:
+            self.query_one("#panes").mount(Pane(1), before=self.query_one(TagPanel))
+            self.load(1, layout.other, layout.scripts[1], layout.other_cursor)
+            self.restore_compare = layout.compare
+
+    def _remember_layout(self) -> None:
+        panes = [p for p in self.panes if p.loaded is not None]
+        if not panes:
+            return
+        first = panes[0]
+        second = panes[1] if len(panes) > 1 else None
+        assert first.loaded is not None
+        self.hkpr.layouts[first.loaded.release.id] = Layout(
+            scripts=(first.view.script, second.view.script if second else "original"),
+            cursor=first.view.cursor,
+            other=second.loaded.release.id if second and second.loaded else None,
+            other_cursor=second.view.cursor if second else 0,
+            compare=self.comparison is not None,
+        )
 
     # -- panes -----------------------------------------------------------------------------
 
@@ -187,9 +247,15 @@ class ReaderScreen(AnnotatingScreen):
         script_view(loaded.release.text, loaded.release.script, script)  # convert off the UI thread
         self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
 
+    def _pane(self, index: int) -> Pane | None:
+        """Pane ``index`` while it is shown (a pane removed by a quick second \\ is gone)."""
+        return next((p for p in self.panes if p.index == index and p.is_attached), None)
+
     @on(ReleaseLoaded)
     def _loaded(self, message: ReleaseLoaded) -> None:
-        pane = self.query_one(f"#pane-{message.pane}", Pane)
+        pane = self._pane(message.pane)
+        if pane is None:
+            return  # its pane was closed while the release loaded
         pane.loaded = message.loaded
         loaded = message.loaded
         pane.view.show(loaded.release, loaded.paragraphs, loaded.sentences, message.script, message.cursor)
@@ -201,7 +267,9 @@ class ReaderScreen(AnnotatingScreen):
         if len(self.panes) == 1 or message.pane == 0:
             pane.view.focus()
         self.refresh_tags({loaded.release.id})
-        if self.comparison is not None:
+        ready = len(self.panes) == 2 and all(p.loaded for p in self.panes)
+        if self.comparison is not None or (self.restore_compare and ready):
+            self.restore_compare = False
             self.action_compare(force_on=True)
 
     @on(ReleaseView.CursorMoved)
@@ -210,6 +278,10 @@ class ReaderScreen(AnnotatingScreen):
         if pane is None:
             return
         pane.update_header()
+        found = self.suggestion_at(pane)
+        if found is not None and found is not self._described:
+            self._described = found
+            self._status(self._describe(found, self._open_suggestions(pane)))
         if self.comparison is not None and self.sync:
             other = self.other(pane)
             partner = (self.comparison.right_for if pane.index == 0 else self.comparison.left_for)(message.paragraph)
@@ -236,7 +308,9 @@ class ReaderScreen(AnnotatingScreen):
 
     @on(ScriptReady)
     def _script_ready(self, message: ScriptReady) -> None:
-        pane = self.query_one(f"#pane-{message.pane}", Pane)
+        pane = self._pane(message.pane)
+        if pane is None:
+            return
         pane.view.set_script(message.script)
         pane.update_header()
 
@@ -298,7 +372,13 @@ class ReaderScreen(AnnotatingScreen):
         self.post_message(PickRelease(chosen))
 
     def action_back(self) -> None:
+        """Close the innermost thing: a selection, the find bar, find's highlights, the tags
+        panel; with nothing open, back to the library (the layout is kept for the next visit)."""
         view = self.current.view
+        if self.tag_all_matches:
+            self.tag_all_matches = False
+            self._status("Tagging all matches cancelled")
+            return
         if view.selection or view.selection_anchor is not None:
             view.clear_selection()
             self._status("Selection cleared")
@@ -307,7 +387,18 @@ class ReaderScreen(AnnotatingScreen):
         if find.has_class("visible"):
             find.remove_class("visible")
             self.current.view.focus()
+            self._status("Find closed (escape again clears its highlights)")
             return
+        if any(p.view.highlights.get("match") for p in self.panes):
+            for pane in self.panes:
+                pane.view.set_highlights("match", [])
+            self._status("Find highlights cleared")
+            return
+        panel = self.query_one(TagPanel)
+        if panel.has_class("visible"):
+            self.action_panel()
+            return
+        self._remember_layout()
         self.dismiss(None)
 
     # -- compare ---------------------------------------------------------------------------
@@ -333,24 +424,50 @@ class ReaderScreen(AnnotatingScreen):
     def run_compare(self, a: Loaded, b: Loaded) -> None:
         self.post_message(self.Compared(compare(a.release.text, a.paragraphs, b.release.text, b.paragraphs)))
 
+    @property
+    def changes(self) -> list[FigureChange]:
+        """The changed figures shown: those with a counterpart in the aligned paragraph (a figure
+        that changed), and with ``M`` also those on one side only."""
+        if self.comparison is None:
+            return []
+        return [c for c in self.comparison.changes if self.one_sided or (c.left and c.right)]
+
     @on(Compared)
     def _compared(self, message: Compared) -> None:
         self.comparison = message.comparison
+        self._show_changes()
         left, right = self.panes
-        left.view.set_highlights("figure", [(c.left.start, c.left.end) for c in message.comparison.changes if c.left])
-        right.view.set_highlights(
-            "figure", [(c.right.start, c.right.end) for c in message.comparison.changes if c.right]
-        )
+        if message.comparison.pairs:  # both panes to the first aligned pair
+            i, j = message.comparison.pairs[0]
+            for pane, paragraph in ((left, i), (right, j)):
+                if pane.loaded is not None and paragraph < len(pane.loaded.paragraphs):
+                    pane.view.scroll_to_offset(pane.loaded.paragraphs[paragraph].start, top=True)
+
+    def _show_changes(self) -> None:
+        assert self.comparison is not None
+        left, right = self.panes
+        changes = self.changes
+        left.view.set_highlights("figure", [(c.left.start, c.left.end) for c in changes if c.left])
+        right.view.set_highlights("figure", [(c.right.start, c.right.end) for c in changes if c.right])
         self.change_index = -1
-        n = len(message.comparison.changes)
+        one_sided = len(self.comparison.changes) - len([c for c in self.comparison.changes if c.left and c.right])
         self._status(
-            f"Compare: {len(message.comparison.pairs)} paragraphs aligned, {n} changed figures "
-            f"(n: next, N: list, =: sync {'on' if self.sync else 'off'}, m: off)"
+            f"Compare: {len(self.comparison.pairs)} paragraphs aligned, {len(changes)} changed figures"
+            + (f" ({one_sided} on one side only: M shows them)" if one_sided and not self.one_sided else "")
+            + f" (n: next, N: list, =: sync {'on' if self.sync else 'off'}, m: off)"
         )
+
+    def action_one_sided(self) -> None:
+        if self.comparison is None:
+            self._status("Compare mode first (m)")
+            return
+        self.one_sided = not self.one_sided
+        self._show_changes()
 
     def _clear_compare(self) -> None:
         for pane in self.panes:
-            pane.view.set_highlights("figure", [])
+            if pane.is_attached and pane.loaded is not None:
+                pane.view.set_highlights("figure", [])
 
     def action_sync(self) -> None:
         self.sync = not self.sync
@@ -366,7 +483,7 @@ class ReaderScreen(AnnotatingScreen):
 
     def _jump_to_change(self, index: int) -> None:
         assert self.comparison is not None
-        change = self.comparison.changes[index]
+        change = self.changes[index]
         self.change_index = index
         left, right = self.panes
         i, j = self.comparison.pairs[change.pair]
@@ -374,24 +491,24 @@ class ReaderScreen(AnnotatingScreen):
             assert pane.loaded is not None
             target = figure.start if figure else pane.loaded.paragraphs[paragraph].start
             pane.view.set_cursor(target, center=True)
-        self._status(f"Change {index + 1} of {len(self.comparison.changes)}: {self._change_row(change)}")
+        self._status(f"Change {index + 1} of {len(self.changes)}: {self._change_row(change)}")
 
     def action_next_change(self) -> None:
-        if not self.comparison or not self.comparison.changes:
-            self._status("No changed figures (compare mode: m)")
+        if not self.changes:
+            self._status("No changed figures (compare mode: m; M: figures on one side only)")
             return
-        self._jump_to_change((self.change_index + 1) % len(self.comparison.changes))
+        self._jump_to_change((self.change_index + 1) % len(self.changes))
 
     def action_changes(self) -> None:
-        if not self.comparison or not self.comparison.changes:
-            self._status("No changed figures (compare mode: m)")
+        if not self.changes:
+            self._status("No changed figures (compare mode: m; M: figures on one side only)")
             return
 
         def chosen(index: int | None) -> None:
             if index is not None:
                 self._jump_to_change(index)
 
-        self.app.push_screen(ChangesScreen([self._change_row(c) for c in self.comparison.changes]), chosen)
+        self.app.push_screen(ChangesScreen([self._change_row(c) for c in self.changes]), chosen)
 
     # -- find ------------------------------------------------------------------------------
 
@@ -405,16 +522,40 @@ class ReaderScreen(AnnotatingScreen):
         self._highlight_matches(self.current, event.value)
 
     @on(Input.Submitted, "#find")
-    def _find_next(self, event: Input.Submitted) -> None:
+    def _find_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the find bar: the first match after the cursor becomes the selection and the
+        text has the focus again, so a label key tags it at once (f 陳細明 ⏎ 2)."""
         pane = self.current
-        matches = pane.view.highlights.get("match", [])
-        if not matches:
+        if not pane.view.highlights.get("match"):
             self._status(f"Not found: {event.value}")
             return
-        after = [m for m in matches if m[0] > pane.view.cursor]
-        target = (after or matches)[0]
-        pane.view.set_cursor(target[0], center=True)
-        self._status(f"Match {matches.index(target) + 1} of {len(matches)}")
+        self.query_one("#find", Input).remove_class("visible")
+        pane.view.focus()
+        self.action_next_match(after=pane.view.cursor - 1)
+
+    def action_next_match(self, after: int | None = None) -> None:
+        """Select the next match of the last find (enter, in the text)."""
+        pane = self.current
+        matches = sorted(pane.view.highlights.get("match", []))
+        if not matches:
+            self._status("Nothing found to go to (f finds)")
+            return
+        at = pane.view.cursor if after is None else after
+        target = next((m for m in matches if m[0] > at), matches[0])
+        pane.view.select(*target)
+        self._status(
+            f"Match {matches.index(target) + 1} of {len(matches)} selected: a label key tags it, "
+            f"* then a label key tags all {len(matches)}, enter: next"
+        )
+
+    def action_all_matches(self) -> None:
+        """The next label key tags every match of the find at once (one undo step)."""
+        matches = self.current.view.highlights.get("match", [])
+        if not matches:
+            self._status("Find first (f), then * and a label key tags every match")
+            return
+        self.tag_all_matches = True
+        self._status(f"All {len(matches)} matches: press a label key (1–0) to tag them all; escape cancels")
 
     def _highlight_matches(self, pane: Pane, query: str) -> None:
         query = search_key(query.strip())

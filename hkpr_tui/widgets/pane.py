@@ -12,10 +12,21 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from hkpr_tui.models import ParagraphSpan, Release, SentenceSpan
-from hkpr_tui.script.views import VIEW_NAMES, script_view
+from hkpr_tui.script.views import VIEW_NAMES, View, script_view
 from hkpr_tui.textsafe import safe
 from hkpr_tui.widgets.release_table import fit
 from hkpr_tui.widgets.release_view import ReleaseView
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a reader was left for a release: reopening it restores this."""
+
+    scripts: tuple[View, View]
+    cursor: int
+    other: int | None  # the release in the second pane
+    other_cursor: int
+    compare: bool
 
 
 @dataclass

@@ -550,6 +550,13 @@ class ReleaseView(ScrollView, can_focus=True):
         self.visual, self.selection_anchor = True, self.cursor
         self.watch_cursor(self.cursor, self.cursor)
 
+    def select(self, start: int, end: int) -> None:
+        """Make ``[start, end)`` (canonical offsets) the selection, with the cursor at its start."""
+        self.visual, self.selection_anchor = False, None
+        self.set_cursor(start, center=True)
+        self.selection = (start, end)
+        self.refresh()
+
     def action_select_sentence(self) -> None:
         sentence = self.sentence_at(self.cursor)
         if sentence is not None:
