@@ -122,6 +122,7 @@ async def test_compare_shows_changed_figures_of_aligned_paragraphs_unless_asked(
         assert "M shows them" in status_line(reader)
         left, right = reader.panes
         assert left.view.text[paired[0].left.start : paired[0].left.end]  # type: ignore[union-attr]
+        assert right.view.text[paired[0].right.start : paired[0].right.end]  # type: ignore[union-attr]
         await pilot.press("M")
         assert len(reader.changes) == len(reader.comparison.changes)
 
