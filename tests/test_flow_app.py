@@ -160,3 +160,14 @@ async def test_first_run_focuses_the_list_and_fills_the_filter_menus(tmp_path: P
         assert isinstance(library, LibraryScreen)
         assert library.table.has_focus and library.table.total == 5
         assert library.facets.get("organisation")  # the menus know the imported organisations
+
+
+def test_the_gold_annotation_of_seed_000_is_in_the_seed() -> None:
+    """benchmarks/bench_session.py tags seed 000 from this list: every entry must be in its text."""
+    from hkpr_tui.corpus import parse_file
+    from tests.conftest import seed
+    from tests.gold_seed_000 import CLAIMS, ENTITIES
+
+    text = parse_file(seed("000")).text
+    assert [needle for needle, _ in ENTITIES if needle not in text] == []
+    assert [fragment for fragment, _ in CLAIMS if fragment not in text] == []

@@ -147,10 +147,11 @@ class ReaderScreen(AnnotatingScreen):
         ),
         *ANNOTATE_BINDINGS,
     ]
+    # The find bar takes the status line's row while it is open: the panes keep their size, so
+    # opening and closing it never re-wraps the text.
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
-    ReaderScreen #find { dock: bottom; display: none; }
-    ReaderScreen #find.visible { display: block; }
+    ReaderScreen #find { height: 1; display: none; }
     ReaderScreen #reader-status { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -189,7 +190,11 @@ class ReaderScreen(AnnotatingScreen):
             yield Pane(0)
             yield TagPanel(id="tags")
         yield Static("", id="reader-status")
-        yield Input(placeholder="Find in this release (繁 or 简) — enter: next match, escape: close", id="find")
+        yield Input(
+            placeholder="Find in this release (繁 or 简) — enter selects the match, escape closes",
+            id="find",
+            compact=True,
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -384,8 +389,8 @@ class ReaderScreen(AnnotatingScreen):
             self._status("Selection cleared")
             return
         find = self.query_one("#find", Input)
-        if find.has_class("visible"):
-            find.remove_class("visible")
+        if find.display:
+            self._show_find(False)
             self.current.view.focus()
             self._status("Find closed (escape again clears its highlights)")
             return
@@ -514,8 +519,14 @@ class ReaderScreen(AnnotatingScreen):
 
     def action_find(self) -> None:
         find = self.query_one("#find", Input)
-        find.add_class("visible")
+        self._show_find(True)
         find.focus()
+
+    def _show_find(self, shown: bool) -> None:
+        """The find bar in place of the status line, or back (styles set directly: no restyling
+        of the whole screen for one row)."""
+        self.query_one("#find", Input).display = shown
+        self.query_one("#reader-status", Static).display = not shown
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
@@ -529,7 +540,7 @@ class ReaderScreen(AnnotatingScreen):
         if not pane.view.highlights.get("match"):
             self._status(f"Not found: {event.value}")
             return
-        self.query_one("#find", Input).remove_class("visible")
+        self._show_find(False)
         pane.view.focus()
         self.action_next_match(after=pane.view.cursor - 1)
 
