@@ -362,3 +362,17 @@ def normalise(text: str) -> Quantity | None:
     quantities = find_quantities(text)
     with_unit = [q for q in quantities if q.unit]
     return (with_unit or quantities or [None])[0]  # type: ignore[list-item]
+
+
+def normalise_unit(unit: str) -> str:
+    """A unit as the normaliser writes it, so two claims' units compare: 港元 → HKD, 间 → 間,
+    ％ → %, 千萬億次 → PFLOPS; a unit it does not know is returned trimmed."""
+    unit = unit.strip()
+    if unit in ("%", "％", "百分比"):
+        return "%"
+    if unit.upper() in CURRENCIES.values() or unit.upper() in PREFIX_CURRENCIES:
+        return PREFIX_CURRENCIES.get(unit.upper(), unit.upper())
+    written, normalised, end = _unit(unit, 0)
+    if written and end == len(unit):
+        return normalised
+    return unit
