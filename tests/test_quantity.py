@@ -157,3 +157,13 @@ def test_latin_units_from_the_list_stay() -> None:
 def test_odd_text_never_fails(text: str) -> None:
     for q in find_quantities(text):
         assert text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [("HK$5M", 5_000_000, "HKD"), ("US$1.2 billion", 1_200_000_000, "USD"), ("HK$3bn", 3_000_000_000, "HKD")],
+)
+def test_latin_multipliers_after_a_currency_sign(text: str, value: int, unit: str) -> None:
+    q = normalise(text)
+    assert q is not None and (q.value, q.unit, q.text) == (value, unit, text)
+    assert [q for q in find_quantities("5M") if q.unit] == []  # without a currency: a name

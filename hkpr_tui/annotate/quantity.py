@@ -89,6 +89,11 @@ LATIN_UNITS = frozenset(
     "HKD USD RMB CNY EUR GBP JPY bn million billion".split()
 )
 """Latin units after a figure, case as written; any other letters after a number make it a name."""
+MONEY_SCALES = {"k": Decimal(10**3), "K": Decimal(10**3), "m": Decimal(10**6), "M": Decimal(10**6),
+                "mn": Decimal(10**6), "million": Decimal(10**6), "b": Decimal(10**9), "B": Decimal(10**9),
+                "bn": Decimal(10**9), "billion": Decimal(10**9)}  # fmt: skip
+"""After a currency sign only (HK$5M): the letters are a multiplier, not a unit."""
+_MONEY_SCALE = re.compile(r"[ ]?(million|billion|mn|bn|[kKmMbB])(?![A-Za-z])")
 CN_POINT = "點点"
 MINUS = "-－−﹣"
 NEGATIVE_WORDS = ("負", "负")
@@ -300,7 +305,12 @@ def find_quantities(text: str) -> list[Quantity]:
         unit_from = end
         if between in QUALIFIERS_BETWEEN:
             qualifier, unit_from = QUALIFIERS_BETWEEN[between], end + 1
-        written, unit, figure_end = _unit(text, unit_from)
+        scale = _MONEY_SCALE.match(text, end) if prefix_unit else None
+        if scale:  # HK$5M, US$1.2 billion: a multiplier, then the currency before the figure
+            value *= MONEY_SCALES[scale.group(1)]
+            written, unit, figure_end = scale.group(1), prefix_unit, scale.end()
+        else:
+            written, unit, figure_end = _unit(text, unit_from)
         if not written and unit_from != end:  # 多 not followed by a unit: not a qualifier
             qualifier, unit_from = "=", end
             figure_end = end
