@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hkpr_tui.script.views import script_view
-from hkpr_tui.script.words import next_word_start, previous_word_start, word_at, word_bounds, words
+from hkpr_tui.script.words import (
+    next_word_start,
+    preload,
+    previous_word_start,
+    word_at,
+    word_bounds,
+    words,
+)
 
 HANT = "數碼港人工智能超算中心獲政府撥款30億元，2026-27年度推動5G網絡及AI發展。"
 HANS = "数码港人工智能超算中心获政府拨款30亿元，2026-27年度推动5G网络及AI发展。"
@@ -34,15 +41,24 @@ def test_same_boundaries_in_both_scripts_of_the_same_text() -> None:
     assert word_bounds(HANT, "hant") == word_bounds(HANS, "hans")
 
 
-def test_boundaries_hold_in_every_view_of_the_release() -> None:
-    text = "香港的打印機和內存晶片產業，數碼港公佈計劃。"
-    bounds = word_bounds(text, "hant")
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [("香港的打印機和內存晶片產業，數碼港公佈計劃。", "hant"), ("香港的打印机和内存芯片产业。他们干涉了头发", "hans")],
+)
+def test_boundaries_hold_in_every_view_of_the_release(text: str, script: str) -> None:
+    bounds = word_bounds(text, script)
     assert bounds[0] == 0 and bounds[-1] == len(text) and bounds == sorted(set(bounds))
+    phrases = 0
     for view_name in ("original", "hant", "hans"):
-        view = script_view(text, "hant", view_name)  # type: ignore[arg-type]
+        view = script_view(text, script, view_name)  # type: ignore[arg-type]
+        phrases += len(view.units)
         for b in bounds:  # every canonical boundary is a position in each view, not inside a phrase
             start, end = view.to_view(b, b)
             assert start == end
+        for a, b in itertools.pairwise(bounds):  # and each word reads as one word in the view
+            v0, v1 = view.to_view(a, b)
+            assert view.to_canonical(v0, v1) == (a, b)
+    assert script == "hant" or phrases > 0  # the Simplified text has phrases OpenCC replaces as units
 
 
 def test_word_at_and_cursor_moves() -> None:
@@ -82,6 +98,11 @@ def test_bounds_are_sorted_canonical_positions(text: str) -> None:
     assert bounds[0] == 0 and bounds[-1] == len(text)
     assert bounds == sorted(set(bounds))
     assert "".join(text[a:b] for a, b in itertools.pairwise(bounds)) == text
+
+
+def test_preload_makes_the_first_call_cheap() -> None:
+    preload()
+    assert word_bounds("數碼港", "hant") == [0, 3]
 
 
 def test_the_segmenter_loads_only_on_first_use() -> None:

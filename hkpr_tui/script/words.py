@@ -17,6 +17,8 @@ text (LRU), so moving the cursor word by word costs a binary search.
     word_at(text, script, offset)          -> (start, end) of the word at offset, or None
     next_word_start(text, script, offset)  -> start of the next word after offset, else len(text)
     previous_word_start(text, script, offset) -> start of the word before offset, else 0
+    words(text, script)                    -> every word's (start, end), spaces and punctuation left out
+    preload()                              -> load the segmenter now (call it in a worker)
 
 ``script`` is the release's script (``"hant"``, ``"hans"`` or ``"mixed"``), as for script views.
 Headless: no UI code.
@@ -57,6 +59,12 @@ def _segmenter() -> Any:
             tokenizer.initialize()
             _loaded["tokenizer"] = tokenizer
         return _loaded["tokenizer"]
+
+
+def preload() -> None:
+    """Load jieba and its dictionary now (about a second): for a worker, so the first word
+    movement in the UI thread does not wait for it."""
+    _segmenter()
 
 
 def _is_word(piece: str) -> bool:
