@@ -173,3 +173,18 @@ def test_odd_claims_never_fail(text: str, start: int, end: int) -> None:
     ents = [Annotation(1, 1, "entity", "ORG", 0, 99, "x", "accepted", {}, "a", None, "", "")]
     d = draft_for(text, start, end, entities=ents, types=TYPES, release_date=None, sentence=(7, 3), organisation=None)
     assert d.type in TYPES
+
+
+def test_speaker_is_a_person_who_says_it_in_the_same_sentence() -> None:
+    text = "陳大文出席典禮。財政司司長陳茂波表示，超算中心已吸引超過500間企業。"
+    ents = [entity(text, "陳大文", "PERSON", 1), entity(text, "陳茂波", "PERSON", 2)]
+    assert draft(text, "超算中心已吸引超過500間企業", ents).speaker == "陳茂波"
+    quiet = "陳茂波出席典禮，超算中心已吸引超過500間企業。"
+    assert draft(quiet, "超算中心已吸引", [entity(quiet, "陳茂波", "PERSON", 2)]).speaker == ""
+    assert draft(text, "陳大文出席典禮", ents).speaker == ""
+
+
+def test_links_already_made_are_not_suggested_again() -> None:
+    same = ClaimFacts("数码港", "初创企业数目", 500, "间", "2024-12-31", ">", id=2, release_id=11)
+    assert suggest_links(CLAIM, [same], linked=[2]) == []
+    assert [s.kind for s in suggest_links(CLAIM, [same], linked=[7])] == ["repeats"]

@@ -109,6 +109,19 @@ def subject_for(
     return max(before, key=lambda a: (a.end, -a.start), default=None)
 
 
+_SPEECH = re.compile(r"表示|指出|說|说|稱|称|認為|认为|強調|强调|透露|宣布|宣佈|相信")
+
+
+def speaker_for(text: str, entities: list[Annotation], start: int, sentence: tuple[int, int]) -> Annotation | None:
+    """The person who says the claim: the nearest PERSON before it in its sentence, followed by a
+    word of saying (表示, 指出, 說 …) before the claim starts."""
+    people = [a for a in entities if a.label == "PERSON" and sentence[0] <= a.start and a.end <= start]
+    for person in sorted(people, key=lambda a: -a.end):
+        if _SPEECH.search(text, person.end, max(person.end, start)):
+            return person
+    return None
+
+
 def draft_for(
     text: str,
     start: int,
@@ -124,8 +137,8 @@ def draft_for(
     """The claim form's first state for ``text[start:end]`` of a release: an existing claim's
     attributes, or a guess: type from the wording; subject from ``subject_for`` within the
     claim's own sentence (``sentence``, else found with ``claim_sentence``), else the release's
-    ``organisation`` as text; value from the normaliser; as-of the first full date, else the
-    release's."""
+    ``organisation`` as text; speaker from ``speaker_for``; value from the normaliser; as-of the
+    first full date, else the release's."""
     claim = text[start:end]
     subjects = [(a.id, f"{a.label} {a.text}") for a in entities]
     if existing is not None:
@@ -146,6 +159,7 @@ def draft_for(
         sentence = claim_sentence(text, start, end)
     subject = subject_for(entities, start, end, sentence, None if quantity is None else start + quantity.start)
     subject_text = subject.text if subject is not None else (organisation or "").strip()
+    speaker = speaker_for(text, entities, start, sentence)
     extra: dict[str, Any] = {}
     if quantity is not None:
         extra["figure"] = {"start": start + quantity.start, "end": start + quantity.end, "text": quantity.text}
@@ -160,6 +174,7 @@ def draft_for(
         unit="" if quantity is None else quantity.unit,
         qualifier="=" if quantity is None else quantity.qualifier,
         as_of=(dates[0] if dates else release_date or ""), extra=extra,
+        speaker=speaker.text if speaker is not None else "",
     )  # fmt: skip
 
 
@@ -241,7 +256,9 @@ def _disjoint(a: ClaimFacts, b: ClaimFacts) -> bool:
     return False
 
 
-def suggest_links(claim: ClaimFacts, candidates: Iterable[ClaimFacts]) -> list[LinkSuggestion]:
+def suggest_links(
+    claim: ClaimFacts, candidates: Iterable[ClaimFacts], *, linked: Iterable[int] = ()
+) -> list[LinkSuggestion]:
     """Links to suggest from ``claim`` to claims of other releases, in the candidates' order.
 
     A candidate is the same metric when subject and metric match after script folding (case and
@@ -249,15 +266,16 @@ def suggest_links(claim: ClaimFacts, candidates: Iterable[ClaimFacts]) -> list[L
     same as-of date: ``repeats`` if value, unit and qualifier are all equal, ``contradicts`` if
     the two figures cannot both hold (500 vs 190; >500 vs 400; not >500 vs 600); otherwise (other
     dates, units, or figures that may both hold) ``same_metric``. A claim without a subject or a
-    metric links to nothing; candidates from the claim's own release (or the claim itself) are
-    left out."""
+    metric links to nothing; candidates from the claim's own release (or the claim itself), and
+    those whose id is in ``linked`` (linked already), are left out."""
+    already = set(linked)
     subject, metric = _key(claim.subject), _key(claim.metric)
     if not subject or not metric:
         return []
     unit = normalise_unit(claim.unit)
     out: list[LinkSuggestion] = []
     for other in candidates:
-        if claim.id is not None and other.id == claim.id:
+        if (claim.id is not None and other.id == claim.id) or (other.id is not None and other.id in already):
             continue
         if claim.release_id is not None and other.release_id == claim.release_id:
             continue
