@@ -16,7 +16,7 @@ from typing import Any
 from hkpr_tui.config import user_file
 
 KINDS = ("entity", "claim")
-FIELDS = {"name", "kind", "key", "colour", "description", "pii"}
+FIELDS = {"name", "kind", "key", "colour", "description", "pii", "fiscal_years"}
 _HEX = re.compile(r"#[0-9a-fA-F]{6}$|#[0-9a-fA-F]{3}$")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 LABEL_NAME = re.compile(f"[A-Za-z{_CJK}][A-Za-z0-9_\\-{_CJK}]{{0,39}}")
@@ -40,6 +40,7 @@ class Label:
     description: str = ""
     pii: bool = False
     position: int = 0
+    fiscal_years: bool = False  # DATE: suggest financial years (2026-27年度) as dates too
 
 
 def labels_path() -> Path:
@@ -106,6 +107,8 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
             raise fail("description", "must be text")
         if "pii" in entry and not isinstance(entry["pii"], bool):
             raise fail("pii", "must be true or false")
+        if "fiscal_years" in entry and not isinstance(entry["fiscal_years"], bool):
+            raise fail("fiscal_years", "must be true or false")
         out.append({**entry, "_line": table_line, "_fields": field_lines})
     replace = data.get("replace_defaults", False)
     if not isinstance(replace, bool):
@@ -165,6 +168,7 @@ def load_labels(path: Path | None = None, *, use_user_file: bool = True) -> list
                 description=entry.get("description", ""),
                 pii=bool(entry.get("pii", False)),
                 position=position,
+                fiscal_years=bool(entry.get("fiscal_years", False)),
             )
         )
     return labels

@@ -6,6 +6,16 @@
 ``find_quantities(text)`` lists every figure in a text with its offsets (code points into the
 text given); ``normalise(text)`` is the first of them. Values are exact (``Decimal`` arithmetic):
 an ``int`` when whole, else a ``float``. Years and dates are left to ``dates.find_dates``.
+
+* Chinese decimals: 一點五億元 → 150000000 HKD.
+* A written sign makes the value negative: -3.5% → -3.5 %, 負百分之四十 → -40 %. A word of change
+  before the figure (上升, 增加 / 下跌, 減少, 下降 …) is kept as ``direction`` "up" / "down" and
+  leaves the value as written (下跌 5% → 5 %, direction "down"); 增加至 500 (a new level) has none.
+* Compound units stay whole: 1.5萬人次 → 15000 人次. Computing power in Chinese is normalised to the
+  English unit, so the two compare: 3,000 千萬億次 → 3000 PFLOPS (萬億次 TFLOPS, 百億億次 EFLOPS).
+* Latin units come from a list (``LATIN_UNITS``): a number glued to other letters is a name, not a
+  figure (5G, 4K, 3D).
+
 Headless: no UI code.
 """
 
@@ -58,7 +68,7 @@ PREFIX_CURRENCIES = {
     "$": "HKD",
 }
 MEASURES = (
-    "個百分點", "个百分点", "百分點", "百分点", "平方米", "平方呎", "平方英尺", "平方公里", "公里", "公頃", "公顷",
+    "人次", "架次", "班次", "車次", "车次", "個百分點", "个百分点", "百分點", "百分点", "平方米", "平方呎", "平方英尺", "平方公里", "公里", "公頃", "公顷",
     "個月", "个月", "小時", "小时", "分鐘", "分钟", "公噸", "公吨",
     "個", "个", "間", "间", "家", "人", "名", "項", "项", "所", "宗", "幅", "架", "座", "台", "部", "位", "次",
     "倍", "隻", "只", "張", "张", "條", "条", "棵", "輛", "辆", "艘", "層", "层", "米", "噸", "吨", "呎", "秒", "天",
@@ -66,7 +76,32 @@ MEASURES = (
 )  # fmt: skip
 UNIT_ALIASES = {"个": "個", "间": "間", "项": "項", "张": "張", "条": "條", "辆": "輛", "层": "層", "吨": "噸", "场": "場",
                 "队": "隊", "届": "屆", "只": "隻", "个月": "個月", "小时": "小時", "分钟": "分鐘", "公吨": "公噸",
-                "公顷": "公頃", "个百分点": "百分點", "個百分點": "百分點", "百分点": "百分點"}  # fmt: skip
+                "公顷": "公頃", "个百分点": "百分點", "個百分點": "百分點", "百分点": "百分點", "车次": "車次"}  # fmt: skip
+# computing power: the Chinese names are counts of operations per second, the same as the English units
+FLOPS_WORDS = sorted(
+    {"千萬億次": "PFLOPS", "千万亿次": "PFLOPS", "萬億次": "TFLOPS", "万亿次": "TFLOPS",
+     "百億億次": "EFLOPS", "百亿亿次": "EFLOPS"}.items(),
+    key=lambda kv: -len(kv[0]),
+)  # fmt: skip
+LATIN_UNITS = frozenset(
+    "PFLOPS TFLOPS EFLOPS GFLOPS FLOPS flops km m cm mm kg g mg t kt ha sqm sq ft m² m³ km² "
+    "kW MW GW kWh MWh GWh TWh W V Mbps Gbps Tbps kbps KB MB GB TB PB ppm ml mL L °C "
+    "HKD USD RMB CNY EUR GBP JPY bn million billion".split()
+)
+"""Latin units after a figure, case as written; any other letters after a number make it a name."""
+MONEY_SCALES = {"k": Decimal(10**3), "K": Decimal(10**3), "m": Decimal(10**6), "M": Decimal(10**6),
+                "mn": Decimal(10**6), "million": Decimal(10**6), "b": Decimal(10**9), "B": Decimal(10**9),
+                "bn": Decimal(10**9), "billion": Decimal(10**9)}  # fmt: skip
+"""After a currency sign only (HK$5M): the letters are a multiplier, not a unit."""
+_MONEY_SCALE = re.compile(r"[ ]?(million|billion|mn|bn|[kKmMbB])(?![A-Za-z])")
+CN_POINT = "點点"
+MINUS = "-－−﹣"
+NEGATIVE_WORDS = ("負", "负")
+# words of change before a figure (with 了, 達, spaces, a qualifier between): the direction
+_DIRECTION = re.compile(
+    r"(?P<down>下跌|下降|減少|减少|回落|下滑|縮減|缩减|下調|下调|降低|跌|降|減|减)"
+    r"|(?P<up>上升|增加|增長|增长|上漲|上涨|上調|上调|提高|回升|擴大|扩大|升|增|漲|涨)"
+)
 # before the figure; longer first so 不超過 wins over 超過
 QUALIFIERS_BEFORE = sorted(
     {
@@ -93,6 +128,7 @@ class Quantity:
     text: str
     approach: str | None = None  # "below" for 近 / 接近: close to, and under
     qualifier_start: int | None = None  # where a qualifier before the figure starts
+    direction: str | None = None  # "up" / "down": a word of change before the figure (上升 28%, 下跌 5%)
 
     @property
     def is_money(self) -> bool:
@@ -102,7 +138,13 @@ class Quantity:
         out: dict[str, object] = {"value": self.value, "unit": self.unit, "qualifier": self.qualifier}
         if self.approach:
             out["approach"] = self.approach
+        if self.direction:
+            out["direction"] = self.direction
         return out
+
+
+def _latin_alnum(char: str) -> bool:
+    return (char.isascii() and char.isalnum()) or char in "０１２３４５６７８９"
 
 
 def _skip_spaces(text: str, pos: int) -> int:
@@ -118,6 +160,8 @@ def _number(text: str, pos: int) -> tuple[list[tuple[str, Decimal]], int]:
     end = pos
     while True:
         look = _skip_spaces(text, end) if tokens else end
+        if tokens and any(text.startswith(word, look) for word, _ in FLOPS_WORDS):
+            break  # 3,000 千萬億次: the multipliers are the unit's, not the number's
         m = ARABIC.match(text, look)
         if m and not (tokens and tokens[-1][0] == "arabic"):
             tokens.append(("arabic", Decimal(m.group().translate(_FULLWIDTH).replace(",", ""))))
@@ -125,6 +169,13 @@ def _number(text: str, pos: int) -> tuple[list[tuple[str, Decimal]], int]:
             continue
         if look < len(text):
             char = text[look]
+            if char in CN_POINT and tokens and tokens[-1][0] == "digit":
+                fraction, after = _fraction(text, look + 1)
+                if fraction is None:
+                    break  # 三點 (o'clock), 十二點三十分: not a decimal
+                tokens.append(("fraction", fraction))
+                end = after
+                continue
             if char in CN_DIGITS:
                 tokens.append(("digit", Decimal(CN_DIGITS[char])))
             elif char in CN_SMALL and (tokens or char in "十拾"):
@@ -139,6 +190,18 @@ def _number(text: str, pos: int) -> tuple[list[tuple[str, Decimal]], int]:
     return tokens, end
 
 
+def _fraction(text: str, pos: int) -> tuple[Decimal | None, int]:
+    """The digits after a Chinese decimal point at ``pos`` (五 in 一點五) as a fraction, and the end;
+    None when there are none, or a 十/百/千 follows them (then it was a time, not a decimal)."""
+    end = pos
+    while end < len(text) and text[end] in CN_DIGITS:
+        end += 1
+    if end == pos or (end < len(text) and text[end] in CN_SMALL):
+        return None, pos
+    digits = "".join(str(CN_DIGITS[c]) for c in text[pos:end])
+    return Decimal("0." + digits), end
+
+
 def _evaluate(tokens: list[tuple[str, Decimal]]) -> Decimal:
     kinds = {kind for kind, _ in tokens}
     if kinds == {"digit"} and len(tokens) > 1:  # 二〇二四: positional
@@ -147,7 +210,9 @@ def _evaluate(tokens: list[tuple[str, Decimal]]) -> Decimal:
     number: Decimal | None = None
     largest = Decimal(0)
     for kind, value in tokens:
-        if kind in ("arabic", "digit"):
+        if kind == "fraction":
+            number = (number or Decimal(0)) + value
+        elif kind in ("arabic", "digit"):
             number = value if number is None else number * 10 + value
         elif kind == "small":
             section += (number if number is not None else 1) * value
@@ -174,19 +239,38 @@ def _unit(text: str, pos: int) -> tuple[str, str, int]:
         return text[look], "%", look + 1
     if text.startswith("成", look):
         return "成", "成", look + 1
+    for written, unit in FLOPS_WORDS:
+        if text.startswith(written, look):
+            return written, unit, look + len(written)
     for written in sorted(CURRENCIES, key=len, reverse=True):
         if text.startswith(written, look):
             return written, CURRENCIES[written], look + len(written)
     for written in MEASURES:
         if text.startswith(written, look):
             return written, UNIT_ALIASES.get(written, written), look + len(written)
-    m = re.compile(r"[A-Za-z][A-Za-z0-9²³/]{0,9}(?![A-Za-z0-9])").match(text, look)
-    if m and look - pos <= 1:
+    m = _LATIN.match(text, look)
+    if m and look - pos <= 1 and m.group() in LATIN_UNITS:
         return m.group(), m.group(), m.end()
     return "", "", pos
 
 
+_LATIN = re.compile(r"°?[A-Za-z][A-Za-z0-9²³/]{0,9}(?![A-Za-z0-9])")
+
+
 _DATE_UNITS = re.compile(r"[ \t]*(?:年|月|日|號|号|時|时|点|點|週年|周年)")
+
+
+_BETWEEN_CHANGE = re.compile(r"(?:了|達|达|約|约|大約|大约|近|逾|超過|超过|[ \t\u3000])*")
+
+
+def _direction(text: str, start: int) -> str | None:
+    """ "up" or "down" when a word of change ends just before ``start`` (上升28%, 減少了約3成)."""
+    window = text[max(0, start - 12) : start]
+    best: str | None = None
+    for m in _DIRECTION.finditer(window):
+        if _BETWEEN_CHANGE.fullmatch(window, m.end()):
+            best = "down" if m.group("down") else "up"
+    return best
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -221,10 +305,18 @@ def find_quantities(text: str) -> list[Quantity]:
         unit_from = end
         if between in QUALIFIERS_BETWEEN:
             qualifier, unit_from = QUALIFIERS_BETWEEN[between], end + 1
-        written, unit, figure_end = _unit(text, unit_from)
+        scale = _MONEY_SCALE.match(text, end) if prefix_unit else None
+        if scale:  # HK$5M, US$1.2 billion: a multiplier, then the currency before the figure
+            value *= MONEY_SCALES[scale.group(1)]
+            written, unit, figure_end = scale.group(1), prefix_unit, scale.end()
+        else:
+            written, unit, figure_end = _unit(text, unit_from)
         if not written and unit_from != end:  # 多 not followed by a unit: not a qualifier
             qualifier, unit_from = "=", end
             figure_end = end
+        if not written and end < len(text) and text[end].isascii() and text[end].isalpha():
+            pos = end
+            continue  # 5G, 4K, 3D: a name, not a figure
         if percent_words:
             unit, figure_end = "%", end
         elif unit == "成":
@@ -238,6 +330,11 @@ def find_quantities(text: str) -> list[Quantity]:
         if only_chinese and not (written in CURRENCIES or unit == "%"):
             pos = figure_end
             continue  # 一個, 三間: too common to suggest
+        sign = 1
+        if start and text[start - 1] in MINUS and not (start >= 2 and _latin_alnum(text[start - 2])):
+            sign, start = -1, start - 1  # -3.5%, but not the 27 of 2026-27
+        elif start and text[start - 1] in NEGATIVE_WORDS:
+            sign, start = -1, start - 1
         qualifier_start = None
         before = text[max(0, start - 4) : start].rstrip(" \t\u3000")
         for word, q in QUALIFIERS_BEFORE:
@@ -250,12 +347,13 @@ def find_quantities(text: str) -> list[Quantity]:
                 qualifier = q
         if qualifier == "≈-":
             qualifier, approach = "≈", "below"
+        direction = _direction(text, start if qualifier_start is None else qualifier_start)
         if any(s < figure_end and start < e for s, e in dates):
             pos = max(figure_end, start + 1)
             continue
         found.append(
             Quantity(
-                value=_plain(value),
+                value=_plain(value * sign),
                 unit=unit,
                 qualifier=qualifier,
                 start=start,
@@ -263,6 +361,7 @@ def find_quantities(text: str) -> list[Quantity]:
                 text=text[start:figure_end],
                 approach=approach,
                 qualifier_start=qualifier_start,
+                direction=direction,
             )
         )
         pos = max(figure_end, start + 1)
@@ -273,3 +372,17 @@ def normalise(text: str) -> Quantity | None:
     quantities = find_quantities(text)
     with_unit = [q for q in quantities if q.unit]
     return (with_unit or quantities or [None])[0]  # type: ignore[list-item]
+
+
+def normalise_unit(unit: str) -> str:
+    """A unit as the normaliser writes it, so two claims' units compare: 港元 → HKD, 间 → 間,
+    ％ → %, 千萬億次 → PFLOPS; a unit it does not know is returned trimmed."""
+    unit = unit.strip()
+    if unit in ("%", "％", "百分比"):
+        return "%"
+    if unit.upper() in CURRENCIES.values() or unit.upper() in PREFIX_CURRENCIES:
+        return PREFIX_CURRENCIES.get(unit.upper(), unit.upper())
+    written, normalised, end = _unit(unit, 0)
+    if written and end == len(unit):
+        return normalised
+    return unit
