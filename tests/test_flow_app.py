@@ -171,3 +171,56 @@ def test_the_gold_annotation_of_seed_000_is_in_the_seed() -> None:
     text = parse_file(seed("000")).text
     assert [needle for needle, _ in ENTITIES if needle not in text] == []
     assert [fragment for fragment, _ in CLAIMS if fragment not in text] == []
+
+
+async def test_word_motions_and_select_word_in_every_script(seeded_db: Path) -> None:
+    from hkpr_tui.script.words import word_at
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        rid = release_id(seeded_db, "000")
+        start = view.text.index("陳細明")
+        view.set_cursor(start - 2)  # in 主席, the word before the name
+        await pilot.press("w")
+        assert view.cursor == start
+        await pilot.press("t", "t")  # 简: the same word boundaries
+        await settle(pilot)
+        await pilot.press("W", "w")
+        assert view.cursor == start
+        await pilot.press("i", "2")  # select the word, tag it PERSON: two keys
+        await settle(pilot)
+        assert stored(seeded_db, rid) == [("PERSON", "陳細明", start, start + 3)]
+        assert word_at(view.text, "hant", start) == (start, start + 3)
+
+
+async def test_a_claim_matching_one_elsewhere_offers_the_link(seeded_db: Path) -> None:
+    from hkpr_tui.screens.annotate_forms import ChoiceScreen
+    from hkpr_tui.store import Store
+
+    store = Store.open(seeded_db)
+    old = release_id(seeded_db, "001")
+    text = store.release(old).text
+    at = text.index("超过 190 间")
+    store.add_annotation(old, "claim", "STATISTIC", at, at + 8, annotator="t",
+                         attributes={"value": 190, "unit": "間", "qualifier": ">", "metric": "AI 初創企業", "subject_text": "數碼港"})  # fmt: skip
+    new = release_id(seeded_db, "000")
+    text = store.release(new).text
+    at = text.index("超過500間")
+    claim = store.add_annotation(new, "claim", "STATISTIC", at, at + 6, annotator="t",
+                                 attributes={"value": 500, "unit": "間", "qualifier": ">", "metric": "AI初創企業", "subject_text": "数码港"})  # fmt: skip
+    store.close()
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        reader.panes[0].view.set_cursor(at + 1)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        app.screen.dismiss("0")
+        await settle(pilot)
+        store = Store.open(seeded_db)
+        links = store.links([claim.id])
+        store.close()
+        assert [(link.kind) for link in links] == ["same_metric"]

@@ -23,7 +23,7 @@ LABEL_NAME = re.compile(f"[A-Za-z{_CJK}][A-Za-z0-9_\\-{_CJK}]{{0,39}}")
 """A label name (use ``fullmatch``): letters (ASCII or CJK), digits, ``_`` and ``-``, starting
 with a letter, at most 40 characters. Names go into export files, XML configs and terminals."""
 # keys the reader uses for other actions: a label key there would shadow them
-RESERVED_KEYS = frozenset("vsclaArxudtTofmnMNgGebph?\\=[]{}*.,")
+RESERVED_KEYS = frozenset("vsclaArxudtTofmnMNgGebph?\\=[]{}*.,wWiL")
 """Keys the reader binds (tests/test_docs.py derives them from the screens): a label cannot take one."""
 
 

@@ -105,6 +105,8 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
         subject = self.query_one("#subject", Select).value
         subject_id = subject if isinstance(subject, int) else None
         subject_text = next((s.split(" ", 1)[-1] for i, s in self.draft.subjects if i == subject_id), None)
+        if subject_id is None and subject_text is None:
+            subject_text = self.draft.subject_text or None  # no entity fits: the release's organisation
         out: dict[str, Any] = {
             **self.draft.extra,
             "type": self.query_one("#type", Select).value,

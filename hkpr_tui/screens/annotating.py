@@ -24,7 +24,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from hkpr_tui.annotate.claims import draft_for
+from hkpr_tui.annotate.claims import ClaimFacts, LinkSuggestion, draft_for, suggest_links
 from hkpr_tui.annotate.labels import Label
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import Suggestion, suggest
@@ -122,6 +122,14 @@ ANNOTATE_BINDINGS = [
         id="annotate.thread",
         tooltip="Show the same-metric thread of the claim at the cursor",
     ),
+    Binding(
+        "L",
+        "suggested_links",
+        "Suggested links",
+        show=False,
+        id="annotate.suggested_links",
+        tooltip="Claims in other releases with the same subject and metric: link the claim at the cursor to one",
+    ),
 ]
 BUSY_RETRIES = 5
 """How often an action refused because another process holds the write lock is tried again."""
@@ -162,6 +170,15 @@ class TagPanel(OptionList):
     TagPanel { width: 36; height: 1fr; border: round $primary 50%; display: none; }
     TagPanel.visible { display: block; }
     """
+
+
+@dataclass
+class LinksFound(Message):
+    """Claims elsewhere that the claim ``claim_id`` could be linked to (``offer``: ask now)."""
+
+    claim_id: int
+    found: list[LinkSuggestion]
+    offer: bool
 
 
 @dataclass
@@ -233,13 +250,14 @@ class AnnotatingScreen(Screen[None]):
         """Suggestions for one release in a thread worker; a newer request for the same release
         replaces one still running (exclusive per release, so two panes do not cancel each other)."""
         labels = list(self.labels)
+        label_defs = list(self.labels.values())
 
         def work() -> None:
             with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
                 known = store.known_strings()
                 tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
                 rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
-            found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=labels)
+            found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=labels, label_defs=label_defs)
             if not get_current_worker().is_cancelled:
                 self.post_message(SuggestionsReady(release_id, found))
 
@@ -468,8 +486,9 @@ class AnnotatingScreen(Screen[None]):
         entities = [a for a in self.tags.get(release.id, []) if a.kind == "entity"]
         types = [l.name for l in self.labels.values() if l.kind == "claim"]
         draft = draft_for(
-            release.text, start, end, entities=entities, types=types, release_date=release.date, existing=existing
-        )
+            release.text, start, end, entities=entities, types=types, release_date=release.date, existing=existing,
+            sentence=pane.view.sentence_at(start), organisation=release.organisation,
+        )  # fmt: skip
 
         def saved(attributes: dict[str, Any] | None) -> None:
             if attributes is None:
@@ -487,12 +506,12 @@ class AnnotatingScreen(Screen[None]):
                     lambda a: (
                         f"claim {a.label} 「{a.text}」"
                         + (
-                            f" = {a.attributes['value']:,} {a.attributes.get('unit', '')}"
+                            f" {a.attributes.get('qualifier') or '='} {number_text(a.attributes['value'])} {a.attributes.get('unit', '')}"
                             if a.attributes.get("value") is not None
                             else ""
                         )
                     ),
-                    then=lambda _: pane.view.clear_selection(),
+                    then=lambda a: self._claim_made(pane, a),
                 )
 
         self.app.push_screen(ClaimForm(draft), saved)
@@ -524,6 +543,60 @@ class AnnotatingScreen(Screen[None]):
         self.app.push_screen(
             ChoiceScreen(f"Link 「{source.text[:30]}」 to 「{target.text[:30]}」 as", LINK_KINDS), chosen
         )
+
+    def _claim_made(self, pane: Pane, claim: Annotation) -> None:
+        pane.view.clear_selection()
+        self.find_links(claim, offer=False)  # says so when claims elsewhere could be linked (L)
+
+    def action_suggested_links(self) -> None:
+        claim = self.tag_at(self.current, "claim")
+        if claim is None:
+            self._status("Put the cursor on a claim (c makes one), then L")
+            return
+        self.find_links(claim, offer=True)
+
+    def find_links(self, claim: Annotation, *, offer: bool) -> None:
+        """Claims of other releases this one may link to, found in a worker (every live claim is read)."""
+
+        def work() -> None:
+            with closing(Store.connect(self.db_path)) as store:
+                others = [a for anns in store.live_annotations().values() for a in anns if a.kind == "claim"]
+                linked = {i for link in store.links([claim.id]) for i in (link.source_id, link.target_id)}
+            facts = ClaimFacts.from_annotation(claim)
+            found = suggest_links(facts, [ClaimFacts.from_annotation(a) for a in others], linked=linked)
+            self.post_message(LinksFound(claim.id, found, offer))
+
+        self.run_worker(work, thread=True, group="links", exclusive=True, exit_on_error=False)
+
+    def on_links_found(self, message: LinksFound) -> None:
+        found = message.found
+        if not found:
+            if message.offer:
+                self._status("No claim elsewhere has this subject and metric (the form sets both)")
+            return
+        if not message.offer:
+            self._status(f"{self._last_status} · {len(found)} claim(s) elsewhere with this subject and metric: L links")
+            return
+        names = {"same_metric": "same metric", "repeats": "repeats", "contradicts": "contradicts"}
+        options = [
+            (str(i), f"{names[s.kind]}: {s.target.value if s.target.value is not None else '—'} {s.target.unit} "
+                     f"({s.target.as_of or 'no date'}) — {s.reason}")
+            for i, s in enumerate(found)
+        ]  # fmt: skip
+
+        def chosen(index: str | None) -> None:
+            if index is None:
+                return
+            pick = found[int(index)]
+            target = pick.target.id
+            assert target is not None
+            self._do(
+                lambda: self.actions.link(message.claim_id, target, pick.kind),
+                lambda _: f"linked as {names[pick.kind]} (h shows the thread)",
+                {pick.target.release_id} if pick.target.release_id is not None else None,
+            )
+
+        self.app.push_screen(ChoiceScreen("Link this claim to", options), chosen)
 
     def action_thread(self) -> None:
         claim = self.tag_at(self.current, "claim")

@@ -250,6 +250,9 @@ class ReaderScreen(AnnotatingScreen):
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             loaded = Loaded(store.release(release_id), store.paragraphs(release_id), store.sentences(release_id))
         script_view(loaded.release.text, loaded.release.script, script)  # convert off the UI thread
+        from hkpr_tui.script.words import word_bounds
+
+        word_bounds(loaded.release.text, loaded.release.script)  # word motions ready at once (cached)
         self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
 
     def _pane(self, index: int) -> Pane | None:

@@ -153,6 +153,46 @@ class ReleaseView(ScrollView, can_focus=True):
         Binding("home,g", "edge(0)", "Top", show=False, id="reader.top", tooltip="Jump to the start of the release"),
         Binding("end,G", "edge(1)", "Bottom", show=False, id="reader.bottom", tooltip="Jump to the end of the release"),
         Binding(
+            "w,ctrl+right",
+            "word(1)",
+            "Next word",
+            show=False,
+            id="reader.next_word",
+            tooltip="Move to the next word (Chinese words by segmentation, in every script)",
+        ),
+        Binding(
+            "W,ctrl+left",
+            "word(-1)",
+            "Previous word",
+            show=False,
+            id="reader.previous_word",
+            tooltip="Move to the previous word",
+        ),
+        Binding(
+            "ctrl+shift+right",
+            "extend('word', 1)",
+            "Select word right",
+            show=False,
+            id="annotate.select_word_right",
+            tooltip="Extend the selection by a word to the right",
+        ),
+        Binding(
+            "ctrl+shift+left",
+            "extend('word', -1)",
+            "Select word left",
+            show=False,
+            id="annotate.select_word_left",
+            tooltip="Extend the selection by a word to the left",
+        ),
+        Binding(
+            "i",
+            "select_word",
+            "Select word",
+            show=False,
+            id="annotate.select_word",
+            tooltip="Select the word at the cursor (then a label key tags it)",
+        ),
+        Binding(
             "shift+right",
             "extend('char', 1)",
             "Select right",
@@ -504,6 +544,28 @@ class ReleaseView(ScrollView, can_focus=True):
         if 0 <= target < len(self.view.text):
             self.set_cursor(self.view.to_canonical(target, target + 1)[0])
 
+    def action_word(self, delta: int) -> None:
+        """To the start of the next (``delta`` 1) or previous (-1) word: words of the 简 view
+        (jieba), the same in every script (``script.words``)."""
+        if self.release is None:
+            return
+        from hkpr_tui.script.words import next_word_start, previous_word_start
+
+        text, script = self.release.text, self.release.script
+        step = next_word_start if delta > 0 else previous_word_start
+        target = step(text, script, self.cursor)
+        self.set_cursor(min(target, max(len(text) - 1, 0)))
+
+    def action_select_word(self) -> None:
+        """Select the word at the cursor (then a label key tags it)."""
+        if self.release is None:
+            return
+        from hkpr_tui.script.words import word_at
+
+        found = word_at(self.release.text, self.release.script, self.cursor)
+        if found is not None:
+            self.select(*found)
+
     def action_page(self, delta: int) -> None:
         height = max(self.scrollable_content_region.height - 1, 1)
         index, cell = self._cell_of(self.cursor)
@@ -539,7 +601,7 @@ class ReleaseView(ScrollView, can_focus=True):
             if self.selection_anchor is None:
                 self.selection_anchor = self.cursor
                 self.watch_cursor(self.cursor, self.cursor)
-            (self.action_char if how == "char" else self.action_line)(delta)
+            {"char": self.action_char, "word": self.action_word}.get(how, self.action_line)(delta)
         finally:
             self._extending = False
 
