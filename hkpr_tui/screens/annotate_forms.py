@@ -36,6 +36,8 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
     ClaimForm .row { height: 1; margin-bottom: 1; }
     ClaimForm .row > Label { width: 11; color: $text-muted; }
     ClaimForm .row > Input, ClaimForm .row > Select { width: 1fr; }
+    ClaimForm .row:focus-within > Label { color: $accent; text-style: bold reverse; }
+    ClaimForm .row > Input:focus { background: $accent 25%; }
     ClaimForm #unit { width: 16; margin-left: 1; } ClaimForm #qualifier { width: 10; margin-left: 1; }
     ClaimForm #claim-error { color: $error; height: auto; }
     ClaimForm #buttons { height: 1; align-horizontal: right; }
@@ -59,7 +61,8 @@ class ClaimForm(ModalScreen[dict[str, Any] | None]):
             with row("Subject"):
                 yield Select(
                     [(Text(s), i) for i, s in d.subjects], value=d.subject_id if d.subject_id is not None else Select.NULL,
-                    id="subject", prompt="(no subject: tag an entity first)", compact=True,
+                    id="subject", compact=True,
+                    prompt=safe(f"{d.subject_text} (the release's organisation)") if d.subject_text else "(no subject: tag an entity first)",
                 )  # fmt: skip
             with row("Metric"):
                 yield Input(
