@@ -20,6 +20,7 @@ from pathlib import Path
 from benchmarks.corpus import generate
 from benchmarks.report import emit, p95
 from hkpr_tui.annotate.session import Actions
+from hkpr_tui.annotate.suggest import suggest
 from hkpr_tui.corpus import parse_text
 from hkpr_tui.store import SpanError, Store
 
@@ -29,6 +30,9 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=4500)
     parser.add_argument("--annotations", type=int, default=1_000_000)
     parser.add_argument("--tags", type=int, default=500)
+    parser.add_argument(
+        "--suggest-releases", type=int, default=5, help="the longest releases, for the suggestions measure"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -74,6 +78,29 @@ def main() -> None:
                 refused += 1  # a crossing span: refused after the same check, not counted
                 continue
             tag_times.append((time.perf_counter() - t0) * 1000)
+
+        # the suggestions the reader computes for a release after opening it or tagging in it,
+        # from the strings tagged anywhere: read by the text (known_strings_in) against the whole
+        # table aggregated and every string searched (known_strings, what the app did before)
+        longest = sorted(releases, key=lambda r: -r[1])[: args.suggest_releases]
+        refresh_new, refresh_old = [], []
+        for rid, _ in longest:
+            text = texts[rid]
+            t0 = time.process_time()
+            found_new = suggest(text, known=store.known_strings_in(text), known_folded=True)
+            refresh_new.append((time.process_time() - t0) * 1000)
+            t0 = time.process_time()
+            found_old = suggest(text, known=store.known_strings())
+            refresh_old.append((time.process_time() - t0) * 1000)
+            assert {(s.start, s.end, s.label) for s in found_new} >= {
+                (s.start, s.end) and (s.start, s.end, s.label) for s in found_old if s.source != "known"
+            }
+        emit(bench="suggestions for a release", releases=len(longest), chars=[length for _, length in longest],
+             annotations_in_db=store.count_annotations(),
+             by_text_median_ms=round(statistics.median(refresh_new), 1), by_text_p95_ms=round(p95(refresh_new), 1),
+             baseline="every tagged string aggregated and searched (the app before), same run, CPU",
+             baseline_median_ms=round(statistics.median(refresh_old), 1),
+             ratio=round(statistics.median(refresh_new) / statistics.median(refresh_old), 3))  # fmt: skip
 
         store.db.execute('CREATE TABLE plain (release_id INTEGER, start INTEGER, "end" INTEGER, label TEXT, text TEXT)')
         plain_times: list[float] = []

@@ -155,3 +155,24 @@ def test_stats_by_label_annotator_status_session(actions: Actions) -> None:
     assert stats.by_status["done"] == 1 and stats.by_annotation_status == {"accepted": 3}
     (session,) = stats.by_session
     assert (session.annotator, session.actions, session.tags) == ("ann", 4, 3)
+
+
+def test_known_strings_follow_every_write_and_are_read_by_the_text(seeded_store) -> None:  # type: ignore[no-untyped-def]
+    """The table of tagged strings counts tags in and out as they are made, relabelled, deleted,
+    restored, bulk-inserted; a release reads only the strings that may occur in it."""
+    store = seeded_store
+    rid = store.list_releases(sort="id")[0].id
+    text = store.release(rid).text
+    at = text.index("數碼港")
+    made = store.add_annotation(rid, "entity", "ORG", at, at + 3, annotator="a")
+    assert store.known_strings_in("数码港今日宣布") == {"数码港": "ORG"}  # folded, either script
+    assert store.known_strings_in("香港科技園") == {}  # 數碼港 cannot occur in it: not read
+    store.update_annotation(made.id, label="FACILITY", annotator="a")
+    assert store.known_strings_in(text) == {"数码港": "FACILITY"}
+    store.set_annotation_deleted(made.id, True, annotator="a")
+    assert store.known_strings_in(text) == {}
+    store.set_annotation_deleted(made.id, False, annotator="a")
+    store.insert_annotations([{"release_id": rid, "kind": "entity", "label": "ORG", "start": at, "end": at + 3, "text": "數碼港",
+                               "annotator": "b"} for _ in range(2)])  # fmt: skip
+    assert store.known_strings_in(text) == {"数码港": "ORG"}  # two ORG beat one FACILITY
+    assert store.known_strings() == {"數碼港": "ORG"}

@@ -55,13 +55,14 @@ def rule_suggestions(text: str, *, fiscal_years: bool = False) -> list[Suggestio
     return out
 
 
-def known_suggestions(text: str, known: dict[str, str]) -> list[Suggestion]:
-    """Every occurrence in ``text`` of a string tagged before (``known``: text → label)."""
+def known_suggestions(text: str, known: dict[str, str], *, folded_keys: bool = False) -> list[Suggestion]:
+    """Every occurrence in ``text`` of a string tagged before (``known``: text → label; with
+    ``folded_keys`` the texts are script-folded already, as ``Store.known_strings(text)`` gives them)."""
     folded = fold(text)
     by_folded: dict[str, str] = {}
     for string, label in known.items():
         if len(string) >= 2:
-            by_folded.setdefault(fold(string), label)
+            by_folded.setdefault(string if folded_keys else fold(string), label)
     out = []
     for string, label in by_folded.items():
         start = folded.find(string)
@@ -84,6 +85,7 @@ def suggest(
     text: str,
     *,
     known: dict[str, str] | None = None,
+    known_folded: bool = False,
     tagged: Iterable[tuple[int, int, str]] = (),
     rejected: Iterable[tuple[int, int, str]] = (),
     labels: Iterable[str] | None = None,
@@ -110,7 +112,10 @@ def suggest(
     allowed = set(labels) if labels is not None else None
     seen: set[tuple[int, int, str]] = set()
     out = []
-    for suggestion in [*rule_suggestions(text, fiscal_years=fiscal_years), *known_suggestions(text, known or {})]:
+    for suggestion in [
+        *rule_suggestions(text, fiscal_years=fiscal_years),
+        *known_suggestions(text, known or {}, folded_keys=known_folded),
+    ]:
         key = (suggestion.start, suggestion.end, suggestion.label)
         span = key[:2]
         if key in seen or key in refused or span in taken:

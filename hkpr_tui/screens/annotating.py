@@ -254,10 +254,18 @@ class AnnotatingScreen(Screen[None]):
 
         def work() -> None:
             with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
-                known = store.known_strings()
+                known = store.known_strings_in(text)  # only strings that may occur in this text
                 tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
                 rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
-            found = suggest(text, known=known, tagged=tagged, rejected=rejected, labels=labels, label_defs=label_defs)
+            found = suggest(
+                text,
+                known=known,
+                known_folded=True,
+                tagged=tagged,
+                rejected=rejected,
+                labels=labels,
+                label_defs=label_defs,
+            )
             if not get_current_worker().is_cancelled:
                 self.post_message(SuggestionsReady(release_id, found))
 

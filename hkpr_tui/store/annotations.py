@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hkpr_tui.models import Annotation, Link, SessionSummary, ThreadPoint
+from hkpr_tui.script import fold
 from hkpr_tui.store.base import StoreBase, utc_now
 
 KINDS = ("entity", "claim")
@@ -107,6 +108,42 @@ class AnnotationStore(StoreBase):
             )
         ]
 
+    def known_strings_in(self, text: str) -> dict[str, str]:
+        """The strings tagged anywhere (script-folded) that may occur in ``text`` → their most used
+        label: only those whose first two folded characters occur in it are read, through the
+        ``known_strings`` table, so the cost follows the text's length, not the number of tags."""
+        folded = fold(text)
+        keys = sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+        best: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(keys), 500):  # never more than 500 variables in one statement
+            chunk = keys[start : start + 500]
+            for string, label, n in self.db.execute(
+                f"SELECT folded, label, n FROM known_strings WHERE key IN ({','.join('?' * len(chunk))}) AND n > 0",
+                chunk,
+            ).fetchall():
+                if string not in best or n > best[string][1]:
+                    best[string] = (label, n)
+        return {string: label for string, (label, _) in best.items()}
+
+    def _known(self, changes: Iterable[tuple[str, str, int]]) -> None:
+        """Count tagged strings in and out of ``known_strings`` (text, label, +1 or -1), in the
+        caller's transaction: every write of an accepted live entity calls it."""
+        counts: dict[tuple[str, str], int] = {}
+        for text, label, delta in changes:
+            folded = fold(text)
+            counts[(folded, label)] = counts.get((folded, label), 0) + delta
+        rows = [(folded, label, folded[:2], n) for (folded, label), n in counts.items() if n and len(folded) >= 2]
+        if rows:
+            self.db.conn.executemany(
+                "INSERT INTO known_strings (folded, label, key, n) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(folded, label) DO UPDATE SET n = n + excluded.n",
+                rows,
+            )
+
+    @staticmethod
+    def _counts(kind: str, status: str, deleted_at: str | None) -> bool:
+        return kind == "entity" and status == "accepted" and deleted_at is None
+
     def known_strings(self) -> dict[str, str]:
         """Every entity text accepted anywhere → its most used label."""
         out: dict[str, tuple[str, int]] = {}
@@ -189,6 +226,8 @@ class AnnotationStore(StoreBase):
                  annotator, session_id, now, now],
             )  # fmt: skip
             annotation_id = int(cursor.lastrowid or 0)
+            if self._counts(kind, status, None):
+                self._known([(text, label, 1)])
             payload = {"release_id": release_id, "kind": kind, "label": label, "start": start, "end": end,
                        "text": text, "status": status, "attributes": attributes or {}}  # fmt: skip
             self._event(annotator, session_id, action, "annotations", annotation_id, payload, now)
@@ -227,7 +266,15 @@ class AnnotationStore(StoreBase):
 
     def insert_annotation(self, row: dict[str, Any]) -> int:
         """Insert one annotation row validated elsewhere (a merge); returns its id. No event."""
-        return int(self.db.execute(self._INSERT_SQL, self._insert_values(row, utc_now())).lastrowid or 0)
+        values = self._insert_values(row, utc_now())
+        with self.write():
+            annotation_id = int(self.db.execute(self._INSERT_SQL, values).lastrowid or 0)
+            self._known_rows([values])
+        return annotation_id
+
+    def _known_rows(self, values: Iterable[list[Any]]) -> None:
+        """Count the rows of ``_INSERT_COLUMNS`` values that are accepted live entities in."""
+        self._known((v[5], v[2], 1) for v in values if self._counts(v[1], v[6], v[12]))
 
     def insert_annotations(self, rows: Iterable[dict[str, Any]], *, batch: int = 10_000) -> int:
         """Bulk insert annotation rows that were validated elsewhere (merges, imports, benchmarks):
@@ -239,6 +286,7 @@ class AnnotationStore(StoreBase):
         def flush() -> None:
             with self.write():
                 self.db.conn.executemany(self._INSERT_SQL, pending)
+                self._known_rows(pending)
             pending.clear()
 
         for row in rows:
@@ -345,6 +393,10 @@ class AnnotationStore(StoreBase):
                 [after["label"], new_start, new_end, text, new_status, json.dumps(after["attributes"], ensure_ascii=False),
                  now, annotation_id],
             )  # fmt: skip
+            self._known(
+                [(before.text, before.label, -1)] * self._counts(before.kind, before.status, before.deleted_at)
+                + [(text, label or before.label, 1)] * self._counts(before.kind, new_status, before.deleted_at)
+            )
             previous = {k: getattr(before, k) for k in after}
             self._event(
                 annotator, session_id, action, "annotations", annotation_id, {"before": previous, "after": after}, now
@@ -373,6 +425,10 @@ class AnnotationStore(StoreBase):
                 "UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?",
                 [now if deleted else None, now, annotation_id],
             )
+            was = self._counts(current.kind, current.status, current.deleted_at)
+            now_counts = self._counts(current.kind, current.status, now if deleted else None)
+            if was != now_counts:
+                self._known([(current.text, current.label, 1 if now_counts else -1)])
             self._event(
                 annotator, session_id, action or ("delete" if deleted else "restore"), "annotations", annotation_id,
                 {"release_id": current.release_id, "label": current.label, "text": current.text}, now,

@@ -174,3 +174,36 @@ def m003_near_duplicates(db: Database) -> None:
         CREATE INDEX release_bands_release ON release_bands(release_id);
         """
     )
+
+
+@migration
+def m005_known_strings(db: Database) -> None:
+    """Every string tagged (accepted, live entities) by its script-folded text and label, with a
+    count, keyed by its first two folded characters: suggestions for a release read only the
+    strings whose first two characters occur in it, whatever the database's size."""
+    from hkpr_tui.script import fold
+
+    db.executescript(
+        """
+        CREATE TABLE known_strings (
+            folded TEXT NOT NULL,               -- the tagged text, script-folded
+            label TEXT NOT NULL,
+            key TEXT NOT NULL,                  -- its first two folded characters
+            n INTEGER NOT NULL,                 -- live accepted tags with this text and label
+            PRIMARY KEY (folded, label)
+        ) WITHOUT ROWID;
+        CREATE INDEX known_strings_key ON known_strings(key);
+        """
+    )
+    rows = db.execute(
+        "SELECT text, label, count(*) FROM annotations WHERE kind = 'entity' AND status = 'accepted' "
+        "AND deleted_at IS NULL GROUP BY text, label"
+    ).fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    for text, label, n in rows:
+        folded = fold(text)
+        counts[(folded, label)] = counts.get((folded, label), 0) + n
+    db.conn.executemany(
+        "INSERT INTO known_strings (folded, label, key, n) VALUES (?, ?, ?, ?)",
+        [(folded, label, folded[:2], n) for (folded, label), n in counts.items()],
+    )
