@@ -29,13 +29,10 @@ from hkpr_tui.models import (
     Stats,
 )
 from hkpr_tui.script import fold, search_key
-from hkpr_tui.store.annotations import AnnotationStore, SpanError
+from hkpr_tui.store.annotations import AnnotationStore
 from hkpr_tui.store.base import (
     SchemaTooNewError,
-    StoreBusy,
     StoreError,
-    StoreFull,
-    StoreReadOnly,
     translate,
     utc_now,
 )
@@ -333,6 +330,17 @@ class Store(AnnotationStore):
             ),
         )
         release_id = int(cursor.lastrowid or 0)
+        self._write_segments(release_id, rel)
+        conn.execute(
+            "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
+            (release_id, fold(rel.title), fold(rel.text)),
+        )
+        self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
+        return AddResult(release_id, duplicate=False)
+
+    def _write_segments(self, release_id: int, rel: NewRelease) -> None:
+        """The paragraphs and sentences of a release, in the caller's transaction."""
+        conn = self.db.conn
         conn.executemany(
             'INSERT INTO paragraphs (release_id, idx, start, "end", kind, repeat_of) VALUES (?,?,?,?,?,?)',
             [(release_id, i, p.start, p.end, p.kind, p.repeat_of) for i, p in enumerate(rel.paragraphs)],
@@ -341,12 +349,6 @@ class Store(AnnotationStore):
             'INSERT INTO sentences (release_id, idx, paragraph, start, "end") VALUES (?,?,?,?,?)',
             [(release_id, i, s.paragraph, s.start, s.end) for i, s in enumerate(rel.sentences)],
         )
-        conn.execute(
-            "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
-            (release_id, fold(rel.title), fold(rel.text)),
-        )
-        self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
-        return AddResult(release_id, duplicate=False)
 
     def release(self, release_id: int) -> Release:
         rows = list(self.db.query("SELECT * FROM releases WHERE id = ?", [release_id]))
@@ -581,14 +583,7 @@ class Store(AnnotationStore):
             )
             conn.execute("DELETE FROM paragraphs WHERE release_id = ?", (release_id,))
             conn.execute("DELETE FROM sentences WHERE release_id = ?", (release_id,))
-            conn.executemany(
-                'INSERT INTO paragraphs (release_id, idx, start, "end", kind, repeat_of) VALUES (?,?,?,?,?,?)',
-                [(release_id, i, p.start, p.end, p.kind, p.repeat_of) for i, p in enumerate(rel.paragraphs)],
-            )
-            conn.executemany(
-                'INSERT INTO sentences (release_id, idx, paragraph, start, "end") VALUES (?,?,?,?,?)',
-                [(release_id, i, s.paragraph, s.start, s.end) for i, s in enumerate(rel.sentences)],
-            )
+            self._write_segments(release_id, rel)
             conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
             conn.execute(
                 "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
@@ -620,17 +615,4 @@ class Store(AnnotationStore):
         return int(row[0]) if row else None
 
 
-__all__ = ["MIGRATION_SET", "SchemaTooNewError", "SpanError", "Store", "StoreError", "utc_now"]
-
-
-__all__ = [
-    "MIGRATION_SET",
-    "SchemaTooNewError",
-    "SpanError",
-    "Store",
-    "StoreBusy",
-    "StoreError",
-    "StoreFull",
-    "StoreReadOnly",
-    "utc_now",
-]
+__all__ = ["MIGRATION_SET", "Store"]
