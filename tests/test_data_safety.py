@@ -387,8 +387,12 @@ def test_an_older_other_database_is_migrated_without_running_its_triggers(tagged
     migrations.apply(db, stop_before=KNOWN_MIGRATIONS[1])  # a database of the first hkpr schema
     old = Store(db, migrate=False)
     old.add_release(release_from_text(TEXT, source="x"))
-    old.add_annotation(1, "entity", "ORG", 0, 3, annotator="bob")
-    old.add_annotation(1, "entity", "PERSON", TEXT.index("陳大文"), TEXT.index("陳大文") + 3, annotator="bob")
+    for label, start in (("ORG", 0), ("PERSON", TEXT.index("陳大文"))):  # as the first hkpr wrote them
+        db.execute(
+            'INSERT INTO annotations (release_id, kind, label, start, "end", text, annotator, created_at, updated_at) '
+            "VALUES (1, 'entity', ?, ?, ?, ?, 'bob', '2024-01-01T00:00:00', '2024-01-01T00:00:00')",
+            [label, start, start + 3, TEXT[start : start + 3]],
+        )
     db.execute("CREATE TRIGGER evil BEFORE INSERT ON _sqlite_migrations BEGIN SELECT RAISE(ABORT, 'evil ran'); END")
     db.close()
     before = other.read_bytes()
