@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from hkpr_tui.annotate.pii import find_pii
 from hkpr_tui.models import ParagraphSpan
 from hkpr_tui.script import fold
 
@@ -115,10 +117,26 @@ def align(left: list[str], right: list[str]) -> list[tuple[int, int]]:
 
 
 def figures(folded: str, start: int = 0, end: int | None = None) -> list[Figure]:
-    """Figures in ``folded[start:end]`` (folded text: offsets are the canonical ones)."""
+    """Figures in ``folded[start:end]`` (folded text: offsets are the canonical ones). Not figures:
+    digits inside a Latin word (Web3.0, 5G) and phone numbers or e-mail addresses; the value is
+    the number itself, so 3.0 and 3 are the same figure."""
+    end = len(folded) if end is None else end
+    personal = [(f.start + start, f.end + start) for f in find_pii(folded[start:end])]
     out = []
-    for match in _FIGURE.finditer(folded, start, len(folded) if end is None else end):
-        out.append(Figure(match.start(), match.end(), match.group(1).replace(",", ""), match.group(2) or ""))
+    for match in _FIGURE.finditer(folded, start, end):
+        s, e = match.start(), match.end()
+        if (s > 0 and folded[s - 1].isascii() and folded[s - 1].isalpha()) or (
+            not match.group(2) and e < len(folded) and folded[e].isascii() and folded[e].isalpha()
+        ):
+            continue
+        if any(a < e and s < b for a, b in personal):
+            continue
+        number = match.group(1).replace(",", "")
+        try:
+            value = format(Decimal(number).normalize(), "f")
+        except InvalidOperation:
+            value = number
+        out.append(Figure(s, e, value, match.group(2) or ""))
     return out
 
 

@@ -140,3 +140,13 @@ def test_html_is_reduced_to_paragraphs() -> None:
 def test_crlf_and_whitespace_are_normalised() -> None:
     release = parse_text("第一行，\r\n繼續   同一句。\r\n\r\n\t新段落\u00a0 內容。")
     assert release.text == "第一行，繼續 同一句。\n\n新段落 內容。"
+
+
+def test_a_line_break_tag_never_glues_a_contact_block_or_latin_words() -> None:
+    from hkpr_tui.corpus.clean import strip_inline_html
+
+    assert strip_inline_html("**媒體查詢請聯繫:**<br />李澤林Jason Li<br />市場及客戶策略經理<br />jason.li@x.com") == (
+        "**媒體查詢請聯繫:**<br />李澤林Jason Li 市場及客戶策略經理 jason.li@x.com".replace("**<br />", "**\n")
+    )
+    assert strip_inline_html("關於 HashKey PRO<br />HashKey PRO致力於") == "關於 HashKey PRO HashKey PRO致力於"
+    assert strip_inline_html("數碼港支持<br />財政預算案") == "數碼港支持財政預算案"  # a title broken by a converter

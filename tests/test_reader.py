@@ -243,3 +243,10 @@ async def test_long_lines_wrap_within_the_pane_at_80_columns(seeded_db: Path) ->
         # wrapping loses nothing: the lines of a paragraph join back to it
         joined = "".join(lines)
         assert joined.replace("\n", "") == view.view.text.replace("\n", "")  # type: ignore[union-attr]
+
+
+def test_figures_compared_are_numbers_not_versions_phones_or_formats() -> None:
+    from hkpr_tui.compare import figures
+
+    found = figures("Web3.0 安全與 3 個 5G 網絡，電話 2114 4972，共 3.0 億元和 1,000 人")
+    assert [(f.value, f.unit) for f in found] == [("3", "個"), ("3", "億元"), ("1000", "人")]

@@ -156,10 +156,13 @@ def sanitize(text: str) -> str:
 def _soft_break(match: re.Match[str]) -> str:
     """A ``<br>`` inside a Markdown paragraph: the two sides are one line (converters break titles)."""
     text = match.string
-    before = text[match.start() - 1] if match.start() else "\n"
-    after = text[match.end()] if match.end() < len(text) else "\n"
-    if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
-        return " "
+    # the characters either side, looking past emphasis markers and a link's bracket (**, _, [)
+    before = text[max(0, match.start() - 8) : match.start()].rstrip("*_ ")[-1:] or "\n"
+    after = text[match.end() : match.end() + 8].lstrip("*_[ ")[:1] or "\n"
+    if before in ":：":  # a label and its value (媒體查詢請聯繫:<br />李澤林): lines of a contact block
+        return "\n"
+    if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
+        return " "  # never glue a Latin word to its neighbour (Jason Li<br />市場 → Jason Li 市場)
     return ""
 
 

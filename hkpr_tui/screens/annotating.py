@@ -202,6 +202,7 @@ class AnnotatingScreen(Screen[None]):
         self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
         self._last_status = ""
         self._described: Suggestion | None = None  # the suggestion the status line names
+        self._quiet_moves = 0  # cursor moves whose message is already on the status line
 
     @property
     def panes(self) -> list[Pane]:
@@ -688,6 +689,8 @@ class AnnotatingScreen(Screen[None]):
         pane = self.current
         found = [s for s in self._open_suggestions(pane) if s.start >= after]
         if found:
+            if found[0].start != pane.view.cursor:
+                self._quiet_moves += 1  # the status says both what was saved and what comes next
             pane.view.set_cursor(found[0].start, center=True)
             self._described = found[0]
             self._status(f"{self._last_status} → {self._describe(found[0], self._open_suggestions(pane))}")

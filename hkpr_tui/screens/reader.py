@@ -203,8 +203,10 @@ class ReaderScreen(AnnotatingScreen):
         if layout is None:
             self.load(0, self.first_release, "original", self.first_cursor)
             return
-        # the layout this release was left in: scripts, cursor, the second pane, compare mode
-        self.load(0, self.first_release, layout.scripts[0], self.first_cursor or layout.cursor)
+        # the layout the reader opened on this release was left in: the releases of both panes
+        # (o may have replaced either), their scripts and cursors, compare mode
+        self.load(0, layout.first, layout.scripts[0], self.first_cursor or layout.cursor)
+        self.one_sided = layout.one_sided
         if layout.other is not None:
             self.query_one("#panes").mount(Pane(1), before=self.query_one(TagPanel))
             self.load(1, layout.other, layout.scripts[1], layout.other_cursor)
@@ -217,12 +219,14 @@ class ReaderScreen(AnnotatingScreen):
         first = panes[0]
         second = panes[1] if len(panes) > 1 else None
         assert first.loaded is not None
-        self.hkpr.layouts[first.loaded.release.id] = Layout(
+        self.hkpr.layouts[self.first_release] = Layout(  # under the release opened from the library
+            first=first.loaded.release.id,
             scripts=(first.view.script, second.view.script if second else "original"),
             cursor=first.view.cursor,
             other=second.loaded.release.id if second and second.loaded else None,
             other_cursor=second.view.cursor if second else 0,
             compare=self.comparison is not None,
+            one_sided=self.one_sided,
         )
 
     # -- panes -----------------------------------------------------------------------------
@@ -287,7 +291,9 @@ class ReaderScreen(AnnotatingScreen):
             return
         pane.update_header()
         found = self.suggestion_at(pane)
-        if found is not None and found is not self._described:
+        if self._quiet_moves:
+            self._quiet_moves -= 1  # a move made by find or compare: their message stays
+        elif found is not None and found != self._described:
             self._described = found
             self._status(self._describe(found, self._open_suggestions(pane)))
         if self.comparison is not None and self.sync:
@@ -485,8 +491,8 @@ class ReaderScreen(AnnotatingScreen):
         assert self.comparison is not None
         left, right = self.panes
         i, j = self.comparison.pairs[change.pair]
-        a = left.view.text[change.left.start : change.left.end] if change.left else "—"
-        b = right.view.text[change.right.start : change.right.end] if change.right else "—"
+        a = left.view.shown(change.left.start, change.left.end) if change.left else "—"
+        b = right.view.shown(change.right.start, change.right.end) if change.right else "—"
         return f"¶{i + 1} ↔ ¶{j + 1}   {a}  →  {b}"
 
     def _jump_to_change(self, index: int) -> None:
@@ -498,6 +504,8 @@ class ReaderScreen(AnnotatingScreen):
         for pane, figure, paragraph in ((left, change.left, i), (right, change.right, j)):
             assert pane.loaded is not None
             target = figure.start if figure else pane.loaded.paragraphs[paragraph].start
+            if target != pane.view.cursor:
+                self._quiet_moves += 1
             pane.view.set_cursor(target, center=True)
         self._status(f"Change {index + 1} of {len(self.changes)}: {self._change_row(change)}")
 
@@ -556,6 +564,8 @@ class ReaderScreen(AnnotatingScreen):
             return
         at = pane.view.cursor if after is None else after
         target = next((m for m in matches if m[0] > at), matches[0])
+        if target[0] != pane.view.cursor:
+            self._quiet_moves += 1
         pane.view.select(*target)
         self._status(
             f"Match {matches.index(target) + 1} of {len(matches)} selected: a label key tags it, "

@@ -22,11 +22,13 @@ from hkpr_tui.widgets.release_view import ReleaseView
 class Layout:
     """How a reader was left for a release: reopening it restores this."""
 
+    first: int  # the release in the first pane
     scripts: tuple[View, View]
     cursor: int
     other: int | None  # the release in the second pane
     other_cursor: int
     compare: bool
+    one_sided: bool = False  # compare: figures on one side only shown too (M)
 
 
 @dataclass

@@ -612,6 +612,13 @@ class ReleaseView(ScrollView, can_focus=True):
         self.visual, self.selection_anchor = True, self.cursor
         self.watch_cursor(self.cursor, self.cursor)
 
+    def shown(self, start: int, end: int) -> str:
+        """The canonical span ``[start, end)`` as this view shows it (in its script)."""
+        if self.view is None:
+            return self.text[start:end]
+        s, e = self.view.to_view(start, end)
+        return self.view.text[s:e]
+
     def select(self, start: int, end: int) -> None:
         """Make ``[start, end)`` (canonical offsets) the selection, with the cursor at its start."""
         self.visual, self.selection_anchor = False, None
