@@ -19,6 +19,7 @@ from click_default_group import DefaultGroup
 
 from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
+from hkpr_tui.export.conll import SCHEMES as CONLL_SCHEMES
 from hkpr_tui.export.registry import EXPORTS, IMPORTS
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault, translate
@@ -531,15 +532,22 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
     is_flag=True,
     help="Store the good records when some are bad (without it, a bad record stores nothing).",
 )
+@click.option(
+    "--scheme",
+    type=click.Choice(list(CONLL_SCHEMES)),
+    default="auto",
+    show_default=True,
+    help="conll/bio: the tag scheme (auto detects it from the tags; iob2 is bio; iob1 reads I- after O as a start).",
+)
 @click.pass_obj
-def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> None:
-    """Import tags from an hkpr JSONL export, Label Studio tasks or doccano JSONL (file or folder).
+def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool, scheme: str) -> None:
+    """Import tags from an hkpr JSONL export, Label Studio tasks, doccano JSONL or CoNLL/BIO files (file or folder).
 
     Every record is checked first (types, label names, spans against their text, crossing spans);
-    a bad one is named with its file, record and field, and then nothing is stored unless
-    --skip-bad is given. Tasks are matched to releases by the hash of their text; a text no
+    a bad one is named with its file, record (or line) and field, and then nothing is stored
+    unless --skip-bad is given. Tasks are matched to releases by the hash of their text; a text no
     release has is added as a new release. Labels this database does not know are added and
-    reported.
+    reported. Predictions arrive as suggestions, never as gold.
     """
     from hkpr_tui.export.imports import ImportError_
     from hkpr_tui.export.imports import import_annotations as run_import
@@ -547,13 +555,13 @@ def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> No
     store = obj.store()
     store.sync_labels(_labels())
     try:
-        report = run_import(store, path, fmt, annotator=obj.annotator, skip_bad=skip_bad)
+        report = run_import(store, path, fmt, annotator=obj.annotator, skip_bad=skip_bad, scheme=scheme)
     except ImportError_ as exc:
         raise Failure(str(exc)) from None
     finally:
         store.close()
     for note in report.notes:
-        echo(f"not imported  {note}", err=True)
+        echo(f"note      {note}", err=True)
     for problem in report.problems:
         echo(f"skipped   {problem}", err=True)
     if report.labels_added:
