@@ -312,3 +312,64 @@ def test_cli_imports_conll_with_scheme(tmp_path: Path) -> None:
         cli, ["--db", str(db), "import-annotations", str(path), "--format", "bio", "--scheme", "bio"]
     )
     assert result.exit_code != 0 and "line 2" in result.output
+
+
+# -- Label Studio label order, the Hugging Face card --------------------------------------------
+
+
+def test_label_studio_re_export_is_byte_identical(tmp_path: Path) -> None:
+    store = golden_store()
+    export(store, "label-studio", tmp_path / "first", status="all")
+    store.close()
+    fresh = Store.open(tmp_path / "fresh.db")
+    report = import_annotations(fresh, tmp_path / "first", "label-studio", annotator="importer")
+    assert report.problems == [] and report.labels_added[:3] == ["ORG", "PERSON", "LOC"]  # the config's order
+    export(fresh, "label-studio", tmp_path / "second", status="all")
+    fresh.close()
+    for name in ("label_config.xml", "train.json"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('<!DOCTYPE x [<!ENTITY a "aaaa">]><View><Labels><Label value="&a;"/></Labels></View>', "holds a DTD"),
+        ("<View><Labels><Label value='1X'/></Labels></View>", r"label_config.xml, field Label 1.value: '1X' is not"),
+        ("<View><Labels>", "not readable XML"),
+    ],
+)
+def test_hostile_label_config_is_reported(tmp_path: Path, config: str, message: str) -> None:
+    folder = tmp_path / "ls"
+    folder.mkdir()
+    (folder / "label_config.xml").write_text(config, encoding="utf-8")
+    (folder / "train.json").write_text(json.dumps([{"data": {"text": "數碼港"}, "annotations": []}]), encoding="utf-8")
+    store = Store.open(tmp_path / "a.db")
+    with pytest.raises(BadRecords, match=message):
+        import_annotations(store, folder, "label-studio", annotator="x")
+    assert store.count_releases() == 0 and store.stored_labels() == []
+    store.close()
+
+
+def test_hf_card_yaml_loads_without_warnings(tmp_path: Path) -> None:
+    import logging
+
+    datasets = pytest.importorskip("datasets")
+    store = golden_store()
+    export(store, "hf", tmp_path / "hf", status="all")
+    store.close()
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(level=logging.WARNING)
+    logger = logging.getLogger("datasets")
+    logger.addHandler(handler)
+    try:
+        loaded = datasets.load_dataset(str(tmp_path / "hf"), cache_dir=str(tmp_path / "cache"))
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
+    assert loaded["train"].info.splits["train"].num_examples == 4
+    assert loaded["train"].features["ner_tags"].feature.names[:3] == ["O", "B-ORG", "I-ORG"]

@@ -18,12 +18,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from hkpr_tui.corpus.ingest import release_from_text
 from hkpr_tui.export.conll import read_conll
 from hkpr_tui.export.dataset import span_key
 from hkpr_tui.export.formats import from_utf16
-from hkpr_tui.export.records import LINK_KINDS, RecordError, Task
+from hkpr_tui.export.records import LINK_KINDS, RecordError, Task, label_name
 from hkpr_tui.export.registry import IMPORTS
 from hkpr_tui.models import Annotation, SentenceSpan
 from hkpr_tui.store import Store
@@ -305,6 +306,41 @@ def _check_task(
     return _Checked(task, release_id, rows, already)
 
 
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def config_labels(path: Path, problems: list[str]) -> list[str]:
+    """The labels of a Label Studio ``label_config.xml`` beside the tasks (in the folder, or
+    beside the file), in its order: a re-export then writes the same config. A config that
+    cannot be read is a problem; one with a DTD is refused (no entity expansion)."""
+    config = (path if path.is_dir() else path.parent) / "label_config.xml"
+    if config.is_symlink() or not config.is_file():
+        return []
+    try:
+        if config.stat().st_size > MAX_CONFIG_BYTES:
+            raise ImportError_(f"{config.name}: larger than {MAX_CONFIG_BYTES // 1024} KB")
+        raw = _decode(config, config.read_bytes())
+        if "<!DOCTYPE" in raw.upper() or "<!ENTITY" in raw.upper():
+            raise ImportError_(f"{config.name}: holds a DTD, which hkpr does not read")
+        root = ElementTree.fromstring(raw)
+    except ImportError_ as exc:
+        problems.append(str(exc))
+        return []
+    except (OSError, ElementTree.ParseError) as exc:
+        problems.append(f"{config.name}: not readable XML ({exc})")
+        return []
+    names: list[str] = []
+    for n, element in enumerate((e for e in root.iter() if e.tag == "Label"), start=1):
+        try:
+            name = label_name(element.get("value"), f"Label {n}.value")
+        except RecordError as exc:
+            problems.append(f"{config.name}, {exc}")
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def place_relations(task: Task, kinds: dict[str, str]) -> None:
     """doccano's relation format: settle each entity's kind (a claim when the database knows its
     label as a claim label) and each relation: a link between two claims when its type is a link
@@ -351,6 +387,9 @@ def import_annotations(
     by_hash = store.release_ids_by_hash()
     kinds = {row["name"]: row["kind"] for row in store.stored_labels()}
     known = dict(kinds)
+    in_config = config_labels(path, problems) if fmt == "label-studio" else []
+    for name in in_config:
+        kinds.setdefault(name, "entity")
     for task in tasks:
         place_relations(task, kinds)
     report.notes = file_notes + [f"{t.where}: {note}" for t in tasks for note in t.notes]
@@ -377,8 +416,9 @@ def import_annotations(
     report.bad_records = len(problems)
     if problems and not skip_bad:
         raise BadRecords(report)
-    new_labels = {name: kind for name, kind in kinds.items() if name not in known and any(
-        row["label"] == name for c in checked for row in c.rows)}  # fmt: skip
+    used = {row["label"] for c in checked for row in c.rows}
+    new_labels = {name: kinds[name] for name in [*in_config, *kinds] if name not in known and (
+        name in used or name in in_config)}  # fmt: skip
     report.labels_added = store.ensure_labels(new_labels)
     for start in range(0, len(checked), BATCH_TASKS):
         with store.write():
