@@ -637,6 +637,41 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
         echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
 
 
+@cli.command()
+@click.option("--datasette", is_flag=True, help="Print a Datasette metadata.json instead of the Markdown schema.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of printing (an existing file is replaced only with --force).",
+)
+@click.option("--force", is_flag=True, help="Replace --out when it exists.")
+@click.pass_obj
+def schema(obj: Context, datasette: bool, out: Path | None, force: bool) -> None:
+    """Describe the database: every table, view and column (docs/schema.md is this output).
+
+    With --datasette, a Datasette metadata.json for the --db file (its name is the database's
+    name in Datasette), with full-text search on releases through release_fts:
+    datasette annotations.db --metadata metadata.json. Reads no database: the schema is this
+    hkpr's (run hkpr once on an older database to upgrade it)."""
+    from hkpr_tui.store.schema_doc import datasette_metadata, markdown
+
+    objects = Store.current_schema()
+    if datasette:
+        text = json.dumps(datasette_metadata(objects, obj.db_path.stem), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = markdown(objects)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        raise Failure(f"{out} exists; --force replaces it")
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    echo(f"wrote {out}")
+
+
 def _truncate(text: str, width: int) -> str:
     out, used = "", 0
     for char in safe(text):

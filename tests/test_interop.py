@@ -12,11 +12,13 @@ from click.testing import CliRunner
 
 from hkpr_tui.annotate.labels import default_labels
 from hkpr_tui.cli import cli
+from hkpr_tui.corpus.ingest import release_from_text
 from hkpr_tui.export.conll import read_conll
 from hkpr_tui.export.imports import BadRecords, ImportError_, import_annotations
 from hkpr_tui.export.records import Task
 from hkpr_tui.export.run import export
 from hkpr_tui.store import Store
+from tests.test_export import export_db  # noqa: F401  (fixture)
 from tests.test_golden import golden_store
 
 
@@ -373,3 +375,77 @@ def test_hf_card_yaml_loads_without_warnings(tmp_path: Path) -> None:
     assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
     assert loaded["train"].info.splits["train"].num_examples == 4
     assert loaded["train"].features["ner_tags"].feature.names[:3] == ["O", "B-ORG", "I-ORG"]
+
+
+# -- the database explains itself -----------------------------------------------------------------
+
+DOCS_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
+
+
+def test_docs_schema_documents_every_table_and_column(tmp_path: Path) -> None:
+    from hkpr_tui.store.schema_doc import markdown
+
+    store = Store.open(tmp_path / "a.db")  # a migrated database, as users have it
+    objects = store.schema_objects()
+    store.close()
+    documented = DOCS_SCHEMA.read_text(encoding="utf-8")
+    for _kind, name, columns in objects:
+        section = documented[documented.index(f"### `{name}`") :]
+        section = section[: section.find("\n### ", 1) if "\n### " in section[1:] else None]
+        for column in columns:
+            assert f"| `{column}` |" in section, f"{name}.{column} is not in docs/schema.md"
+    assert documented == markdown(objects), "regenerate it: hkpr schema --out docs/schema.md --force"
+
+
+def test_datasette_metadata_describes_the_schema_and_its_search_works(tmp_path: Path) -> None:
+    db = tmp_path / "annotations.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "schema", "--datasette", "--out", str(tmp_path / "m.json")])
+    assert result.exit_code == 0, result.output
+    assert not db.exists()  # it reads no database and creates none
+    again = CliRunner().invoke(cli, ["--db", str(db), "schema", "--datasette", "--out", str(tmp_path / "m.json")])
+    assert again.exit_code == 1 and "--force" in again.output
+    metadata = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    tables = metadata["databases"]["annotations"]["tables"]
+    store = Store.open(db)
+    store.add_release(release_from_text("數碼港今日宣布。", source="a.txt"))
+    objects = {name: columns for _kind, name, columns in store.schema_objects()}
+    assert set(tables) == set(objects)
+    for name, columns in objects.items():
+        assert list(tables[name]["columns"]) == columns and tables[name]["description"]
+    for name in ("releases", "release_overview"):
+        fts, pk = tables[name]["fts_table"], tables[name]["fts_pk"]
+        assert pk in objects[name]
+        # the query Datasette runs for ?_search= (escaped mode quotes each term)
+        rows = store.db.execute(
+            f"SELECT {pk} FROM {name} WHERE {pk} IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?)", ['"数码港"']
+        ).fetchall()
+        assert rows == [(1,)]
+    store.close()
+
+
+def test_views_agree_with_the_exports(export_db: Path, tmp_path: Path) -> None:  # noqa: F811
+    import csv
+
+    store = Store.open(export_db)
+    export(store, "claims", tmp_path / "claims")
+    export(store, "jsonl", tmp_path / "jsonl")
+    records = [json.loads(l) for l in (tmp_path / "jsonl" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    entities = sorted((r["release"]["title"], e["label"], e["text"]) for r in records for e in r["entities"])
+    view = sorted(store.db.execute("SELECT release_title, label, text FROM accepted_entities").fetchall())
+    assert [tuple(v) for v in view] == entities
+    claims = {c["text"]: c["attributes"] for r in records for c in r["claims"]}
+    for text, metric, value, unit, qualifier in store.db.execute(
+        "SELECT text, metric, value, unit, qualifier FROM claim_facts"
+    ):
+        attrs = claims[text]
+        assert (metric, value, unit, qualifier) == tuple(attrs.get(k) for k in ("metric", "value", "unit", "qualifier"))
+    with open(tmp_path / "claims" / "threads.csv", encoding="utf-8") as fh:
+        csv_threads = sorted((row["thread"], row["claim_text"]) for row in csv.DictReader(fh))
+    threads = store.db.execute("SELECT thread, text FROM claim_threads ORDER BY thread, claim_id").fetchall()
+    numbered = {t: str(n) for n, t in enumerate(sorted({t for t, _ in threads}), start=1)}
+    assert sorted((numbered[t], text) for t, text in threads) == csv_threads and csv_threads
+    usage = dict(store.db.execute("SELECT name, accepted FROM label_usage").fetchall())
+    assert usage["ORG"] == sum(1 for e in entities if e[1] == "ORG")
+    overview = store.db.execute("SELECT count(*), sum(entities), sum(claims) FROM release_overview").fetchone()
+    assert tuple(overview) == (len(records), len(entities), len(claims))
+    store.close()
