@@ -449,3 +449,19 @@ def test_views_agree_with_the_exports(export_db: Path, tmp_path: Path) -> None: 
     overview = store.db.execute("SELECT count(*), sum(entities), sum(claims) FROM release_overview").fetchone()
     assert tuple(overview) == (len(records), len(entities), len(claims))
     store.close()
+
+
+def test_hkpr_jsonl_records_marked_as_predictions(tmp_path: Path) -> None:
+    record = {
+        "text": "數碼港今日宣布。",
+        "model_version": "v3",
+        "entities": [{"start": 0, "end": 3, "label": "ORG", "text": "數碼港"}],
+    }
+    path = write(tmp_path, "p.jsonl", json.dumps(record, ensure_ascii=False) + "\n")
+    store = Store.open(tmp_path / "a.db")
+    report = import_annotations(store, path, "jsonl", annotator="me")
+    assert report.suggestions == 1 and spans_of(store) == [] and spans_of(store, ("suggested",)) == [("ORG", "數碼港")]
+    (rid,) = store.release_ids()
+    (a,) = store.annotations(rid, statuses=("suggested",))
+    assert a.attributes == {"suggested_by": "model:v3"}
+    store.close()

@@ -35,15 +35,16 @@ _CONLL_SUFFIXES = (".txt", ".conll", ".bio", ".bmes", ".bioes", ".char", ".tsv")
 _CONLL_README = (
     "one token per line, tag in the last column (tab or space), blank line between sentences; "
     "BIO/IOB2, IOB1, BIOES, BMES, BILOU detected or `--scheme`; label suffixes kept (`B-PER.NAM`); "
-    "Weibo's position digits (`大0`) stripped; one release per sentence, or per document after "
-    "`-DOCSTART-` / `# newdoc`"
+    "Weibo's position digits (`大0`) stripped; one release per sentence (a repeated sentence is one release), "
+    "or per document after `-DOCSTART-` / `# newdoc`"
 )
 
 IMPORTS: dict[str, ImportFormat] = {
     f.name: f
     for f in (
         ImportFormat("jsonl", "hkpr_jsonl", (".jsonl",), "hkpr's own JSONL export (entities, claims, links)",
-                     readme="hkpr's own `jsonl` export: entities, claims with attributes, links"),
+                     readme="hkpr's own `jsonl` export: entities, claims with attributes, links; a record with "
+                     "`\"prediction\": true` or a `model_version` holds suggestions"),
         ImportFormat("label-studio", "label_studio", (".json", ".jsonl"), "Label Studio tasks (JSON or JSONL)",
                      readme="tasks (JSON or JSONL): `annotations` are tags, `predictions` suggestions (`suggested_by` `model:VERSION`)"),
         ImportFormat("doccano", "doccano", (".jsonl", ".json"), "doccano sequence-labelling or relation JSONL (UTF-16 offsets)",
