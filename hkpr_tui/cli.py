@@ -19,6 +19,7 @@ from click_default_group import DefaultGroup
 
 from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
+from hkpr_tui.export.conll import SCHEMES as CONLL_SCHEMES
 from hkpr_tui.export.registry import EXPORTS, IMPORTS
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault, translate
@@ -531,15 +532,22 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
     is_flag=True,
     help="Store the good records when some are bad (without it, a bad record stores nothing).",
 )
+@click.option(
+    "--scheme",
+    type=click.Choice(list(CONLL_SCHEMES)),
+    default="auto",
+    show_default=True,
+    help="conll/bio: the tag scheme (auto detects it from the tags; iob2 is bio; iob1 reads I- after O as a start).",
+)
 @click.pass_obj
-def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> None:
-    """Import tags from an hkpr JSONL export, Label Studio tasks or doccano JSONL (file or folder).
+def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool, scheme: str) -> None:
+    """Import tags from an hkpr JSONL export, Label Studio tasks, doccano JSONL or CoNLL/BIO files (file or folder).
 
     Every record is checked first (types, label names, spans against their text, crossing spans);
-    a bad one is named with its file, record and field, and then nothing is stored unless
-    --skip-bad is given. Tasks are matched to releases by the hash of their text; a text no
+    a bad one is named with its file, record (or line) and field, and then nothing is stored
+    unless --skip-bad is given. Tasks are matched to releases by the hash of their text; a text no
     release has is added as a new release. Labels this database does not know are added and
-    reported.
+    reported. Predictions arrive as suggestions, never as gold.
     """
     from hkpr_tui.export.imports import ImportError_
     from hkpr_tui.export.imports import import_annotations as run_import
@@ -547,13 +555,13 @@ def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool) -> No
     store = obj.store()
     store.sync_labels(_labels())
     try:
-        report = run_import(store, path, fmt, annotator=obj.annotator, skip_bad=skip_bad)
+        report = run_import(store, path, fmt, annotator=obj.annotator, skip_bad=skip_bad, scheme=scheme)
     except ImportError_ as exc:
         raise Failure(str(exc)) from None
     finally:
         store.close()
     for note in report.notes:
-        echo(f"not imported  {note}", err=True)
+        echo(f"note      {note}", err=True)
     for problem in report.problems:
         echo(f"skipped   {problem}", err=True)
     if report.labels_added:
@@ -627,6 +635,41 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
             _echo_table(rows)
         k = pair["claims"]
         echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
+
+
+@cli.command()
+@click.option("--datasette", is_flag=True, help="Print a Datasette metadata.json instead of the Markdown schema.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of printing (an existing file is replaced only with --force).",
+)
+@click.option("--force", is_flag=True, help="Replace --out when it exists.")
+@click.pass_obj
+def schema(obj: Context, datasette: bool, out: Path | None, force: bool) -> None:
+    """Describe the database: every table, view and column (docs/schema.md is this output).
+
+    With --datasette, a Datasette metadata.json for the --db file (its name is the database's
+    name in Datasette), with full-text search on releases through release_fts:
+    datasette annotations.db --metadata metadata.json. Reads no database: the schema is this
+    hkpr's (run hkpr once on an older database to upgrade it)."""
+    from hkpr_tui.store.schema_doc import datasette_metadata, markdown
+
+    objects = Store.current_schema()
+    if datasette:
+        text = json.dumps(datasette_metadata(objects, obj.db_path.stem), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = markdown(objects)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        raise Failure(f"{out} exists; --force replaces it")
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    echo(f"wrote {out}")
 
 
 def _truncate(text: str, width: int) -> str:

@@ -296,12 +296,21 @@ def test_hostile_label_studio_tasks_are_refused(tagged_db: Path, tmp_path: Path,
     assert code == 1 and "ls.json, record 1, field" in err and state(tagged_db) == before
 
 
-def test_doccano_relation_format_is_refused_not_imported_as_nothing(seeded_db: Path, tmp_path: Path) -> None:
+def test_doccano_relation_format_checks_relations_and_reports_what_is_not_a_link(
+    tagged_db: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "rel.jsonl"
-    path.write_text(json.dumps({"text": TEXT, "entities": [{"id": 1, "start_offset": 0, "end_offset": 3, "label": "ORG"}],
-                                "relations": []}, ensure_ascii=False) + "\n")  # fmt: skip
-    code, _, err = run("import-annotations", str(path), "--format", "doccano", db=seeded_db)
-    assert code == 1 and "relation format" in err
+    entities = [{"id": 1, "start_offset": 0, "end_offset": 3, "label": "ORG"}]
+    path.write_text(json.dumps({"text": TEXT, "entities": entities, "relations": [{"from_id": 1, "to_id": 2, "type": "x"}]},
+                               ensure_ascii=False) + "\n")  # fmt: skip
+    before = state(tagged_db)
+    code, _, err = run("import-annotations", str(path), "--format", "doccano", db=tagged_db)
+    assert code == 1 and "rel.jsonl, record 1, field relations[0].to_id" in err and state(tagged_db) == before
+    # a relation hkpr cannot store as a link is kept and reported (its type shown safely), never dropped
+    path.write_text(json.dumps({"text": TEXT, "entities": entities, "relations": [{"from_id": 1, "to_id": 1, "type": OSC52}]},
+                               ensure_ascii=False) + "\n")  # fmt: skip
+    code, _, err = run("import-annotations", str(path), "--format", "doccano", db=tagged_db)
+    assert code == 0 and "kept in the ORG span's attributes as relations" in err and "\x1b" not in err
 
 
 json_values = st.recursive(

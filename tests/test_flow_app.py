@@ -224,3 +224,25 @@ async def test_a_claim_matching_one_elsewhere_offers_the_link(seeded_db: Path) -
         links = store.links([claim.id])
         store.close()
         assert [(link.kind) for link in links] == ["same_metric"]
+
+
+async def test_imported_predictions_are_suggestions_in_the_reader(seeded_db: Path) -> None:
+    from hkpr_tui.store import Store
+
+    rid = release_id(seeded_db, "000")
+    store = Store.open(seeded_db)
+    text = store.release(rid).text
+    at = text.index("陳細明")
+    store.add_annotation(rid, "entity", "PERSON", at, at + 3, annotator="model", status="suggested",
+                         attributes={"suggested_by": "model:v1"})  # fmt: skip
+    store.close()
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        reader.panes[0].view.set_cursor(at)
+        await settle(pilot)
+        found = reader.suggestion_at(reader.panes[0])
+        assert found is not None and (found.label, found.source) == ("PERSON", "model:v1")
+        await pilot.press("a")
+        await settle(pilot)
+        assert ("PERSON", "陳細明", at, at + 3) in stored(seeded_db, rid)

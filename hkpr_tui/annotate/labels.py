@@ -19,9 +19,10 @@ KINDS = ("entity", "claim")
 FIELDS = {"name", "kind", "key", "colour", "description", "pii", "fiscal_years"}
 _HEX = re.compile(r"#[0-9a-fA-F]{6}$|#[0-9a-fA-F]{3}$")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-LABEL_NAME = re.compile(f"[A-Za-z{_CJK}][A-Za-z0-9_\\-{_CJK}]{{0,39}}")
-"""A label name (use ``fullmatch``): letters (ASCII or CJK), digits, ``_`` and ``-``, starting
-with a letter, at most 40 characters. Names go into export files, XML configs and terminals."""
+LABEL_NAME = re.compile(f"[A-Za-z{_CJK}](?:[A-Za-z0-9_\\-{_CJK}]|\\.(?=[A-Za-z0-9{_CJK}])){{0,39}}")
+"""A label name (use ``fullmatch``): letters (ASCII or CJK), digits, ``_``, ``-`` and ``.`` (between
+letters or digits: Weibo NER's ``PER.NAM``), starting with a letter, at most 40 characters. Names go
+into export files, XML configs and terminals."""
 # keys the reader uses for other actions: a label key there would shadow them
 RESERVED_KEYS = frozenset("vsclaArxudtTofmnMNgGebph?\\=[]{}*.,wWiL")
 """Keys the reader binds (tests/test_docs.py derives them from the screens): a label cannot take one."""
@@ -92,7 +93,10 @@ def _parse(text: str, source: str) -> tuple[list[dict[str, Any]], bool]:
             raise fail(unknown[0], f"unknown field (fields are {', '.join(sorted(FIELDS))})")
         name = entry.get("name")
         if not isinstance(name, str) or not LABEL_NAME.fullmatch(name):
-            raise fail("name", "a name of letters, digits, _ or -, starting with a letter (at most 40), is required")
+            raise fail(
+                "name",
+                "a name of letters, digits, _, - or . (between letters), starting with a letter (at most 40), is required",
+            )
         if "kind" in entry and entry["kind"] not in KINDS:
             raise fail("kind", f'must be "entity" or "claim", not {entry["kind"]!r}')
         if "key" in entry:

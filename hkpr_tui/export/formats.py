@@ -327,7 +327,12 @@ def build_hf(docs: list[Document], collected: Collected, options: dict[str, Any]
         splits[split] = len(rows)
     class_names = "\n".join(f"          '{i}': {name}" for i, name in enumerate(names))
     data_files = "\n".join(f"  - split: {s}\n    path: {s}.jsonl" for s in splits)
-    split_info = "\n".join(f"  - name: {s}\n    num_examples: {n}" for s, n in splits.items())
+    # datasets reads splits only with name, num_bytes and num_examples (else it warns "splits field
+    # malformed" and ignores them): num_bytes is the size of the split's file
+    split_info = "\n".join(
+        f"  - name: {s}\n    num_bytes: {len(built.files[f'{s}.jsonl'])}\n    num_examples: {n}"
+        for s, n in splits.items()
+    )
     card = f"""---
 language:
 - zh
@@ -353,6 +358,7 @@ dataset_info:
 {class_names}
   splits:
 {split_info}
+  dataset_size: {sum(len(built.files[f"{s}.jsonl"]) for s in splits)}
 ---
 
 # hkpr NER export

@@ -12,18 +12,21 @@ time, so an app or another import on the same database waits only a moment. Head
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from hkpr_tui.corpus.ingest import release_from_text
+from hkpr_tui.export.conll import read_conll
 from hkpr_tui.export.dataset import span_key
 from hkpr_tui.export.formats import from_utf16
-from hkpr_tui.export.records import RecordError, Task
+from hkpr_tui.export.records import LINK_KINDS, RecordError, Task, label_name
 from hkpr_tui.export.registry import IMPORTS
-from hkpr_tui.models import Annotation
+from hkpr_tui.models import Annotation, SentenceSpan
 from hkpr_tui.store import Store
 
 BATCH_TASKS = 50
@@ -42,6 +45,7 @@ class ImportReport:
     annotations: int = 0
     already_there: int = 0
     links: int = 0
+    suggestions: int = 0  # of the annotations: predictions, stored as suggestions
     labels_added: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # bad records and links: "file, record N, field F: why"
     notes: list[str] = field(default_factory=list)  # what the files carry that hkpr does not store
@@ -50,7 +54,9 @@ class ImportReport:
     def summary(self) -> str:
         return (
             f"tasks {self.tasks}: matched {self.matched}, new releases {self.new_releases}; "
-            f"annotations added {self.annotations}, already there {self.already_there}, links {self.links}; "
+            f"annotations added {self.annotations}"
+            + (f" ({self.suggestions} as suggestions)" if self.suggestions else "")
+            + f", already there {self.already_there}, links {self.links}; "
             f"problems {len(self.problems)}"
             + (f" ({self.bad_records} record(s) skipped)" if self.bad_records else "")
             + (f"; new labels: {', '.join(self.labels_added)}" if self.labels_added else "")
@@ -76,14 +82,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _read_json_lines(path: Path) -> list[Any]:
     """The records of a JSON file (a list, or one object) or of a JSON Lines file."""
-    try:
-        if not path.is_file():
-            raise ImportError_(f"{path}: not a regular file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ImportError_(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
-        raw = _decode(path, path.read_bytes())
-    except OSError as exc:
-        raise ImportError_(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    raw = _read_text(path)
     stripped = raw.lstrip()
     if stripped.startswith(("[", "{")):
         try:
@@ -126,13 +125,52 @@ def _files(path: Path, suffixes: tuple[str, ...], problems: list[str] | None) ->
     return found
 
 
-def read_tasks(path: Path, fmt: str, problems: list[str] | None = None) -> list[Task]:
+def _read_text(path: Path) -> str:
+    try:
+        if not path.is_file():
+            raise ImportError_(f"{path}: not a regular file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportError_(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        return _decode(path, path.read_bytes())
+    except OSError as exc:
+        raise ImportError_(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_conll(path: Path, fmt: str, problems: list[str] | None, scheme: str, notes: list[str] | None) -> list[Task]:
+    tasks: list[Task] = []
+    for file in _files(path, IMPORTS[fmt].suffixes, problems):
+        try:
+            read = read_conll(_read_text(file), file.name, scheme=scheme)
+        except ImportError_ as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
+        if notes is not None:
+            notes += read.notes
+            notes.append(f"{file.name}: {read.scheme.upper()} tags")
+        for where, task in read.records:
+            if isinstance(task, RecordError):
+                if problems is None:
+                    raise ImportError_(f"{file.parent / where}, {task}") from None
+                problems.append(f"{where}, {task}")
+            else:
+                tasks.append(task)
+    return tasks
+
+
+def read_tasks(
+    path: Path, fmt: str, problems: list[str] | None = None, *, scheme: str = "auto", notes: list[str] | None = None
+) -> list[Task]:
     """Every record of ``path`` (a file or a folder of them) checked and read as a task. A record
-    that fails is reported in ``problems`` (raised at once when no list is given)."""
+    that fails is reported in ``problems`` (raised at once when no list is given). ``scheme`` is
+    the tag scheme of CoNLL files (auto: detected); what a file says about itself goes to ``notes``."""
     if fmt not in IMPORTS:
         raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(IMPORTS)}")
     if not path.exists():
         raise ImportError_(f"{path}: no such file or folder")
+    if IMPORTS[fmt].lines:
+        return _read_conll(path, fmt, problems, scheme, notes)
     reader = IMPORTS[fmt].read()
     tasks: list[Task] = []
     for file in _files(path, IMPORTS[fmt].suffixes, problems):
@@ -211,6 +249,7 @@ def _check_task(
 ) -> _Checked:
     """Resolve and check every span of ``task``; raise RecordError on the first bad one."""
     present = {(a.kind, a.label, a.start, a.end, a.annotator) for a in existing}
+    anyone = {(kind, label, s, e) for kind, label, s, e, _ in present}  # a suggestion of a tag adds nothing
     rows, already = [], 0
     layers: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
     for a in existing:
@@ -219,6 +258,7 @@ def _check_task(
             layers.setdefault((a.annotator, a.kind), []).append(
                 (a.start, a.end, (f"{what} {a.label} 「{a.text[:20]}」", None, a.start, a.end))
             )
+    # suggestions (predictions) are a layer of their own per model: they may overlap the tags
     for span in task.spans:
         where = span["field"]
         label = span["label"]
@@ -237,17 +277,20 @@ def _check_task(
             )
         who = span.get("annotator") or annotator
         key = (span["kind"], label, s, e, who)
-        if key in present:
+        status = span.get("status") or "accepted"
+        if key in present or (status == "suggested" and key[:4] in anyone):
             already += 1
             continue
         present.add(key)
-        layers.setdefault((who, span["kind"]), []).append(
+        anyone.add(key[:4])
+        layer = who if status == "accepted" else f"{who} ({span['attributes'].get('suggested_by')})"
+        layers.setdefault((layer, span["kind"]), []).append(
             (s, e, (f"{label} 「{task.text[s:e][:20]}」 ({s}–{e})", where, s, e))
         )
         rows.append({
             "release_id": release_id, "kind": span["kind"], "label": label, "start": s, "end": e, "text": task.text[s:e],
             "attributes": span.get("attributes") or {}, "annotator": who, "created_at": span.get("created_at"),
-            "updated_at": span.get("updated_at"),
+            "updated_at": span.get("updated_at"), "status": status,
         })  # fmt: skip
     for (who, kind), spans in layers.items():
         pair = crossing(spans)
@@ -263,15 +306,93 @@ def _check_task(
     return _Checked(task, release_id, rows, already)
 
 
-def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str, skip_bad: bool = False) -> ImportReport:
-    """Check every record of ``path``, then store the good ones (all, or none without ``skip_bad``)."""
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def config_labels(path: Path, problems: list[str]) -> list[str]:
+    """The labels of a Label Studio ``label_config.xml`` beside the tasks (in the folder, or
+    beside the file), in its order: a re-export then writes the same config. A config that
+    cannot be read is a problem; one with a DTD is refused (no entity expansion)."""
+    config = (path if path.is_dir() else path.parent) / "label_config.xml"
+    if config.is_symlink() or not config.is_file():
+        return []
+    try:
+        if config.stat().st_size > MAX_CONFIG_BYTES:
+            raise ImportError_(f"{config.name}: larger than {MAX_CONFIG_BYTES // 1024} KB")
+        raw = _decode(config, config.read_bytes())
+        if "<!DOCTYPE" in raw.upper() or "<!ENTITY" in raw.upper():
+            raise ImportError_(f"{config.name}: holds a DTD, which hkpr does not read")
+        root = ElementTree.fromstring(raw)
+    except ImportError_ as exc:
+        problems.append(str(exc))
+        return []
+    except (OSError, ElementTree.ParseError) as exc:
+        problems.append(f"{config.name}: not readable XML ({exc})")
+        return []
+    names: list[str] = []
+    for n, element in enumerate((e for e in root.iter() if e.tag == "Label"), start=1):
+        try:
+            name = label_name(element.get("value"), f"Label {n}.value")
+        except RecordError as exc:
+            problems.append(f"{config.name}, {exc}")
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def place_relations(task: Task, kinds: dict[str, str]) -> None:
+    """doccano's relation format: settle each entity's kind (a claim when the database knows its
+    label as a claim label) and each relation: a link between two claims when its type is a link
+    kind (``same_metric``, ``repeats``, ``contradicts``); any other relation is kept in the source
+    span's ``relations`` attribute and reported, never dropped."""
+    for found in task.spans:
+        if found["kind"] == "auto":
+            found["kind"] = kinds.get(found["label"], "entity")
+    kept = []
+    for link in task.links:
+        if "source_index" not in link:
+            kept.append(link)
+            continue
+        source, target = task.spans[link["source_index"]], task.spans[link["target_index"]]
+        if source["kind"] == target["kind"] == "claim" and link["type"] in LINK_KINDS and source is not target:
+            kept.append(link)
+            continue
+        s, e = _resolve(task, target)
+        source["attributes"] = dict(source["attributes"])
+        source["attributes"].setdefault("relations", []).append(
+            {"type": link["type"], "to": {"label": target["label"], "start": s, "end": e, "text": task.text[s:e]}}
+        )
+        why = (
+            f"{link['type']!r} is not a link kind ({', '.join(LINK_KINDS)})"
+            if link["type"] not in LINK_KINDS
+            else "hkpr links claims only"
+        )
+        task.notes.append(
+            f"{link['field']}: relation {link['type']} {source['label']} → {target['label']} kept in the "
+            f"{source['label']} span's attributes as relations ({why})"
+        )
+    task.links = kept
+
+
+def import_annotations(
+    store: Store, path: Path, fmt: str, *, annotator: str, skip_bad: bool = False, scheme: str = "auto"
+) -> ImportReport:
+    """Check every record of ``path``, then store the good ones (all, or none without ``skip_bad``).
+    ``scheme``: the tag scheme of CoNLL files (auto: detected from the tags)."""
     problems: list[str] = []
-    tasks = read_tasks(path, fmt, problems)
+    file_notes: list[str] = []
+    tasks = read_tasks(path, fmt, problems, scheme=scheme, notes=file_notes)
     report = ImportReport(tasks=len(tasks) + len(problems), problems=problems)
-    report.notes = [f"{t.where}: {note}" for t in tasks for note in t.notes]
     by_hash = store.release_ids_by_hash()
     kinds = {row["name"]: row["kind"] for row in store.stored_labels()}
     known = dict(kinds)
+    in_config = config_labels(path, problems) if fmt == "label-studio" else []
+    for name in in_config:
+        kinds.setdefault(name, "entity")
+    for task in tasks:
+        place_relations(task, kinds)
+    report.notes = file_notes + [f"{t.where}: {note}" for t in tasks for note in t.notes]
     checked: list[_Checked] = []
     seen: dict[str, list[Any]] = {}  # text hash → the spans stored or taken so far (earlier records count)
     for task in tasks:
@@ -295,8 +416,9 @@ def import_annotations(store: Store, path: Path, fmt: str, *, annotator: str, sk
     report.bad_records = len(problems)
     if problems and not skip_bad:
         raise BadRecords(report)
-    new_labels = {name: kind for name, kind in kinds.items() if name not in known and any(
-        row["label"] == name for c in checked for row in c.rows)}  # fmt: skip
+    used = {row["label"] for c in checked for row in c.rows}
+    new_labels = {name: kinds[name] for name in [*in_config, *kinds] if name not in known and (
+        name in used or name in in_config)}  # fmt: skip
     report.labels_added = store.ensure_labels(new_labels)
     for start in range(0, len(checked), BATCH_TASKS):
         with store.write():
@@ -335,6 +457,12 @@ def _store_task(
             task.text, source=meta.get("source") or f"{path.name}#{task.where}", title=meta.get("title"),
             organisation=meta.get("organisation"), date=meta.get("date"), kind=meta.get("kind"), script=meta.get("script"),
         )  # fmt: skip
+        if meta.get("sentences"):  # the file's own sentence boundaries (CoNLL)
+            paragraphs = [(p.start, p.end) for p in new.paragraphs]
+            new = dataclasses.replace(new, sentences=[
+                SentenceSpan(next((i for i, (a, b) in enumerate(paragraphs) if a <= s < b), 0), s, e)
+                for s, e in meta["sentences"]
+            ])  # fmt: skip
         release_id = store.add_release(new, annotator=annotator).release_id
         by_hash[new.content_hash] = release_id
         report.new_releases += 1
@@ -346,6 +474,7 @@ def _store_task(
     report.already_there += item.already
     rows = [{k: v for k, v in {**row, "release_id": release_id}.items() if v is not None} for row in item.rows]
     report.annotations += store.insert_annotations(rows)
+    report.suggestions += sum(1 for row in rows if row.get("status") == "suggested")
 
 
 def _store_links(
@@ -363,7 +492,14 @@ def _store_links(
     present = {(l.source_id, l.target_id, l.kind) for l in store.links()}
     with store.write():
         for task in tasks:
+            digest = hashlib.sha256(task.text.encode("utf-8")).hexdigest()
             for link in task.links:
+                if "source_index" in link:  # doccano relations: the spans of this record
+                    link["kind"] = link["type"]
+                    link["source"], link["target"] = (
+                        span_key(digest, *_resolve(task, task.spans[link[end]]), task.spans[link[end]]["label"])
+                        for end in ("source_index", "target_index")
+                    )
                 source, target = keys.get(link["source"]), keys.get(link["target"])
                 if source is None or target is None:
                     report.problems.append(f"{task.where}: link {link['kind']} names a claim this import does not have")

@@ -158,7 +158,8 @@ def label_name(value: Any, path: str) -> str:
         raise RecordError(path, f"a label name must be text, not {_kind(value)}")
     if not LABEL_NAME.fullmatch(value):
         raise RecordError(
-            path, f"{value[:40]!r} is not a label name (letters, digits, _ and -, starting with a letter; at most 40)"
+            path,
+            f"{value[:40]!r} is not a label name (letters, digits, _, - and . between letters, starting with a letter; at most 40)",
         )
     return value
 
@@ -247,6 +248,9 @@ def hkpr_jsonl(record: Any, where: str) -> Task | None:
         }  # fmt: skip
     spans = [span(f.child(f"entities[{n}]", e), "entity") for n, e in enumerate(f.items("entities"))]
     spans += [span(f.child(f"claims[{n}]", c), "claim") for n, c in enumerate(f.items("claims"))]
+    source = prediction_source(f)
+    if source:
+        spans = [suggestion(found, source) for found in spans]
     links = []
     for n, item in enumerate(f.items("links")):
         link = f.child(f"links[{n}]", item)
@@ -263,7 +267,48 @@ def missing(f: Fields, key: str) -> str:
     raise RecordError(f.name(key), "is required")
 
 
+def model_source(version: Any, path: str) -> str:
+    """``suggested_by`` of a prediction: ``model:VERSION`` (``model:unknown`` without a version)."""
+    if version is None or (isinstance(version, str) and not version.strip()):
+        return "model:unknown"
+    if isinstance(version, bool) or not isinstance(version, str | int | float):
+        raise RecordError(path, f"must be text or a number, not {_kind(version)}")
+    text = str(version)
+    if _SURROGATE.search(text) or len(text) > 200:
+        raise RecordError(path, "must be short text (at most 200 characters)")
+    return f"model:{text}"
+
+
+def suggestion(found: dict[str, Any], source: str) -> dict[str, Any]:
+    """Make a span a suggestion from ``source``: stored with status 'suggested', never gold until accepted."""
+    found["status"] = "suggested"
+    found["attributes"] = {**found.get("attributes", {}), "suggested_by": source}
+    return found
+
+
+def _label_studio_results(
+    owner: Fields, spans: list[dict[str, Any]], notes: list[str], annotator: str | None, source: str | None
+) -> None:
+    for m, result in enumerate(owner.items("result")):
+        r = owner.child(f"result[{m}]", result)
+        kind = r.text("type") or "labels"
+        if kind != "labels":
+            notes.append(f"{r.path}: a {kind!r} result, which hkpr does not store, not imported")
+            continue
+        value = r.child("value")
+        labels = value.items("labels", required=True)
+        if not labels:
+            raise RecordError(value.name("labels"), "must name at least one label")
+        for k, label in enumerate(labels):
+            label_name(label, f"{value.name('labels')}[{k}]")
+            found = span(Fields({**value.value, "label": label}, value.path), "entity", unit="code points or utf-16")
+            found["annotator"] = annotator
+            spans.append(suggestion(found, source) if source else found)
+
+
 def label_studio(record: Any, where: str) -> Task:
+    """A Label Studio task: its annotations are tags; its predictions are suggestions (status
+    'suggested', ``suggested_by`` ``model:VERSION``), never gold until someone accepts them."""
     f = Fields(record, "")
     data = f.child("data")
     text_key = (
@@ -271,7 +316,7 @@ def label_studio(record: Any, where: str) -> Task:
     )
     text = task_text(data, text_key)
     notes: list[str] = []
-    spans = []
+    spans: list[dict[str, Any]] = []
     for n, item in enumerate(f.items("annotations")):
         annotation = f.child(f"annotations[{n}]", item)
         who = annotation.value.get("completed_by")
@@ -285,58 +330,89 @@ def label_studio(record: Any, where: str) -> Task:
         if annotation.value.get("was_cancelled") is True:
             notes.append(f"{annotation.path}: a cancelled annotation, not imported")
             continue
-        for m, result in enumerate(annotation.items("result")):
-            r = annotation.child(f"result[{m}]", result)
-            kind = r.text("type") or "labels"
-            if kind != "labels":
-                notes.append(f"{r.path}: a {kind!r} result, which hkpr does not store, not imported")
-                continue
-            value = r.child("value")
-            labels = value.items("labels", required=True)
-            if not labels:
-                raise RecordError(value.name("labels"), "must name at least one label")
-            for k, label in enumerate(labels):
-                label_name(label, f"{value.name('labels')}[{k}]")
-                found = span(
-                    Fields({**value.value, "label": label}, value.path), "entity", unit="code points or utf-16"
-                )
-                found["annotator"] = annotator
-                spans.append(found)
-    if f.items("predictions"):
-        notes.append(f"{len(f.items('predictions'))} prediction(s), which are not imported as tags")
+        _label_studio_results(annotation, spans, notes, annotator, None)
+    for n, item in enumerate(f.items("predictions")):
+        prediction = f.child(f"predictions[{n}]", item)
+        source = model_source(prediction.value.get("model_version"), prediction.name("model_version"))
+        _label_studio_results(prediction, spans, notes, None, source)
     meta = {"title": data.text("title"), "date": data.date("date"), "organisation": data.text("organisation")}
     return Task(text, spans, {k: v for k, v in meta.items() if v is not None}, where=where, notes=notes)
 
 
+def prediction_source(f: Fields) -> str | None:
+    """A doccano or hkpr JSONL record marked as predictions (``"prediction": true`` or a
+    ``model_version``): the ``suggested_by`` of its spans, else None (they are tags)."""
+    marked = f.value.get("prediction")
+    if marked is not None and not isinstance(marked, bool):
+        raise RecordError(f.name("prediction"), f"must be true or false, not {_kind(marked)}")
+    if marked is False or (marked is None and f.value.get("model_version") is None):
+        return None
+    return model_source(f.value.get("model_version"), f.name("model_version"))
+
+
+def _doccano_span(item: Any, path: str) -> dict[str, Any]:
+    if isinstance(item, dict):  # newer exports: {"start_offset", "end_offset", "label"}
+        g = Fields(item, path)
+        item = [g.value.get("start_offset"), g.value.get("end_offset"), g.value.get("label")]
+    if not isinstance(item, list) or len(item) != 3:
+        raise RecordError(
+            path,
+            f"must be [start, end, label], not {_kind(item)}" + (f" of {len(item)}" if isinstance(item, list) else ""),
+        )
+    s, e, label = item
+    if isinstance(label, int) and not isinstance(label, bool):
+        raise RecordError(f"{path}[2]", f"label {label!r} is an id, not a name; export from doccano with label names")
+    found = span(Fields({"start": s, "end": e, "label": label}, path), "entity", unit="utf-16")
+    found["field"] = path
+    return found
+
+
 def doccano(record: Any, where: str) -> Task:
+    """doccano JSONL: sequence labelling (``label``: [[start, end, LABEL]]) or the relation
+    format (``entities`` with ids, ``relations`` between them). An entity whose label is a claim
+    label of the database becomes a claim; relations become links between claims when both ends
+    are claims and the type is a link kind, else they are kept in the source entity's
+    ``relations`` attribute (see ``imports.place_relations``). A record marked as predictions
+    stores its spans as suggestions."""
     f = Fields(record, "")
     text = task_text(f)
-    key = "label" if "label" in f.value else "labels"
-    spans = []
-    for n, item in enumerate(f.items(key)):
-        path = f"{f.name(key)}[{n}]"
-        if isinstance(item, dict):  # newer exports: {"start_offset", "end_offset", "label"}
-            g = Fields(item, path)
-            item = [g.value.get("start_offset"), g.value.get("end_offset"), g.value.get("label")]
-        if not isinstance(item, list) or len(item) != 3:
+    source = prediction_source(f)
+    spans: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    if f.has("entities"):
+        if f.items("label") or f.items("labels"):
             raise RecordError(
-                path,
-                f"must be [start, end, label], not {_kind(item)}"
-                + (f" of {len(item)}" if isinstance(item, list) else ""),
+                "label", "a record has either label (sequence labelling) or entities (relations), not both"
             )
-        s, e, label = item
-        if isinstance(label, int) and not isinstance(label, bool):
-            raise RecordError(
-                f"{path}[2]", f"label {label!r} is an id, not a name; export from doccano with label names"
-            )
-        g = Fields({"start": s, "end": e, "label": label}, path)
-        found = span(g, "entity", unit="utf-16")
-        found["field"] = path
-        spans.append(found)
-    for relation_key in ("relations", "entities"):
-        if f.items(relation_key) and key != relation_key:
-            raise RecordError(
-                relation_key,
-                "doccano's relation format is not supported yet; export with the sequence-labelling format",
-            )
-    return Task(text, spans, {"title": f.text("title")} if f.has("title") else {}, where=where)
+        ids: dict[Any, int] = {}
+        for n, item in enumerate(f.items("entities")):
+            g = f.child(f"entities[{n}]", item)
+            entity_id = g.value.get("id")
+            if isinstance(entity_id, bool) or not isinstance(entity_id, int | str):
+                raise RecordError(g.name("id"), f"must be a number or text, not {_kind(entity_id)}")
+            if entity_id in ids:
+                raise RecordError(g.name("id"), f"{entity_id!r} is the id of an earlier entity too")
+            ids[entity_id] = len(spans)
+            found = _doccano_span(item, g.path)
+            found["kind"] = "auto"  # a claim when the database knows its label as one
+            spans.append(found)
+        for n, item in enumerate(f.items("relations")):
+            g = f.child(f"relations[{n}]", item)
+            ends = []
+            for key in ("from_id", "to_id"):
+                value = g.value.get(key)
+                if value is None:
+                    raise RecordError(g.name(key), "is required")
+                if isinstance(value, bool) or value not in ids:
+                    raise RecordError(g.name(key), f"{value!r} is not the id of an entity of this record")
+                ends.append(ids[value])
+            kind = g.text("type", required=True, limit=100, empty=False)
+            links.append({"source_index": ends[0], "target_index": ends[1], "type": kind, "field": g.path})
+    else:
+        key = "label" if "label" in f.value else "labels"
+        spans = [_doccano_span(item, f"{f.name(key)}[{n}]") for n, item in enumerate(f.items(key))]
+        if f.items("relations"):
+            raise RecordError("relations", "relations need the relation format's entities (with ids), not label")
+    if source:
+        spans = [suggestion(found, source) for found in spans]
+    return Task(text, spans, {"title": f.text("title")} if f.has("title") else {}, links, where=where)

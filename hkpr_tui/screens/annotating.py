@@ -258,6 +258,7 @@ class AnnotatingScreen(Screen[None]):
                 known = store.known_strings_in(text)  # only strings that may occur in this text
                 tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
                 rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
+                stored = store.annotations(release_id, statuses=("suggested",))  # imported model predictions
             found = suggest(
                 text,
                 known=known,
@@ -267,6 +268,13 @@ class AnnotatingScreen(Screen[None]):
                 labels=labels,
                 label_defs=label_defs,
             )
+            taken = {(s, e) for s, e, _ in tagged} | {(s, e) for s, e, _ in rejected}
+            predicted = [
+                Suggestion(a.start, a.end, a.label, str(a.attributes.get("suggested_by") or "model"), a.text)
+                for a in stored
+                if a.kind == "entity" and (a.start, a.end) not in taken and a.label in labels
+            ]
+            found = sorted([*found, *predicted], key=lambda s: (s.start, s.end))
             if not get_current_worker().is_cancelled:
                 self.post_message(SuggestionsReady(release_id, found))
 

@@ -177,6 +177,89 @@ def m003_near_duplicates(db: Database) -> None:
 
 
 @migration
+def m004_views(db: Database) -> None:
+    db.executescript(
+        """
+        -- Views for people who query the database (sqlite3, Datasette): what the app and the
+        -- exports read, joined and named. Read-only; docs/schema.md describes every column.
+
+        -- live accepted entities, with their release and label
+        CREATE VIEW accepted_entities AS
+        SELECT a.id, a.release_id, r.title AS release_title, r.date AS release_date,
+               r.organisation AS release_organisation, a.label, l.description AS label_description,
+               a.start, a."end", a.text, a.annotator, a.created_at, a.updated_at
+        FROM annotations a
+        JOIN releases r ON r.id = a.release_id
+        LEFT JOIN labels l ON l.name = a.label
+        WHERE a.kind = 'entity' AND a.status = 'accepted' AND a.deleted_at IS NULL;
+
+        -- live accepted claims, their attributes as columns
+        CREATE VIEW claim_facts AS
+        SELECT a.id, a.release_id, r.title AS release_title, r.date AS release_date,
+               r.organisation AS release_organisation, a.label AS claim_type, a.start, a."end", a.text,
+               json_extract(a.attributes, '$.subject_text') AS subject,
+               json_extract(a.attributes, '$.metric') AS metric,
+               json_extract(a.attributes, '$.value') AS value,
+               json_extract(a.attributes, '$.unit') AS unit,
+               json_extract(a.attributes, '$.qualifier') AS qualifier,
+               json_extract(a.attributes, '$.as_of') AS as_of,
+               json_extract(a.attributes, '$.speaker') AS speaker,
+               json_extract(a.attributes, '$.note') AS note,
+               a.annotator, a.created_at, a.updated_at
+        FROM annotations a
+        JOIN releases r ON r.id = a.release_id
+        WHERE a.kind = 'claim' AND a.status = 'accepted' AND a.deleted_at IS NULL
+          AND json_valid(a.attributes);
+
+        -- live links between live claims, with both ends
+        CREATE VIEW claim_links AS
+        SELECT k.id, k.kind, k.source_id, s.release_id AS source_release_id, s.text AS source_text,
+               k.target_id, t.release_id AS target_release_id, t.text AS target_text, k.annotator, k.created_at
+        FROM links k
+        JOIN annotations s ON s.id = k.source_id AND s.deleted_at IS NULL AND s.status = 'accepted'
+        JOIN annotations t ON t.id = k.target_id AND t.deleted_at IS NULL AND t.status = 'accepted'
+        WHERE k.deleted_at IS NULL;
+
+        -- claim threads: claims joined by same-metric links (connected components, named by
+        -- their smallest claim id), as the claims export's threads.csv
+        CREATE VIEW claim_threads AS
+        WITH RECURSIVE
+          edges(a, b) AS (
+            SELECT source_id, target_id FROM claim_links WHERE kind = 'same_metric'
+            UNION SELECT target_id, source_id FROM claim_links WHERE kind = 'same_metric'
+          ),
+          reach(claim_id, member_id) AS (
+            SELECT a, a FROM edges
+            UNION SELECT r.claim_id, e.b FROM reach r JOIN edges e ON e.a = r.member_id
+          ),
+          threads(claim_id, thread) AS (SELECT claim_id, MIN(member_id) FROM reach GROUP BY claim_id)
+        SELECT t.thread, f.id AS claim_id, f.release_id, f.release_title, f.release_date, f.claim_type, f.subject,
+               f.metric, f.value, f.unit, f.qualifier, f.as_of, f.text
+        FROM threads t JOIN claim_facts f ON f.id = t.claim_id;
+
+        -- every label (those of the labels table, and any other a tag uses) with how much it is used
+        CREATE VIEW label_usage AS
+        SELECT n.name, COALESCE(l.kind, (SELECT a.kind FROM annotations a WHERE a.label = n.name LIMIT 1)) AS kind,
+               l.key, l.colour, l.description, l.pii, l.position,
+               (SELECT count(*) FROM annotations a WHERE a.label = n.name AND a.deleted_at IS NULL AND a.status = 'accepted') AS accepted,
+               (SELECT count(*) FROM annotations a WHERE a.label = n.name AND a.deleted_at IS NULL AND a.status = 'suggested') AS suggested,
+               (SELECT count(*) FROM annotations a WHERE a.label = n.name AND a.deleted_at IS NULL AND a.status = 'rejected') AS rejected
+        FROM (SELECT name FROM labels UNION SELECT label FROM annotations WHERE deleted_at IS NULL) n
+        LEFT JOIN labels l ON l.name = n.name;
+
+        -- releases without their texts, with their group and tag counts
+        CREATE VIEW release_overview AS
+        SELECT r.id, r.title, r.organisation, r.date, r.kind, r.script, r.status, r.source, g.key AS group_key,
+               length(r.text) AS characters,
+               (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'entity' AND a.status = 'accepted' AND a.deleted_at IS NULL) AS entities,
+               (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'claim' AND a.status = 'accepted' AND a.deleted_at IS NULL) AS claims,
+               r.imported_at
+        FROM releases r JOIN release_groups g ON g.id = r.group_id;
+        """
+    )
+
+
+@migration
 def m005_known_strings(db: Database) -> None:
     """Every string tagged (accepted, live entities) by its script-folded text and label, with a
     count, keyed by its first two folded characters: suggestions for a release read only the

@@ -614,5 +614,27 @@ class Store(AnnotationStore):
         row = self.db.execute("SELECT id FROM releases WHERE content_hash = ?", (content_hash,)).fetchone()
         return int(row[0]) if row else None
 
+    # -- the schema, for its documentation ---------------------------------------------------
+
+    def schema_objects(self) -> list[tuple[str, str, list[str]]]:
+        """(type, name, columns) of every table and view, by name (SQLite's own ``sqlite_*``
+        tables left out): what docs/schema.md and ``hkpr schema --datasette`` describe."""
+        rows = self.db.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        ).fetchall()
+        return [
+            (kind, name, [c[1] for c in self.db.execute("SELECT * FROM pragma_table_info(?)", (name,)).fetchall()])
+            for kind, name in rows
+        ]
+
+    @classmethod
+    def current_schema(cls) -> list[tuple[str, str, list[str]]]:
+        """``schema_objects`` of a database migrated by this hkpr (in memory: no file is read)."""
+        store = cls(Database(memory=True))
+        try:
+            return store.schema_objects()
+        finally:
+            store.close()
+
 
 __all__ = ["MIGRATION_SET", "Store"]
