@@ -119,7 +119,7 @@ async def test_compare_shows_changed_figures_of_aligned_paragraphs_unless_asked(
         paired = reader.changes
         assert paired and all(c.left and c.right for c in paired)
         assert len(paired) < len(reader.comparison.changes)  # one-sided figures are left out
-        assert "M shows them" in status_line(reader)
+        assert "one-sided (M)" in status_line(reader)
         left, right = reader.panes
         assert left.view.text[paired[0].left.start : paired[0].left.end]  # type: ignore[union-attr]
         assert right.view.text[paired[0].right.start : paired[0].right.end]  # type: ignore[union-attr]

@@ -466,9 +466,9 @@ class ReaderScreen(AnnotatingScreen):
         self.change_index = -1
         one_sided = len(self.comparison.changes) - len([c for c in self.comparison.changes if c.left and c.right])
         self._status(
-            f"Compare: {len(self.comparison.pairs)} paragraphs aligned, {len(changes)} changed figures"
-            + (f" ({one_sided} on one side only: M shows them)" if one_sided and not self.one_sided else "")
-            + f" (n: next, N: list, =: sync {'on' if self.sync else 'off'}, m: off)"
+            f"Compare: {len(changes)} changed figures (n next · N list) in {len(self.comparison.pairs)} aligned paragraphs"
+            + (f" · {one_sided} one-sided (M)" if one_sided and not self.one_sided else "")
+            + f" · sync {'on' if self.sync else 'off'} (=)"
         )
 
     def action_one_sided(self) -> None:
@@ -568,8 +568,7 @@ class ReaderScreen(AnnotatingScreen):
             self._quiet_moves += 1
         pane.view.select(*target)
         self._status(
-            f"Match {matches.index(target) + 1} of {len(matches)} selected: a label key tags it, "
-            f"* then a label key tags all {len(matches)}, enter: next"
+            f"Match {matches.index(target) + 1}/{len(matches)}: label key tags it · * then a key tags all · ⏎ next"
         )
 
     def action_all_matches(self) -> None:
@@ -591,7 +590,7 @@ class ReaderScreen(AnnotatingScreen):
                 spans.append((start, start + len(query)))
                 start = haystack.find(query, start + 1)
         pane.view.set_highlights("match", spans)
-        self._status(f"{len(spans)} matches" if query else "")
+        self._status((f"{len(spans)} match" + ("" if len(spans) == 1 else "es")) if query else "")
 
     def _status(self, text: str) -> None:
         self.query_one("#reader-status", Static).update(Text(safe(text)))
