@@ -29,14 +29,26 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("key", "action", "what it does")
-        for binding in self.bindings:
+        keys = [self._keys(b) for b in self.bindings]
+        key_width = min(max((len(k) for k in keys), default=3), 22)
+        action_width = min(max((len(b.description) for b in self.bindings), default=6), 22)
+        room = max(self.app.size.width - key_width - action_width - 24, 20)  # box, borders, cell padding, scroll bar
+        table.add_column("key", width=key_width)
+        table.add_column("action", width=action_width)
+        table.add_column("what it does", width=room)
+        for binding, key in zip(self.bindings, keys):
             table.add_row(
-                Text(self.app.get_key_display(binding), style="bold"),
-                Text(binding.description),
-                Text(binding.tooltip or ""),
+                Text(key, style="bold", overflow="fold"),
+                Text(binding.description, overflow="fold"),
+                Text(binding.tooltip or "", overflow="fold"),
+                height=None,  # long descriptions wrap onto more lines
             )
         table.focus()
+
+    def _keys(self, binding: Binding) -> str:
+        """Every key of the binding (``w`` and ``ctrl+→``), as the footer shows keys."""
+        keys = [k.strip() for k in binding.key.split(",") if k.strip()]
+        return " · ".join(self.app.get_key_display(Binding(k, binding.action)) for k in keys)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
