@@ -250,3 +250,15 @@ def test_figures_compared_are_numbers_not_versions_phones_or_formats() -> None:
 
     found = figures("Web3.0 安全與 3 個 5G 網絡，電話 2114 4972，共 3.0 億元和 1,000 人")
     assert [(f.value, f.unit) for f in found] == [("3", "個"), ("3", "億元"), ("1000", "人")]
+
+
+def test_wrapping_keeps_words_numbers_and_brackets_together_and_loses_nothing() -> None:
+    from hkpr_tui.widgets.release_view import wrap
+
+    text = "abc 數碼港支持《財政預算案》加大推動 上升77.8%的 the success of the inaugural edition"
+    for width in (8, 10, 12, 16):
+        lines = [text[line.start : line.end] for line in wrap(text, [(0, len(text))], width)]
+        assert "".join(lines) == text  # every character, in order
+        assert not any(line.startswith((" ", "》", "，")) for line in lines)
+        assert not any(line.endswith("《") for line in lines)
+        assert not any(line.endswith(("77", "77.")) for line in lines)  # 77.8% stays whole

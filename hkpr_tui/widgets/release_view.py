@@ -42,15 +42,23 @@ class VisualLine:
     paragraph: int
 
 
-_NO_LINE_START = frozenset("，。、；：？！」』）》〉】,.;:?!)%％…")
+_NO_LINE_START = frozenset("，。、；：？！」』）》〉】〕］｝’”,.;:?!)]}%％…")
+_NO_LINE_END = frozenset("「『（《〈【〔［｛‘“([{")
+_IN_WORD = frozenset(".,%/:-@_#?=&~+")  # inside a run of ASCII letters and digits: 77.8%, www.x.hk
+
+
+def _word_char(char: str, in_word: bool) -> bool:
+    return char.isascii() and (char.isalnum() or (in_word and char in _IN_WORD))
 
 
 def wrap(text: str, paragraphs: list[tuple[int, int]], width: int) -> list[VisualLine]:
     """Wrap each paragraph (view offsets) to ``width`` cells; a blank line between paragraphs.
 
     CJK text may break between any two characters, except that a line never starts with closing
-    punctuation (，。」…): the character before it moves down too. A run of ASCII letters and digits
-    moves down whole when it started on the line.
+    punctuation (，。」…) nor ends with opening punctuation (「《（…): the character moves down with
+    its neighbour. A run of ASCII letters and digits, with the dots, commas, slashes and percent
+    signs inside it (77.8%, www.x.hk), moves down whole when it started on the line; a space where
+    a line breaks ends the line above, so no line starts with one.
     """
     width = max(width, 4)
     lines: list[VisualLine] = []
@@ -64,19 +72,24 @@ def wrap(text: str, paragraphs: list[tuple[int, int]], width: int) -> list[Visua
             size = get_character_cell_size(char)
             if used + size > width and pos > line_start:
                 cut = pos
-                if char.isascii() and char.isalnum() and word_start > line_start:
+                if char == " ":
+                    cut = pos + 1  # the space ends this line
+                elif _word_char(char, word_start >= 0) and word_start > line_start:
                     cut = word_start
                 elif char in _NO_LINE_START and pos - 1 > line_start:
                     cut = pos - 1
+                if cut - 1 > line_start and text[cut - 1] in _NO_LINE_END and cut <= pos:
+                    cut -= 1  # an opening bracket moves down with what it opens
                 lines.append(VisualLine(line_start, cut, index))
                 line_start = cut
                 used = sum(get_character_cell_size(c) for c in text[line_start:pos])
-            if char.isascii() and char.isalnum():
+            if _word_char(char, word_start >= 0):
                 if word_start < 0:
                     word_start = pos
             else:
                 word_start = -1
-            used += size
+            if pos >= line_start:
+                used += size
             pos += 1
         lines.append(VisualLine(line_start, end, index))
     return lines
