@@ -85,19 +85,25 @@ def test_reader_split(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[i
     assert snap_compare(app(), terminal_size=size, run_before=split)
 
 
+async def compare_001_with_000(pilot) -> ReaderScreen:  # type: ignore[no-untyped-def]
+    """The reader on 001 (2024, 简) beside 000 (2026, 繁), in compare mode."""
+    await settle(pilot)
+    reader = ReaderScreen(Path("annotations.db"), seed_id("001"))
+    await pilot.app.push_screen(reader)
+    await settle(pilot)
+    await pilot.press("backslash")
+    await settle(pilot)
+    reader.load(1, seed_id("000"), "original", 0)
+    await settle(pilot)
+    await pilot.press("m")
+    await settle(pilot)
+    return reader
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_reader_compare(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        reader = ReaderScreen(Path("annotations.db"), seed_id("001"))
-        await pilot.app.push_screen(reader)
-        await settle(pilot)
-        await pilot.press("backslash")
-        await settle(pilot)
-        reader.load(1, seed_id("000"), "original", 0)
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        reader = await compare_001_with_000(pilot)
         await pilot.press("shift+tab")  # back to the left pane
         reader.panes[0].view.set_cursor(reader.panes[0].view.text.index("190 间"))
         await settle(pilot)
@@ -167,16 +173,7 @@ def test_filter_menu(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[in
 @pytest.mark.parametrize("size", SIZES)
 def test_changes_list(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def changes(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        reader = ReaderScreen(Path("annotations.db"), seed_id("001"))
-        await pilot.app.push_screen(reader)
-        await settle(pilot)
-        await pilot.press("backslash")
-        await settle(pilot)
-        reader.load(1, seed_id("000"), "original", 0)
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await compare_001_with_000(pilot)
         await pilot.press("N")
         await settle(pilot)
 
