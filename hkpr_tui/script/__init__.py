@@ -8,6 +8,7 @@ from hkpr_tui.script.chars import (
     fold,
     script_counts,
     search_key,
+    search_key_of_folded,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "fold",
     "script_counts",
     "search_key",
+    "search_key_of_folded",
 ]

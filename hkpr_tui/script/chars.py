@@ -94,6 +94,11 @@ def search_key(text: str) -> str:
     return fold(text).translate(_ASCII_LOWER)
 
 
+def search_key_of_folded(folded: str) -> str:
+    """``search_key`` of a text given already folded (as the full-text index stores it)."""
+    return folded.translate(_ASCII_LOWER)
+
+
 def script_counts(text: str) -> tuple[int, int]:
     """How many characters of ``text`` only Traditional, and only Simplified, text uses."""
     trad, simp = _script_sets()

@@ -28,7 +28,7 @@ from hkpr_tui.models import (
     SentenceSpan,
     Stats,
 )
-from hkpr_tui.script import fold, search_key
+from hkpr_tui.script import fold, search_key, search_key_of_folded
 from hkpr_tui.store.annotations import AnnotationStore
 from hkpr_tui.store.base import (
     SchemaTooNewError,
@@ -54,8 +54,8 @@ SNIPPET_CONTEXT = 24
 
 
 def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
-    release_id, title, organisation, date, script, source, text = row
-    start = search_key(text).find(term)
+    release_id, title, organisation, date, script, source, text, folded = row
+    start = search_key_of_folded(folded).find(term)  # the index's folded text: not folded again
     in_title = start < 0
     haystack = title if in_title else text
     if in_title:
@@ -467,17 +467,26 @@ class Store(AnnotationStore):
             pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pattern, pattern]
         order = "bm25(release_fts, 10.0, 1.0)" if long_terms else "release_fts.rowid DESC"
-        sql = f"""
-            SELECT r.id, r.title, r.organisation, r.date, r.script, r.source, r.text
-            FROM release_fts JOIN releases r ON r.id = release_fts.rowid
-            WHERE {" AND ".join(where)}
-            ORDER BY {order}
-            LIMIT ? OFFSET ?
-        """
-        rows = self.db.execute(sql, [*params, limit + 1, offset]).fetchall()
+        # two steps: rank in the index alone (no release row read), then read the page's rows
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT rowid FROM release_fts WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit + 1, offset],
+            ).fetchall()
+        ]
+        page = ids[:limit]
+        rows = {
+            row[0]: row
+            for row in self.db.execute(
+                "SELECT r.id, r.title, r.organisation, r.date, r.script, r.source, r.text, f.body "
+                f"FROM releases r JOIN release_fts f ON f.rowid = r.id WHERE r.id IN ({','.join('?' * len(page))})",
+                page,
+            ).fetchall()
+        } if page else {}  # fmt: skip
         first = max(terms, key=len)
-        hits = [_hit(row, first) for row in rows[:limit]]
-        return SearchPage(hits, offset, has_more=len(rows) > limit)
+        hits = [_hit(rows[i], first) for i in page if i in rows]
+        return SearchPage(hits, offset, has_more=len(ids) > limit)
 
     # -- statistics ------------------------------------------------------------------------
 
