@@ -150,3 +150,11 @@ def test_a_line_break_tag_never_glues_a_contact_block_or_latin_words() -> None:
     )
     assert strip_inline_html("關於 HashKey PRO<br />HashKey PRO致力於") == "關於 HashKey PRO HashKey PRO致力於"
     assert strip_inline_html("數碼港支持<br />財政預算案") == "數碼港支持財政預算案"  # a title broken by a converter
+
+
+def test_a_quoted_caption_under_an_image_is_its_own_paragraph() -> None:
+    from hkpr_tui.corpus import parse_text
+
+    text = "T-Rex 新公鏈\n\n![](https://x/y.png)\n\n> *（用戶介面截圖：透過瀏覽器插件賺取獎勵）*\n\n現時 Web3 生態雖具創新性，卻面臨問題。\n"
+    release = parse_text(text, source="a.md")
+    assert "（用戶介面截圖：透過瀏覽器插件賺取獎勵）\n\n現時 Web3" in release.text

@@ -240,11 +240,14 @@ def text_lines(raw: str, markdown: bool = True) -> list[Line]:
         caption = physical.startswith(_CAPTION)
         if caption:
             physical = physical[1:]
+        quoted = bool(_MD_QUOTE.match(physical.strip()))
         physical = _MD_QUOTE.sub("", physical.strip())
         item = _MD_LIST.sub("", physical)
         indented = indented or (markdown and len(item) < len(physical))  # a list item starts a paragraph
         line, kind = _line_kind(item)
         line = _SPACES.sub(" ", line).strip()
+        if quoted and line[:1] in "（(" and line[-1:] in "）)":
+            caption = True  # > *（用戶介面截圖：…）*: a quoted caption under an image is its own line
         if caption:
             kind = "bullet"
         if "|" in line and line.startswith("|"):
