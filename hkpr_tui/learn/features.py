@@ -54,31 +54,39 @@ def word_positions(length: int, bounds: Sequence[int]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _prefixed(ch: str) -> tuple[str, str, str, str, str, str, str, str]:
+    """A character's feature strings at each relative position, its class feature, token and class."""
+    token, cls = _token_class(ch)
+    return ("c=" + token, "c-1=" + token, "c+1=" + token, "c-2=" + token, "c+2=" + token, "k=" + cls, token, cls)
+
+
+_WORD = {"B": "w=B", "I": "w=I", "E": "w=E", "S": "w=S"}
+
+
 def features(text: str, bounds: Sequence[int]) -> list[list[str]]:
-    """One list of feature strings per character of ``text``."""
+    """One list of feature strings per character of ``text`` (built column by column: the
+    suggestion latency of a 15,000-character release is mostly this and CRFsuite reading it)."""
     n = len(text)
     if n == 0:
         return []
-    pairs = [_token_class(ch) for ch in text]
-    t = [PAD_BEFORE, PAD_BEFORE, *(p[0] for p in pairs), PAD_AFTER, PAD_AFTER]
-    k = ["^", "^", *(p[1] for p in pairs), "$", "$"]
+    cells = [_prefixed(ch) for ch in text]
+    t = [PAD_BEFORE, *(c[6] for c in cells), PAD_AFTER]  # t[i + 1] is character i
+    k = ["^", *(c[7] for c in cells), "$"]
     w = word_positions(n, bounds)
-    return [
-        [
-            "c=" + t[i + 2],
-            "c-1=" + t[i + 1],
-            "c+1=" + t[i + 3],
-            "c-2=" + t[i],
-            "c+2=" + t[i + 4],
-            "b-=" + t[i + 1] + t[i + 2],
-            "b+=" + t[i + 2] + t[i + 3],
-            "k=" + k[i + 2],
-            "kk=" + k[i + 1] + k[i + 2] + k[i + 3],
-            "w=" + w[i],
-            "wc=" + w[i] + t[i + 2],
-        ]
-        for i in range(n)
-    ]
+    c0 = [c[0] for c in cells]
+    before1 = ["c-1=" + PAD_BEFORE, *(c[1] for c in cells[:-1])]
+    after1 = [*(c[2] for c in cells[1:]), "c+1=" + PAD_AFTER]
+    before2 = ["c-2=" + PAD_BEFORE] * min(2, n) + [c[3] for c in cells[:-2]]
+    after2 = [c[4] for c in cells[2:]] + ["c+2=" + PAD_AFTER] * min(2, n)
+    bigrams = [a + b for a, b in itertools.pairwise(t)]  # bigrams[i]: characters i-1 and i
+    left = ["b-=" + b for b in bigrams[:-1]]
+    right = ["b+=" + b for b in bigrams[1:]]
+    cls = [c[5] for c in cells]
+    classes = ["kk=" + a + b + c for a, b, c in zip(k, k[1:], k[2:])]
+    word = [_WORD[p] for p in w]
+    word_char = ["wc=" + p + tok for p, tok in zip(w, t[1:])]
+    return list(map(list, zip(c0, before1, after1, before2, after2, left, right, cls, classes, word, word_char)))
 
 
 def bio(length: int, spans: Sequence[tuple[int, int, str]]) -> list[str]:
