@@ -672,6 +672,68 @@ def schema(obj: Context, datasette: bool, out: Path | None, force: bool) -> None
     echo(f"wrote {out}")
 
 
+@cli.command()
+@click.option(
+    "--eval", "evaluate_", is_flag=True, help="Train on part of the done releases and score the rest; writes no model."
+)
+@click.option("--split", "split_text", default="80/20", show_default=True, help="With --eval: train/test shares.")
+@click.option("--seed", type=int, default=0, show_default=True, help="With --eval: seed of the split.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="With --eval: the confidence a suggestion needs to count as covering a tag.",
+)
+@click.pass_obj
+def learn(obj: Context, evaluate_: bool, split_text: str, seed: int, threshold: float) -> None:
+    """Train the model that suggests entities from the accepted tags of releases marked done
+    (in their text and their 繁/简 views), and write it beside the database.
+
+    With --eval, train on a split of the done releases (by release group) and print precision,
+    recall and F1 per label on the held-out ones (exact span and label), and the share of their
+    tags a suggestion would have covered."""
+    from hkpr_tui import learn as learning
+
+    if not learning.available():
+        raise Failure(learning.INSTALL_HINT)
+    store = obj.store(must_exist=True)
+    try:
+        if evaluate_:
+            parts = split_text.split("/")
+            if len(parts) != 2 or not all(p.strip().isdigit() for p in parts) or 0 in (int(parts[0]), int(parts[1])):
+                raise Failure(f"--split takes two whole numbers above 0 such as 80/20, not {split_text!r}")
+            split = (int(parts[0]), int(parts[1]))
+            try:
+                result = learning.evaluate(store, split=split, seed=seed, threshold=threshold)
+            except learning.LearnError as exc:
+                raise Failure(str(exc)) from None
+        else:
+            try:
+                report = learning.train(store, path=learning.model_path(obj.db_path))
+            except learning.LearnError as exc:
+                raise Failure(str(exc)) from None
+    finally:
+        store.close()
+    if not evaluate_:
+        echo(
+            f"trained on {report.releases} done releases, {report.tags} tags ({', '.join(report.labels)}), "
+            f"{report.sequences} texts with their 繁/简 views, {report.characters:,} characters, in {report.seconds:.1f} s"
+        )
+        echo(f"wrote {report.path} and {report.sidecar}")
+        return
+    echo(
+        f"trained on {result.train_releases} done releases ({result.train.tags} tags, {result.train.seconds:.1f} s), "
+        f"scored on {result.test_releases} held out (split {split_text}, seed {seed})"
+    )
+    rows = [["label", "gold", "predicted", "precision", "recall", "F1", "covered"]]
+    for sc in [*result.scores, result.micro]:
+        rows.append([sc.label, str(sc.gold), str(sc.predicted), f"{sc.precision:.3f}", f"{sc.recall:.3f}", f"{sc.f1:.3f}",
+                     f"{sc.covered / sc.gold:.0%}" if sc.gold else "—"])  # fmt: skip
+    _echo_table(rows)
+    echo(f"suggestions at confidence ≥ {threshold:.2f} would have covered {result.coverage:.0%} of the held-out tags")
+
+
 def _truncate(text: str, width: int) -> str:
     out, used = "", 0
     for char in safe(text):
