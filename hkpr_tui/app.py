@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App
@@ -14,7 +16,7 @@ from textual.notifications import SeverityLevel
 from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_labels
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.commands import HkprCommands, context_bindings
-from hkpr_tui.config import ConfigError, load_config
+from hkpr_tui.config import Config, ConfigError, load_config
 from hkpr_tui.messages import ImportFinished, OpenRelease, PickRelease
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
@@ -99,6 +101,9 @@ class HkprApp(App[None]):
         self._actions: Actions | None = None
         self.summary: str | None = None  # one line printed on quit (see cli)
         self.layouts: dict[int, Layout] = {}  # release id → how its reader was left (this session)
+        self.config = Config()
+        self.model: Any = None  # learn.Model once loaded or trained: more suggestions
+        self.done_since_training = 0
 
     @property
     def actions(self) -> Actions:
@@ -118,6 +123,7 @@ class HkprApp(App[None]):
             self.notify(f"Tags will not be saved: {exc}", severity="error", timeout=20)
         self._actions = Actions(store, self.annotator, self.session_id)
         self.push_screen(LibraryScreen(self.db_path))
+        self.load_model()
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
             self.import_seeds(self.seed_dir)
@@ -136,12 +142,15 @@ class HkprApp(App[None]):
             return default_labels()
 
     def apply_keymap(self) -> None:
-        """Rebind keys from the user's config file; a bad file is reported and ignored."""
+        """Rebind keys from the user's config file (and take its learn settings); a bad file is
+        reported and ignored."""
         try:
-            keymap = load_config(self.config_path).keymap
+            config = load_config(self.config_path)
         except ConfigError as exc:
-            self.notify(f"Keymap not applied: {exc}", severity="error", timeout=15)
+            self.notify(f"Configuration not applied: {exc}", severity="error", timeout=15)
             return
+        self.config = config
+        keymap = config.keymap
         if not keymap:
             return
         unknown = sorted(set(keymap) - set(binding_ids()))
@@ -150,6 +159,46 @@ class HkprApp(App[None]):
                 f"Keymap: no binding with id {', '.join(unknown)} (see ? for ids)", severity="warning", timeout=15
             )
         self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
+
+    # -- suggestions that learn ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def load_model(self) -> None:
+        """The model trained on this database's done releases, if there is one (a worker)."""
+        from hkpr_tui import learn
+
+        model = learn.Model.load(learn.model_path(self.db_path))
+        self.call_from_thread(setattr, self, "model", model)
+
+    def release_done(self) -> None:
+        """A release was marked done: every ``retrain_every`` of them, the model learns again."""
+        self.done_since_training += 1
+        if self.done_since_training >= self.config.retrain_every:
+            self.done_since_training = 0
+            self.retrain()
+
+    @work(thread=True, exclusive=True, group="learn", exit_on_error=False)
+    def retrain(self) -> None:
+        """Train on the done releases in a worker (the app goes on), then use the new model."""
+        from hkpr_tui import learn
+
+        if not learn.available():
+            return
+        try:
+            with closing(Store.connect(self.db_path)) as store:
+                report = learn.train(store, path=learn.model_path(self.db_path))
+        except (learn.LearnError, StoreError) as exc:
+            self.call_from_thread(self.notify, f"Suggestions model not trained: {exc}", severity="warning")
+            return
+        model = learn.Model.load(report.path)
+        self.call_from_thread(self._model_trained, model, report.releases, report.tags)
+
+    def _model_trained(self, model: object, releases: int, tags: int) -> None:
+        self.model = model
+        self.notify(f"Suggestions model trained on {releases} done releases ({tags} tags)")
+        refresh = getattr(self.screen, "refresh_tags", None)
+        if callable(refresh):
+            refresh()  # the reader's suggestions now include the model's
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def import_seeds(self, folder: Path) -> None:

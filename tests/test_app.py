@@ -213,3 +213,18 @@ async def test_library_reads_only_the_pages_it_shows(tmp_path: Path) -> None:
         await settle(pilot)
         assert set(table.pages) == {0, 450 // PAGE_SIZE}  # the last page, and nothing between
         assert table.row(449) is not None and table.row(250) is None
+
+
+def test_learn_settings_are_checked(tmp_path: Path) -> None:
+    import pytest
+
+    from hkpr_tui.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text("[learn]\nretrain_every = 5\nthreshold = 0.7\n")
+    config = load_config(path)
+    assert (config.retrain_every, config.threshold) == (5, 0.7)
+    for bad in ("retrain_every = 0", "threshold = 2", "threshold = true", "speed = 1"):
+        path.write_text(f"[learn]\n{bad}\n")
+        with pytest.raises(ConfigError, match="learn"):
+            load_config(path)

@@ -252,6 +252,10 @@ class AnnotatingScreen(Screen[None]):
         replaces one still running (exclusive per release, so two panes do not cancel each other)."""
         labels = list(self.labels)
         label_defs = list(self.labels.values())
+        model, threshold = self.hkpr.model, self.hkpr.config.threshold
+        script = next(
+            (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
+        )
 
         def work() -> None:
             with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
@@ -274,6 +278,14 @@ class AnnotatingScreen(Screen[None]):
                 for a in stored
                 if a.kind == "entity" and (a.start, a.end) not in taken and a.label in labels
             ]
+            if model is not None:  # the model trained on this database's done releases
+                spans = {(s.start, s.end) for s in [*found, *predicted]}
+                predicted += [
+                    s
+                    for s in model.suggest(text, threshold=threshold, script=script)
+                    if (s.start, s.end) not in taken and (s.start, s.end) not in spans and s.label in labels
+                    and not any(a < s.end and s.start < b and not (a <= s.start and s.end <= b) for a, b in taken)
+                ]  # fmt: skip
             found = sorted([*found, *predicted], key=lambda s: (s.start, s.end))
             if not get_current_worker().is_cancelled:
                 self.post_message(SuggestionsReady(release_id, found))
@@ -737,8 +749,13 @@ class AnnotatingScreen(Screen[None]):
         self._do(
             lambda: self.actions.cycle_status(release.id, release.status),
             lambda s: f"status {s}",
-            then=lambda _: self._reload_status({release.id}),
+            then=lambda new: self._status_changed(release.id, new),
         )
+
+    def _status_changed(self, release_id: int, new: str) -> None:
+        self._reload_status({release_id})
+        if new == "done":
+            self.hkpr.release_done()  # the suggestions model learns from done releases
 
     def _reload_status(self, release_ids: set[int]) -> None:
         for pane in self.panes:
