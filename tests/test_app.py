@@ -181,7 +181,7 @@ async def test_bad_keymap_file_is_reported_not_fatal(seeded_db: Path, tmp_path: 
     app = HkprApp(db_path=seeded_db, config_path=config)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert any("Keymap not applied" in n.message and "line 2" in n.message for n in app._notifications)
+        assert any("Configuration not applied" in n.message and "line 2" in n.message for n in app._notifications)
         assert isinstance(app.screen, LibraryScreen)
 
 
