@@ -103,6 +103,8 @@ class HkprApp(App[None]):
         self.layouts: dict[int, Layout] = {}  # release id → how its reader was left (this session)
         self.config = Config()
         self.model: Any = None  # learn.Model once loaded or trained: more suggestions
+        # (model, release, threshold) → the model's suggestions for that release's text
+        self.model_suggestions: dict[tuple[int, int, float], list[Any]] = {}
         self.done_since_training = 0
 
     @property
@@ -195,6 +197,7 @@ class HkprApp(App[None]):
 
     def _model_trained(self, model: object, releases: int, tags: int) -> None:
         self.model = model
+        self.model_suggestions.clear()
         self.notify(f"Suggestions model trained on {releases} done releases ({tags} tags)")
         refresh = getattr(self.screen, "refresh_tags", None)
         if callable(refresh):

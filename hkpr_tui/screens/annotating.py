@@ -252,7 +252,7 @@ class AnnotatingScreen(Screen[None]):
         replaces one still running (exclusive per release, so two panes do not cancel each other)."""
         labels = list(self.labels)
         label_defs = list(self.labels.values())
-        model, threshold = self.hkpr.model, self.hkpr.config.threshold
+        model, threshold, cache = self.hkpr.model, self.hkpr.config.threshold, self.hkpr.model_suggestions
         script = next(
             (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
         )
@@ -280,9 +280,12 @@ class AnnotatingScreen(Screen[None]):
             ]
             if model is not None:  # the model trained on this database's done releases
                 spans = {(s.start, s.end) for s in [*found, *predicted]}
+                key = (id(model), release_id, threshold)  # a release's text does not change as it is tagged
+                if key not in cache:
+                    cache[key] = model.suggest(text, threshold=threshold, script=script)
                 predicted += [
                     s
-                    for s in model.suggest(text, threshold=threshold, script=script)
+                    for s in cache[key]
                     if (s.start, s.end) not in taken and (s.start, s.end) not in spans and s.label in labels
                     and not any(a < s.end and s.start < b and not (a <= s.start and s.end <= b) for a, b in taken)
                 ]  # fmt: skip
