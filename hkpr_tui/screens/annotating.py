@@ -31,6 +31,7 @@ from hkpr_tui.annotate.suggest import Suggestion, suggest
 from hkpr_tui.models import Annotation
 from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen, number_text
 from hkpr_tui.store import SpanError, Store, StoreBusy, StoreError
+from hkpr_tui.store.annotations import TAG_STATUSES
 from hkpr_tui.textsafe import safe
 from hkpr_tui.widgets.pane import Pane
 
@@ -260,9 +261,10 @@ class AnnotatingScreen(Screen[None]):
         def work() -> None:
             with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
                 known = store.known_strings_in(text)  # only strings that may occur in this text
-                tagged = [(a.start, a.end, a.label) for a in store.annotations(release_id)]
-                rejected = [(a.start, a.end, a.label) for a in store.annotations(release_id, statuses=("rejected",))]
-                stored = store.annotations(release_id, statuses=("suggested",))  # imported model predictions
+                rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
+            tagged = [(a.start, a.end, a.label) for a in rows if a.status == "accepted"]
+            rejected = [(a.start, a.end, a.label) for a in rows if a.status == "rejected"]
+            stored = [a for a in rows if a.status == "suggested"]  # imported model predictions
             found = suggest(
                 text,
                 known=known,
