@@ -56,7 +56,7 @@ def main() -> None:
                 rows.append({"release_id": rid, "kind": "claim", "label": "STATISTIC", "start": s.start, "end": s.end,
                              "text": text[s.start : s.end], "annotator": "bench", "attributes": {"value": 1}})  # fmt: skip
         store.insert_annotations(rows)
-        with store.transaction():
+        with store.write():
             for rid in ids:
                 store.set_status(rid, "done", annotator="bench")
         emit(

@@ -180,8 +180,6 @@ def draft_for(
 
 # -- links between claims of different releases ----------------------------------------------
 
-LINK_KINDS = ("same_metric", "repeats", "contradicts")
-
 
 @dataclass(frozen=True)
 class ClaimFacts:

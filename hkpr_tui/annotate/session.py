@@ -153,7 +153,7 @@ class Actions:
     ) -> tuple[list[Annotation], list[str]]:
         made: list[Annotation] = []
         refused: list[str] = []
-        with self.store.transaction():
+        with self.store.write():
             for start, end, label, attributes in spans:
                 try:
                     made.append(
@@ -167,7 +167,7 @@ class Actions:
 
         def each(fn: Callable[[int], Callable[[str], object]]) -> Callable[[str], object]:
             def run(action: str) -> None:
-                with self.store.transaction():
+                with self.store.write():
                     for annotation_id in ids:
                         fn(annotation_id)(action)
 

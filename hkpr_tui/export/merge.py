@@ -35,14 +35,10 @@ from hkpr_tui.export.records import (
 )
 from hkpr_tui.models import Annotation, Link, NewRelease, Release
 from hkpr_tui.store import Store
-from hkpr_tui.store.annotations import UNREADABLE
+from hkpr_tui.store.annotations import KINDS, LINK_KINDS, STATUSES, TAG_STATUSES, UNREADABLE
 
 BATCH = 500
 """Annotations (or releases) written per transaction."""
-KINDS = ("entity", "claim")
-LINK_KINDS = ("same_metric", "repeats", "contradicts")
-RELEASE_STATUSES = ("todo", "in progress", "done")
-STATUSES = ("accepted", "suggested", "rejected")
 
 
 @dataclass
@@ -72,7 +68,7 @@ def _release_problem(release: Release, paragraphs: list[Any], sentences: list[An
         f.date("date")
         f.choice("kind", RELEASE_KINDS)
         f.choice("script", RELEASE_SCRIPTS) or missing(f, "script")
-        f.choice("status", RELEASE_STATUSES) or missing(f, "status")
+        f.choice("status", STATUSES) or missing(f, "status")
     except RecordError as exc:
         return str(exc)
     if hashlib.sha256(release.text.encode("utf-8")).hexdigest() != release.content_hash:
@@ -86,7 +82,7 @@ def _release_problem(release: Release, paragraphs: list[Any], sentences: list[An
 
 
 def _annotation_problem(a: Annotation, text: str) -> str | None:
-    if a.kind not in KINDS or a.status not in STATUSES:
+    if a.kind not in KINDS or a.status not in TAG_STATUSES:
         return f"kind {a.kind!r} / status {a.status!r} unknown"
     if UNREADABLE in a.attributes:
         return "its attributes are not readable JSON"
@@ -171,12 +167,12 @@ def _merge(
 
     here: dict[tuple[Any, ...], int] = {}
     layers: dict[tuple[int, str, str], list[tuple[int, int, Any]]] = {}  # (release, annotator, kind) → accepted spans
-    for anns in store.live_annotations(statuses=STATUSES).values():
+    for anns in store.live_annotations(statuses=TAG_STATUSES).values():
         for a in anns:
             here[(a.release_id, a.kind, a.label, a.start, a.end, a.annotator, a.status)] = a.id
             if a.status == "accepted":
                 layers.setdefault((a.release_id, a.annotator, a.kind), []).append((a.start, a.end, None))
-    theirs = [a for anns in other.live_annotations(statuses=STATUSES).values() for a in anns]
+    theirs = [a for anns in other.live_annotations(statuses=TAG_STATUSES).values() for a in anns]
     labels = {row["name"]: row["kind"] for row in store.stored_labels()}
     id_map: dict[int, int] = {}
     pending: list[tuple[Annotation, tuple[Any, ...]]] = []

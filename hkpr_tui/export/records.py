@@ -19,13 +19,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hkpr_tui.annotate.labels import LABEL_NAME
+from hkpr_tui.store.annotations import LINK_KINDS, STATUSES
 
 MAX_TEXT = 5_000_000  # characters: the same bound as imported release files
 MAX_SHORT = 1_000  # a title, an annotator, a label's attribute
 SCRIPTS = ("original", "hant", "hans")
 RELEASE_SCRIPTS = ("hant", "hans", "mixed")
-STATUSES = ("todo", "in progress", "done")
-LINK_KINDS = ("same_metric", "repeats", "contradicts")
 CLAIM_TEXT_ATTRIBUTES = (
     "unit",
     "qualifier",

@@ -19,6 +19,7 @@ from hkpr_tui.store.base import StoreBase, utc_now
 KINDS = ("entity", "claim")
 STATUSES = ("todo", "in progress", "done")
 LINK_KINDS = ("same_metric", "repeats", "contradicts")
+TAG_STATUSES = ("accepted", "suggested", "rejected")  # the schema's CHECK on annotations.status
 _LIVE = "deleted_at IS NULL AND status = 'accepted'"
 
 

@@ -110,9 +110,6 @@ class StoreBase:
             _rollback(conn)
             raise
 
-    # the older name, kept for callers that group several writes
-    transaction = write
-
     def _log(
         self,
         annotator: str,
