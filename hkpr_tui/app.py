@@ -88,6 +88,7 @@ class HkprApp(App[None]):
         seed_dir: str | Path | None = None,
         config_path: Path | None = None,
         labels_path: Path | None = None,
+        ask_annotator: bool = False,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
@@ -96,6 +97,7 @@ class HkprApp(App[None]):
         self.session_id: int | None = None
         self.config_path = config_path
         self.labels_path = labels_path
+        self.ask_annotator = ask_annotator  # `hkpr serve`: each browser tab names its annotator
         self.labels: list[Label] = []
         self.store: Store | None = None  # the UI thread's connection: annotation actions commit here
         self._actions: Actions | None = None
@@ -113,6 +115,20 @@ class HkprApp(App[None]):
         return self._actions
 
     def on_mount(self) -> None:
+        if self.ask_annotator:
+            from hkpr_tui.screens.annotator import AnnotatorScreen
+
+            self.push_screen(AnnotatorScreen(), self._named)
+            return
+        self.start()
+
+    def _named(self, annotator: str | None) -> None:
+        if annotator:
+            self.annotator = annotator
+            self.start()
+
+    def start(self) -> None:
+        """Open the database, start the session under ``self.annotator`` and show the library."""
         self.labels = self.load_label_set()
         self.apply_keymap()
         # the UI thread's connection waits briefly for the write lock; an action still refused is

@@ -21,6 +21,7 @@ from hkpr_tui import __version__
 from hkpr_tui.corpus.clean import cell_width
 from hkpr_tui.export.conll import SCHEMES as CONLL_SCHEMES
 from hkpr_tui.export.registry import EXPORTS, IMPORTS
+from hkpr_tui.models import annotator_problem
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe, safe_json
@@ -108,14 +109,18 @@ def cli(ctx: click.Context, db_path: Path, annotator: str) -> None:
 
     Run with no command to open the app.
     """
+    problem = annotator_problem(annotator)
+    if problem:
+        raise Failure(f"--annotator: {problem}")
     ctx.obj = Context(db_path, annotator)
     if ctx.invoked_subcommand is None:  # `hkpr --db other.db`: options only, open the app
         ctx.invoke(tui)
 
 
 @cli.command()
+@click.option("--ask-annotator", is_flag=True, hidden=True, help="Ask who is annotating first (hkpr serve).")
 @click.pass_obj
-def tui(obj: Context) -> None:
+def tui(obj: Context, ask_annotator: bool = False) -> None:
     """Open the app (the default command).
 
     While the database holds no release and there is a seeds/ folder here, the app imports it
@@ -136,12 +141,44 @@ def tui(obj: Context) -> None:
 
     from hkpr_tui.app import HkprApp  # the only place the CLI touches Textual
 
-    app = HkprApp(db_path=obj.db_path, annotator=obj.annotator, seed_dir=seed_dir)
+    app = HkprApp(db_path=obj.db_path, annotator=obj.annotator, seed_dir=seed_dir, ask_annotator=ask_annotator)
     app.run()
     if app.summary:
         echo(app.summary)
     if app.return_code:
         sys.exit(app.return_code)
+
+
+@cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only unless told)."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the app to web browsers (textual-serve, the optional extra `serve`).
+
+    Each browser tab runs its own app on the --db database, asking first who is annotating; the
+    tabs write safely side by side. There is NO authentication: anyone who can reach the address
+    can read and tag. Keep the default 127.0.0.1 and reach it through an SSH tunnel
+    (ssh -L 8000:127.0.0.1:8000 host) or an authenticating proxy.
+    """
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise Failure('hkpr serve needs textual-serve: pip install "hkpr[serve]"') from None
+    obj.store().close()  # creates the database, or refuses one it cannot use, before serving
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        echo(f"warning: serving on {host}: hkpr has no authentication; anyone who can reach it can tag", err=True)
+    command = shlex.join(
+        [sys.executable, "-m", "hkpr_tui.cli", "--db", str(obj.db_path.resolve()), "tui", "--ask-annotator"]
+    )
+    try:
+        Server(command, host=host, port=port, title="hkpr").serve()
+    except OSError as exc:
+        raise Failure(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @cli.command("import")

@@ -193,3 +193,26 @@ class SessionSummary:
     ended_at: str | None
     actions: int
     tags: int  # entities and claims made in the session and still there
+
+
+MAX_ANNOTATOR = 64
+RESERVED_ANNOTATORS = ("gold",)
+"""``gold`` is the adjudicated layer (decisions between annotators), not a person."""
+
+
+def annotator_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an annotator's name (it is stored with every action and shown in
+    reports), or None: non-empty, at most 64 characters, no control or format characters."""
+    import unicodedata
+
+    if not name.strip():
+        return "an annotator's name cannot be empty"
+    if len(name) > MAX_ANNOTATOR:
+        return f"an annotator's name has at most {MAX_ANNOTATOR} characters"
+    if name != name.strip():
+        return "an annotator's name cannot start or end with a space"
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        return "an annotator's name cannot hold control characters"
+    if name.casefold() in RESERVED_ANNOTATORS:
+        return f"{name!r} is reserved for the adjudicated layer"
+    return None
