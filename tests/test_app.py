@@ -74,6 +74,8 @@ async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: P
         screen = app.screen
         assert isinstance(screen, LibraryScreen)
         assert titles(screen)[0].startswith("香港科技園公司")
+        header = str(screen.query_one("#table-header").render())
+        assert "▼" not in header and "▲" not in header  # best match first, not by date
         await pilot.press("enter")
         await settle(pilot)
         reader = app.screen

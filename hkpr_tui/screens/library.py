@@ -253,7 +253,8 @@ class LibraryScreen(Screen[int | None]):
 
     def _update_header(self) -> None:
         width = max(self.table.scrollable_content_region.width, 40)
-        self.query_one("#table-header", Static).update(Text(header_text(width, self.sort, self.descending)))
+        sort = "" if self.query_text else self.sort  # a search lists the best matches first: no sort mark
+        self.query_one("#table-header", Static).update(Text(header_text(width, sort, self.descending)))
 
     def on_resize(self) -> None:
         self._update_header()
@@ -310,7 +311,8 @@ class LibraryScreen(Screen[int | None]):
             self.table.cursor = min(self.keep_cursor, max(len(message.rows) - 1, 0))
             self.keep_cursor = None
         more = "+" if len(message.hits) >= SEARCH_LIMIT else ""
-        self._status(f"{len(message.rows)}{more} releases contain “{message.query}” (escape: clear)")
+        self._update_header()
+        self._status(f"{len(message.rows)}{more} releases contain “{message.query}”, best match first (escape: clear)")
         self._show_empty(False)
 
     def action_clear(self) -> None:
