@@ -710,3 +710,134 @@ class AnnotationStore(StoreBase):
             "SELECT content_hash, status, status_version FROM releases WHERE id = ?", [release_id]
         ).fetchone()
         return {"content_hash": row[0], "status": row[1], "status_version": row[2]} if row else {}
+
+    # -- replication: what a merge reads and writes (hkpr_tui/export/merge.py) -----------------
+
+    def tag_rows(self) -> list[tuple[Annotation, str, str]]:
+        """Every tag, deleted ones too, with its stable id and version (a row stored without them
+        by another program: its content-derived legacy id, and its update time as version)."""
+        out = []
+        taken: set[str] = set()
+        for row in list(
+            self.db.query(
+                f"SELECT {', '.join('a.' + c.strip() for c in _COLUMNS.split(','))}, a.uid AS _uid, "
+                "a.version AS _version, r.content_hash AS _hash FROM annotations a "
+                "JOIN releases r ON r.id = a.release_id ORDER BY a.id"
+            )
+        ):
+            uid, ver, content_hash = row.pop("_uid"), row.pop("_version"), row.pop("_hash")
+            a = _annotation(row)
+            if not uid:
+                uid = legacy_uid(content_hash, a.kind, a.label, a.start, a.end, a.annotator, a.status, a.created_at)
+                uid = uid if uid not in taken else f"{uid}:{a.id}"
+            taken.add(uid)
+            out.append((a, str(uid), str(ver or f"{a.updated_at}||")))
+        return out
+
+    def link_rows(self) -> list[tuple[Link, str, str]]:
+        """Every link, deleted ones too, with its stable id and version."""
+        out = []
+        for row in list(
+            self.db.query(f"SELECT {_LINK_COLUMNS}, uid AS _uid, version AS _version FROM links ORDER BY id")
+        ):
+            uid, ver = row.pop("_uid"), row.pop("_version")
+            link = Link(**row)
+            uid = uid or legacy_uid("link", link.source_id, link.target_id, link.kind, link.annotator, link.created_at)
+            out.append((link, str(uid), str(ver or f"{link.deleted_at or link.created_at}||")))
+        return out
+
+    def status_rows(self) -> dict[str, tuple[int, str, str]]:
+        """Content hash → (release id, status, status version or '')."""
+        return {
+            str(h): (int(i), str(s), str(v or ""))
+            for i, h, s, v in self.db.execute("SELECT id, content_hash, status, status_version FROM releases")
+        }
+
+    def event_rows(self) -> list[tuple[Any, ...]]:
+        """Every event as (origin, seq, uid, at, annotator, action, entity, entity_id, payload); an
+        event without a stable id (written by another program) gets its content-derived one."""
+        from hkpr_tui.store.schema import legacy_event_origin
+
+        out = []
+        for row in self.db.execute(
+            "SELECT id, at, annotator, action, entity, entity_id, payload, origin, seq, uid FROM events ORDER BY id"
+        ):
+            origin, seq = row[7], row[8]
+            if origin is None or seq is None:
+                origin, seq = legacy_event_origin(*row[:7]), row[0]
+            out.append((origin, seq, row[9], *row[1:7]))
+        return out
+
+    def event_keys(self) -> list[tuple[str, int, str | None]]:
+        """(origin, seq, uid) of every event: what this database has seen."""
+        return [row[:3] for row in self.event_rows()]
+
+    def put_tags(self, rows: Sequence[tuple[dict[str, Any], int | None]]) -> list[int]:
+        """Write tags another database holds, validated by the caller: (row, id here or None to
+        insert). The row's uid and version are kept; ``known_strings`` follows. No events (the
+        other database's events are copied with ``insert_events``)."""
+        ids = []
+        with self.write():
+            for row, existing in rows:
+                values = self._insert_values(row, utc_now(), None)
+                if existing is None:
+                    ids.append(int(self.db.execute(self._INSERT_SQL, values).lastrowid or 0))
+                    self._known_rows([values])
+                    continue
+                old = self.db.execute(
+                    "SELECT kind, label, text, status, deleted_at FROM annotations WHERE id = ?", [existing]
+                ).fetchone()
+                self.db.execute(
+                    'UPDATE annotations SET label = ?, start = ?, "end" = ?, text = ?, status = ?, attributes = ?, '
+                    "annotator = ?, created_at = ?, updated_at = ?, deleted_at = ?, uid = ?, version = ? WHERE id = ?",
+                    [*values[2:9], *values[10:15], existing],
+                )
+                self._known(
+                    [(old[2], old[1], -1)] * self._counts(old[0], old[3], old[4]) + [(values[5], values[2], 1)] * self._counts(values[1], values[6], values[12])
+                )  # fmt: skip
+                ids.append(existing)
+        return ids
+
+    def put_links(self, rows: Sequence[tuple[dict[str, Any], int | None]]) -> None:
+        """Write links another database holds (ends already mapped to ids here): insert, or
+        overwrite the link with id ``existing``. No events."""
+        with self.write():
+            for row, existing in rows:
+                values = [row["source_id"], row["target_id"], row["kind"], row["annotator"], row["created_at"],
+                          row["deleted_at"], row["uid"], row["version"]]  # fmt: skip
+                if existing is None:
+                    self.db.execute(
+                        "INSERT INTO links (source_id, target_id, kind, annotator, created_at, deleted_at, uid, version) "
+                        "VALUES (?,?,?,?,?,?,?,?)",
+                        values,
+                    )
+                else:
+                    self.db.execute(
+                        "UPDATE links SET source_id = ?, target_id = ?, kind = ?, annotator = ?, created_at = ?, "
+                        "deleted_at = ?, uid = ?, version = ? WHERE id = ?",
+                        [*values, existing],
+                    )
+
+    def put_statuses(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Set (release id, status, status version) from another database. No events."""
+        with self.write():
+            self.db.conn.executemany(
+                "UPDATE releases SET status = ?, status_version = ? WHERE id = ?",
+                [(status, ver or None, release_id) for release_id, status, ver in rows],
+            )
+
+    def insert_events(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Copy events of another database: (origin, seq, uid, at, annotator, action, entity,
+        entity_id here or None, payload), outside any session; one already here is skipped."""
+        with self.write():
+            before = self.db.conn.total_changes
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO events (origin, seq, uid, at, annotator, action, entity, entity_id, payload) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return self.db.conn.total_changes - before
+
+    def tag_ids(self) -> dict[str, int]:
+        """Stable id → id here, of every tag that has one."""
+        return {str(u): int(i) for u, i in self.db.execute("SELECT uid, id FROM annotations WHERE uid IS NOT NULL")}
