@@ -58,7 +58,7 @@ from hkpr_tui.store.annotations import KINDS, LINK_KINDS, STATUSES, TAG_STATUSES
 
 BATCH = 500
 """Annotations (or links, or statuses) written per transaction; releases a tenth of that."""
-EVENT_BATCH = 5000
+EVENT_BATCH = 2000
 """Events copied per transaction."""
 RULE = "the later version wins (by time of the change, then origin id)"
 _STATUS_RANK = {"todo": 0, "in progress": 1, "done": 2}
@@ -205,12 +205,12 @@ def _merge(
 
     release_map, texts = _merge_releases(store, other, annotator, report, progress)
     _merge_statuses(store, other, release_map, both, report)
-    tag_map = _merge_tags(store, other, release_map, texts, both, report, progress)
+    tag_map, aliases = _merge_tags(store, other, release_map, texts, both, report, progress)
     link_map = _merge_links(store, other, tag_map, both, report, progress)
 
     # the events, their rows mapped to ids here
     here_releases = {h: i for h, (i, _, _) in store.status_rows().items()}
-    tag_ids = store.tag_ids()
+    tag_ids = {**aliases, **store.tag_ids()}  # their uid of a tag held here under another uid → its id
     entity_ids = {"annotations": tag_ids, "links": link_map, "releases": here_releases}
     rows = []
     for origin, seq, uid, at, who, action, entity, _, payload in new_events:
@@ -306,9 +306,9 @@ def _merge_tags(
     both: set[str],
     report: MergeReport,
     progress: Callable[[str, int, int], None],
-) -> dict[int, int]:
+) -> tuple[dict[int, int], dict[str, int]]:
     """Insert the tags this database lacks and take the other's version of those it holds where
-    that one is later; their id → id here."""
+    that one is later; their id → id here, and their uid → id here of the tags matched by content."""
     ours: dict[str, tuple[Annotation, str]] = {}
     live: dict[tuple[Any, ...], int] = {}
     layers: dict[tuple[int, str, str], dict[Any, tuple[int, int]]] = {}  # (release, annotator, kind) → live spans
@@ -320,6 +320,7 @@ def _merge_tags(
                 layers.setdefault((a.release_id, a.annotator, a.kind), {})[uid] = (a.start, a.end)
     labels = {row["name"]: row["kind"] for row in store.stored_labels()}
     tag_map: dict[int, int] = {}
+    aliases: dict[str, int] = {}
     pending: list[tuple[dict[str, Any], int | None, int]] = []  # (row, id here or None, their id)
     for a, uid, ver in other.tag_rows():
         if a.release_id not in release_map:
@@ -334,7 +335,7 @@ def _merge_tags(
             continue
         key = (here_release, a.kind, a.label, a.start, a.end, a.annotator, a.status)
         if mine is None and a.deleted_at is None and key in live:
-            tag_map[a.id] = live[key]  # the same tag, merged before it had a uid, or tagged twice
+            tag_map[a.id] = aliases[uid] = live[key]  # the same tag, merged before it had a uid, or tagged twice
             report.annotations_present += 1
             continue
         problem = _annotation_problem(a, texts[a.release_id])
@@ -371,7 +372,7 @@ def _merge_tags(
         tag_map.update({their: mine for (_, _, their), mine in zip(chunk, ids, strict=True)})
         progress("annotations", min(start + BATCH, len(pending)), len(pending))
     store.ensure_labels({row["label"]: row["kind"] for row, _, _ in pending})
-    return tag_map
+    return tag_map, aliases
 
 
 def _conflict(uid: str, mine: tuple[Annotation, str], a: Annotation, ver: str, winner: str) -> Conflict:

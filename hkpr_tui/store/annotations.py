@@ -770,7 +770,17 @@ class AnnotationStore(StoreBase):
 
     def event_keys(self) -> list[tuple[str, int, str | None]]:
         """(origin, seq, uid) of every event: what this database has seen."""
-        return [row[:3] for row in self.event_rows()]
+        from hkpr_tui.store.schema import legacy_event_origin
+
+        out = []
+        for origin, seq, uid in self.db.execute("SELECT origin, seq, uid FROM events"):
+            if origin is not None and seq is not None:
+                out.append((origin, seq, uid))
+        for row in self.db.execute(  # written by another program without stable ids: derived ones
+            "SELECT id, at, annotator, action, entity, entity_id, payload, uid FROM events WHERE origin IS NULL OR seq IS NULL"
+        ):
+            out.append((legacy_event_origin(*row[:7]), row[0], row[7]))
+        return out
 
     def put_tags(self, rows: Sequence[tuple[dict[str, Any], int | None]]) -> list[int]:
         """Write tags another database holds, validated by the caller: (row, id here or None to
