@@ -612,12 +612,16 @@ def import_annotations(obj: Context, path: Path, fmt: str, skip_bad: bool, schem
 @click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_obj
 def merge(obj: Context, others: tuple[Path, ...]) -> None:
-    """Union other annotators' databases into this one (idempotent; each tag keeps its annotator).
+    """Replay other annotators' databases into this one: the events this one has not seen
+    (tags, edits, deletes, undos, links, statuses), each tag keeping its annotator.
 
-    The other files are only read. Their releases and tags are checked like imported ones; what
-    fails (a hash that is not its text's, a tag whose text does not match) is listed and refused,
-    and the exit status is 1. Writes are committed in batches, so an open app keeps working.
+    Merging twice, or A into B and B into A, gives the same state. A tag changed in both places
+    since they last synced is a conflict: the later version wins, and it is listed. The other
+    files are only read. Their releases and tags are checked like imported ones; what fails (a
+    hash that is not its text's, a tag whose text does not match) is listed and refused, and the
+    exit status is 1. Writes are committed in batches, so an open app keeps working.
     """
+    from hkpr_tui.export.merge import RULE
     from hkpr_tui.export.merge import merge as run_merge
 
     store = obj.store()
@@ -633,7 +637,14 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
             for problem in report.refused:
                 echo(f"refused   {problem}", err=True)
             refused = refused or bool(report.refused)
+            for conflict in report.conflicts:
+                echo(f"conflict  {conflict}")
+            if report.conflicts:
+                echo(f"conflicts resolved by the rule: {RULE}")
             echo(report.summary())
+            echo(
+                f"          {report.batches} write batches, longest held the write lock {report.longest_batch_ms:.0f} ms"
+            )
     finally:
         store.close()
     if refused:

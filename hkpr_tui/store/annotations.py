@@ -14,7 +14,8 @@ from typing import Any
 
 from hkpr_tui.models import Annotation, Link, SessionSummary, ThreadPoint
 from hkpr_tui.script import fold
-from hkpr_tui.store.base import StoreBase, utc_now
+from hkpr_tui.store.base import StoreBase, utc_now, version
+from hkpr_tui.store.schema import legacy_uid
 
 KINDS = ("entity", "claim")
 STATUSES = ("todo", "in progress", "done")
@@ -41,6 +42,7 @@ def _annotation(row: sqlite3.Row | dict[str, Any]) -> Annotation:
     return Annotation(**row)
 
 
+_LINK_COLUMNS = "id, source_id, target_id, kind, annotator, created_at, deleted_at"
 _COLUMNS = 'id, release_id, kind, label, start, "end", text, status, attributes, annotator, session_id, created_at, updated_at, deleted_at'
 
 
@@ -220,18 +222,22 @@ class AnnotationStore(StoreBase):
         with self.write():
             text = self._check_span(release_id, kind, label, start, end, status=status, annotator=annotator)
             now = utc_now()
+            stamp = self._stamp()
+            uid = f"{stamp[0]}:{stamp[1]}" if stamp else None
             cursor = self.db.execute(
                 'INSERT INTO annotations (release_id, kind, label, start, "end", text, status, attributes, annotator, '
-                "session_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "session_id, created_at, updated_at" + (", uid, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)" if stamp
+                else ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
                 [release_id, kind, label, start, end, text, status, json.dumps(attributes or {}, ensure_ascii=False),
-                 annotator, session_id, now, now],
+                 annotator, session_id, now, now, *((uid, version(now, stamp)) if stamp else ())],
             )  # fmt: skip
             annotation_id = int(cursor.lastrowid or 0)
             if self._counts(kind, status, None):
                 self._known([(text, label, 1)])
             payload = {"release_id": release_id, "kind": kind, "label": label, "start": start, "end": end,
-                       "text": text, "status": status, "attributes": attributes or {}}  # fmt: skip
-            self._event(annotator, session_id, action, "annotations", annotation_id, payload, now)
+                       "text": text, "status": status, "attributes": attributes or {},
+                       "state": self._tag_state(annotation_id)}  # fmt: skip
+            self._event(annotator, session_id, action, "annotations", annotation_id, payload, now, uid=uid, stamp=stamp)
         return Annotation(
             annotation_id,
             release_id,
@@ -249,26 +255,30 @@ class AnnotationStore(StoreBase):
         )
 
     _INSERT_COLUMNS = ("release_id", "kind", "label", "start", "end", "text", "status", "attributes", "annotator",
-                       "session_id", "created_at", "updated_at", "deleted_at")  # fmt: skip
+                       "session_id", "created_at", "updated_at", "deleted_at", "uid", "version")  # fmt: skip
     _INSERT_SQL = (
         f"INSERT INTO annotations ({', '.join(chr(34) + c + chr(34) for c in _INSERT_COLUMNS)}) "
         f"VALUES ({','.join('?' * len(_INSERT_COLUMNS))})"
     )
 
     @staticmethod
-    def _insert_values(row: dict[str, Any], now: str) -> list[Any]:
+    def _insert_values(row: dict[str, Any], now: str, stamp: tuple[str, int] | None) -> list[Any]:
+        """The values of ``_INSERT_COLUMNS`` for ``row``: a row without a uid and version (an import)
+        gets new ones from ``stamp`` (this database's origin and a sequence number of its own)."""
         attributes = row.get("attributes") or {}
+        updated = row.get("updated_at", now)
         return [
             row["release_id"], row["kind"], row["label"], row["start"], row["end"], row["text"],
             row.get("status", "accepted"), attributes if isinstance(attributes, str) else json.dumps(attributes, ensure_ascii=False),
-            row.get("annotator", ""), row.get("session_id"), row.get("created_at", now), row.get("updated_at", now),
-            row.get("deleted_at"),
+            row.get("annotator", ""), row.get("session_id"), row.get("created_at", now), updated,
+            row.get("deleted_at"), row.get("uid") or (f"{stamp[0]}:{stamp[1]}" if stamp else None),
+            row.get("version") or version(updated, stamp),
         ]  # fmt: skip
 
     def insert_annotation(self, row: dict[str, Any]) -> int:
-        """Insert one annotation row validated elsewhere (a merge); returns its id. No event."""
-        values = self._insert_values(row, utc_now())
+        """Insert one annotation row validated elsewhere; returns its id. No event."""
         with self.write():
+            values = self._insert_values(row, utc_now(), self._stamp())
             annotation_id = int(self.db.execute(self._INSERT_SQL, values).lastrowid or 0)
             self._known_rows([values])
         return annotation_id
@@ -282,16 +292,21 @@ class AnnotationStore(StoreBase):
         no crossing check and no event per row. Returns the number inserted."""
         now = utc_now()
         total = 0
-        pending: list[list[Any]] = []
+        pending: list[dict[str, Any]] = []
 
         def flush() -> None:
             with self.write():
-                self.db.conn.executemany(self._INSERT_SQL, pending)
-                self._known_rows(pending)
+                stamp = self._stamp(len(pending))
+                values = [
+                    self._insert_values(row, now, (stamp[0], stamp[1] + i) if stamp else None)
+                    for i, row in enumerate(pending)
+                ]
+                self.db.conn.executemany(self._INSERT_SQL, values)
+                self._known_rows(values)
             pending.clear()
 
         for row in rows:
-            pending.append(self._insert_values(row, now))
+            pending.append(row)
             total += 1
             if len(pending) >= batch:
                 flush()
@@ -350,7 +365,8 @@ class AnnotationStore(StoreBase):
 
     def log_event(self, annotator: str, action: str, entity: str, payload: dict[str, Any]) -> None:
         """Record an action that is not one row's change (an import of annotations, a merge)."""
-        self._log(annotator, action, entity, None, payload, at=utc_now())
+        with self.write():
+            self._log(annotator, action, entity, None, payload, at=utc_now())
 
     def count_annotations(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM annotations").fetchone()[0])
@@ -388,20 +404,20 @@ class AnnotationStore(StoreBase):
                 "attributes": before.attributes if attributes is None else attributes,
             }
             now = utc_now()
+            uid, stamp = self._uid_of(annotation_id), self._stamp()
             self.db.execute(
                 'UPDATE annotations SET label = ?, start = ?, "end" = ?, text = ?, status = ?, attributes = ?, '
-                "updated_at = ? WHERE id = ?",
+                "updated_at = ?" + (", version = ?" if stamp else "") + " WHERE id = ?",
                 [after["label"], new_start, new_end, text, new_status, json.dumps(after["attributes"], ensure_ascii=False),
-                 now, annotation_id],
+                 now, *([version(now, stamp)] if stamp else []), annotation_id],
             )  # fmt: skip
             self._known(
                 [(before.text, before.label, -1)] * self._counts(before.kind, before.status, before.deleted_at)
                 + [(text, label or before.label, 1)] * self._counts(before.kind, new_status, before.deleted_at)
             )
             previous = {k: getattr(before, k) for k in after}
-            self._event(
-                annotator, session_id, action, "annotations", annotation_id, {"before": previous, "after": after}, now
-            )
+            payload = {"before": previous, "after": after, "state": self._tag_state(annotation_id)}
+            self._event(annotator, session_id, action, "annotations", annotation_id, payload, now, uid=uid, stamp=stamp)
         return self.annotation(annotation_id)
 
     def set_annotation_deleted(
@@ -422,9 +438,12 @@ class AnnotationStore(StoreBase):
                     ignore=annotation_id, status=current.status, annotator=current.annotator,
                 )  # fmt: skip
             now = utc_now()
+            uid, stamp = self._uid_of(annotation_id), self._stamp()
             self.db.execute(
-                "UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?",
-                [now if deleted else None, now, annotation_id],
+                "UPDATE annotations SET deleted_at = ?, updated_at = ?"
+                + (", version = ?" if stamp else "")
+                + " WHERE id = ?",
+                [now if deleted else None, now, *([version(now, stamp)] if stamp else []), annotation_id],
             )
             was = self._counts(current.kind, current.status, current.deleted_at)
             now_counts = self._counts(current.kind, current.status, now if deleted else None)
@@ -432,7 +451,8 @@ class AnnotationStore(StoreBase):
                 self._known([(current.text, current.label, 1 if now_counts else -1)])
             self._event(
                 annotator, session_id, action or ("delete" if deleted else "restore"), "annotations", annotation_id,
-                {"release_id": current.release_id, "label": current.label, "text": current.text}, now,
+                {"release_id": current.release_id, "label": current.label, "text": current.text,
+                 "state": self._tag_state(annotation_id)}, now, uid=uid, stamp=stamp,
             )  # fmt: skip
         return self.annotation(annotation_id)
 
@@ -463,20 +483,16 @@ class AnnotationStore(StoreBase):
             if existing:
                 raise SpanError("these two claims are already linked that way")
             now = created_at or utc_now()
+            stamp = self._stamp()
+            uid = f"{stamp[0]}:{stamp[1]}" if stamp else None
             cursor = self.db.execute(
-                "INSERT INTO links (source_id, target_id, kind, annotator, created_at) VALUES (?,?,?,?,?)",
-                [source_id, target_id, kind, annotator, now],
+                "INSERT INTO links (source_id, target_id, kind, annotator, created_at"
+                + (", uid, version) VALUES (?,?,?,?,?,?,?)" if stamp else ") VALUES (?,?,?,?,?)"),
+                [source_id, target_id, kind, annotator, now, *((uid, version(now, stamp)) if stamp else ())],
             )
             link_id = int(cursor.lastrowid or 0)
-            self._event(
-                annotator,
-                session_id,
-                action,
-                "links",
-                link_id,
-                {"source_id": source_id, "target_id": target_id, "kind": kind},
-                now,
-            )
+            payload = {"source_id": source_id, "target_id": target_id, "kind": kind, "state": self._link_state(link_id)}
+            self._event(annotator, session_id, action, "links", link_id, payload, now, uid=uid, stamp=stamp)
         return Link(link_id, source_id, target_id, kind, annotator, now)
 
     def set_link_deleted(
@@ -484,8 +500,14 @@ class AnnotationStore(StoreBase):
     ) -> None:
         with self.write():
             now = utc_now()
-            self.db.execute("UPDATE links SET deleted_at = ? WHERE id = ?", [now if deleted else None, link_id])
-            self._event(annotator, session_id, action or ("unlink" if deleted else "relink"), "links", link_id, {}, now)
+            stamp = self._stamp()
+            self.db.execute(
+                "UPDATE links SET deleted_at = ?" + (", version = ?" if stamp else "") + " WHERE id = ?",
+                [now if deleted else None, *([version(now, stamp)] if stamp else []), link_id],
+            )
+            state = self._link_state(link_id)
+            self._event(annotator, session_id, action or ("unlink" if deleted else "relink"), "links", link_id,
+                        {"state": state}, now, uid=state.get("uid"), stamp=stamp)  # fmt: skip
 
     def link_deleted_at(self, link_id: int) -> str | None:
         row = self.db.execute("SELECT deleted_at FROM links WHERE id = ?", [link_id]).fetchone()
@@ -510,12 +532,12 @@ class AnnotationStore(StoreBase):
 
     def links(self, annotation_ids: Sequence[int] | None = None) -> list[Link]:
         if annotation_ids is None:
-            rows = list(self.db.query("SELECT * FROM links WHERE deleted_at IS NULL ORDER BY id"))
+            rows = list(self.db.query(f"SELECT {_LINK_COLUMNS} FROM links WHERE deleted_at IS NULL ORDER BY id"))
         else:
             marks = ",".join("?" * len(annotation_ids))
             rows = list(
                 self.db.query(
-                    f"SELECT * FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
+                    f"SELECT {_LINK_COLUMNS} FROM links WHERE deleted_at IS NULL AND (source_id IN ({marks}) OR target_id IN ({marks})) ORDER BY id",
                     [*annotation_ids, *annotation_ids],
                 )
             )
@@ -571,10 +593,14 @@ class AnnotationStore(StoreBase):
             row = self.db.execute("SELECT status FROM releases WHERE id = ?", [release_id]).fetchone()
             if row is None:
                 raise KeyError(f"no release {release_id}")
-            self.db.execute("UPDATE releases SET status = ? WHERE id = ?", [status, release_id])
-            self._event(
-                annotator, session_id, action, "releases", release_id, {"before": row[0], "after": status}, utc_now()
+            now, stamp = utc_now(), self._stamp()
+            self.db.execute(
+                "UPDATE releases SET status = ?" + (", status_version = ?" if stamp else "") + " WHERE id = ?",
+                [status, *([version(now, stamp)] if stamp else []), release_id],
             )
+            state = self._release_state(release_id) if stamp else {}
+            self._event(annotator, session_id, action, "releases", release_id,
+                        {"before": row[0], "after": status, "state": state}, now, uid=state.get("content_hash"), stamp=stamp)  # fmt: skip
         return str(row[0])
 
     def release_status(self, release_id: int) -> str:
@@ -623,7 +649,205 @@ class AnnotationStore(StoreBase):
         entity_id: int,
         payload: dict[str, Any],
         at: str,
+        *,
+        uid: str | None = None,
+        stamp: tuple[str, int] | None = None,
     ) -> None:
-        self._log(annotator, action, entity, entity_id, payload, session_id=session_id, at=at)
+        if not payload.get("state"):
+            payload.pop("state", None)
+        self._log(annotator, action, entity, entity_id, payload, session_id=session_id, at=at, uid=uid, stamp=stamp)
         if session_id is not None:
             self.db.execute("UPDATE sessions SET actions = actions + 1 WHERE id = ?", [session_id])
+
+    # -- stable ids (m006): the state an event leaves, for a merge to replay --------------------
+
+    def _uid_of(self, annotation_id: int) -> str | None:
+        """The tag's stable id; a row stored without one (by another program) is given its
+        content-derived legacy id here, in the caller's transaction."""
+        if not self._stamp_ready():
+            return None
+        row = self.db.execute(
+            'SELECT a.uid, r.content_hash, a.kind, a.label, a.start, a."end", a.annotator, a.status, a.created_at '
+            "FROM annotations a JOIN releases r ON r.id = a.release_id WHERE a.id = ?",
+            [annotation_id],
+        ).fetchone()
+        if row is None or row[0]:
+            return row[0] if row else None
+        uid = legacy_uid(*row[1:])
+        if self.db.execute("SELECT 1 FROM annotations WHERE uid = ?", [uid]).fetchone():
+            uid = f"{uid}:{annotation_id}"
+        self.db.execute("UPDATE annotations SET uid = ? WHERE id = ?", [uid, annotation_id])
+        return uid
+
+    def _tag_state(self, annotation_id: int) -> dict[str, Any]:
+        """The tag as it is now, by stable ids (its release by content hash): an event's ``state``."""
+        if not self._stamp_ready():
+            return {}
+        row = self.db.execute(
+            'SELECT a.uid, r.content_hash, a.kind, a.label, a.start, a."end", a.text, a.status, a.attributes, '
+            "a.annotator, a.created_at, a.updated_at, a.deleted_at, a.version FROM annotations a "
+            "JOIN releases r ON r.id = a.release_id WHERE a.id = ?",
+            [annotation_id],
+        ).fetchone()
+        keys = ("uid", "release", "kind", "label", "start", "end", "text", "status", "attributes", "annotator",
+                "created_at", "updated_at", "deleted_at", "version")  # fmt: skip
+        return dict(zip(keys, row, strict=True)) if row else {}
+
+    def _link_state(self, link_id: int) -> dict[str, Any]:
+        """The link as it is now, its ends by the tags' stable ids: an event's ``state``."""
+        if not self._stamp_ready():
+            return {}
+        row = self.db.execute(
+            "SELECT k.uid, s.uid, t.uid, k.kind, k.annotator, k.created_at, k.deleted_at, k.version FROM links k "
+            "JOIN annotations s ON s.id = k.source_id JOIN annotations t ON t.id = k.target_id WHERE k.id = ?",
+            [link_id],
+        ).fetchone()
+        keys = ("uid", "source", "target", "kind", "annotator", "created_at", "deleted_at", "version")
+        return dict(zip(keys, row, strict=True)) if row else {}
+
+    def _release_state(self, release_id: int) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT content_hash, status, status_version FROM releases WHERE id = ?", [release_id]
+        ).fetchone()
+        return {"content_hash": row[0], "status": row[1], "status_version": row[2]} if row else {}
+
+    # -- replication: what a merge reads and writes (hkpr_tui/export/merge.py) -----------------
+
+    def tag_rows(self) -> list[tuple[Annotation, str, str]]:
+        """Every tag, deleted ones too, with its stable id and version (a row stored without them
+        by another program: its content-derived legacy id, and its update time as version)."""
+        out = []
+        taken: set[str] = set()
+        for row in list(
+            self.db.query(
+                f"SELECT {', '.join('a.' + c.strip() for c in _COLUMNS.split(','))}, a.uid AS _uid, "
+                "a.version AS _version, r.content_hash AS _hash FROM annotations a "
+                "JOIN releases r ON r.id = a.release_id ORDER BY a.id"
+            )
+        ):
+            uid, ver, content_hash = row.pop("_uid"), row.pop("_version"), row.pop("_hash")
+            a = _annotation(row)
+            if not uid:
+                uid = legacy_uid(content_hash, a.kind, a.label, a.start, a.end, a.annotator, a.status, a.created_at)
+                uid = uid if uid not in taken else f"{uid}:{a.id}"
+            taken.add(uid)
+            out.append((a, str(uid), str(ver or f"{a.updated_at}||")))
+        return out
+
+    def link_rows(self) -> list[tuple[Link, str, str]]:
+        """Every link, deleted ones too, with its stable id and version."""
+        out = []
+        for row in list(
+            self.db.query(f"SELECT {_LINK_COLUMNS}, uid AS _uid, version AS _version FROM links ORDER BY id")
+        ):
+            uid, ver = row.pop("_uid"), row.pop("_version")
+            link = Link(**row)
+            uid = uid or legacy_uid("link", link.source_id, link.target_id, link.kind, link.annotator, link.created_at)
+            out.append((link, str(uid), str(ver or f"{link.deleted_at or link.created_at}||")))
+        return out
+
+    def status_rows(self) -> dict[str, tuple[int, str, str]]:
+        """Content hash → (release id, status, status version or '')."""
+        return {
+            str(h): (int(i), str(s), str(v or ""))
+            for i, h, s, v in self.db.execute("SELECT id, content_hash, status, status_version FROM releases")
+        }
+
+    def event_rows(self) -> list[tuple[Any, ...]]:
+        """Every event as (origin, seq, uid, at, annotator, action, entity, entity_id, payload); an
+        event without a stable id (written by another program) gets its content-derived one."""
+        from hkpr_tui.store.schema import legacy_event_origin
+
+        out = []
+        for row in self.db.execute(
+            "SELECT id, at, annotator, action, entity, entity_id, payload, origin, seq, uid FROM events ORDER BY id"
+        ):
+            origin, seq = row[7], row[8]
+            if origin is None or seq is None:
+                origin, seq = legacy_event_origin(*row[:7]), row[0]
+            out.append((origin, seq, row[9], *row[1:7]))
+        return out
+
+    def event_keys(self) -> list[tuple[str, int, str | None]]:
+        """(origin, seq, uid) of every event: what this database has seen."""
+        from hkpr_tui.store.schema import legacy_event_origin
+
+        out = []
+        for origin, seq, uid in self.db.execute("SELECT origin, seq, uid FROM events"):
+            if origin is not None and seq is not None:
+                out.append((origin, seq, uid))
+        for row in self.db.execute(  # written by another program without stable ids: derived ones
+            "SELECT id, at, annotator, action, entity, entity_id, payload, uid FROM events WHERE origin IS NULL OR seq IS NULL"
+        ):
+            out.append((legacy_event_origin(*row[:7]), row[0], row[7]))
+        return out
+
+    def put_tags(self, rows: Sequence[tuple[dict[str, Any], int | None]]) -> list[int]:
+        """Write tags another database holds, validated by the caller: (row, id here or None to
+        insert). The row's uid and version are kept; ``known_strings`` follows. No events (the
+        other database's events are copied with ``insert_events``)."""
+        ids = []
+        with self.write():
+            for row, existing in rows:
+                values = self._insert_values(row, utc_now(), None)
+                if existing is None:
+                    ids.append(int(self.db.execute(self._INSERT_SQL, values).lastrowid or 0))
+                    self._known_rows([values])
+                    continue
+                old = self.db.execute(
+                    "SELECT kind, label, text, status, deleted_at FROM annotations WHERE id = ?", [existing]
+                ).fetchone()
+                self.db.execute(
+                    'UPDATE annotations SET label = ?, start = ?, "end" = ?, text = ?, status = ?, attributes = ?, '
+                    "annotator = ?, created_at = ?, updated_at = ?, deleted_at = ?, uid = ?, version = ? WHERE id = ?",
+                    [*values[2:9], *values[10:15], existing],
+                )
+                self._known(
+                    [(old[2], old[1], -1)] * self._counts(old[0], old[3], old[4]) + [(values[5], values[2], 1)] * self._counts(values[1], values[6], values[12])
+                )  # fmt: skip
+                ids.append(existing)
+        return ids
+
+    def put_links(self, rows: Sequence[tuple[dict[str, Any], int | None]]) -> None:
+        """Write links another database holds (ends already mapped to ids here): insert, or
+        overwrite the link with id ``existing``. No events."""
+        with self.write():
+            for row, existing in rows:
+                values = [row["source_id"], row["target_id"], row["kind"], row["annotator"], row["created_at"],
+                          row["deleted_at"], row["uid"], row["version"]]  # fmt: skip
+                if existing is None:
+                    self.db.execute(
+                        "INSERT INTO links (source_id, target_id, kind, annotator, created_at, deleted_at, uid, version) "
+                        "VALUES (?,?,?,?,?,?,?,?)",
+                        values,
+                    )
+                else:
+                    self.db.execute(
+                        "UPDATE links SET source_id = ?, target_id = ?, kind = ?, annotator = ?, created_at = ?, "
+                        "deleted_at = ?, uid = ?, version = ? WHERE id = ?",
+                        [*values, existing],
+                    )
+
+    def put_statuses(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Set (release id, status, status version) from another database. No events."""
+        with self.write():
+            self.db.conn.executemany(
+                "UPDATE releases SET status = ?, status_version = ? WHERE id = ?",
+                [(status, ver or None, release_id) for release_id, status, ver in rows],
+            )
+
+    def insert_events(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Copy events of another database: (origin, seq, uid, at, annotator, action, entity,
+        entity_id here or None, payload), outside any session; one already here is skipped."""
+        with self.write():
+            before = self.db.conn.total_changes
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO events (origin, seq, uid, at, annotator, action, entity, entity_id, payload) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return self.db.conn.total_changes - before
+
+    def tag_ids(self) -> dict[str, int]:
+        """Stable id → id here, of every tag that has one."""
+        return {str(u): int(i) for u, i in self.db.execute("SELECT uid, id FROM annotations WHERE uid IS NOT NULL")}

@@ -110,6 +110,26 @@ class StoreBase:
             _rollback(conn)
             raise
 
+    _replicated: bool | None = None  # whether the schema has m006 (stable ids); None: not checked yet
+
+    def _stamp_ready(self) -> bool:
+        """Whether the schema has the stable ids of m006 (checked once per store and migration)."""
+        if self._replicated is None:
+            self._replicated = bool(
+                self.db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'replica'").fetchone()
+            )
+        return bool(self._replicated)
+
+    def _stamp(self, n: int = 1) -> tuple[str, int] | None:
+        """This database's origin id and the first of ``n`` new sequence numbers, taken in the
+        caller's write transaction (None for a database of a schema before m006)."""
+        if not self._stamp_ready():
+            return None
+        row = self.db.conn.execute(
+            "UPDATE replica SET next_seq = next_seq + ? RETURNING id, next_seq - ?", (n, n)
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
     def _log(
         self,
         annotator: str,
@@ -120,19 +140,38 @@ class StoreBase:
         *,
         session_id: int | None = None,
         at: str | None = None,
+        uid: str | None = None,
+        stamp: tuple[str, int] | None = None,
     ) -> None:
-        self.db.conn.execute(
-            "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload) VALUES (?,?,?,?,?,?,?)",
-            (
-                at or utc_now(),
-                annotator,
-                session_id,
-                action,
-                entity,
-                entity_id,
-                json.dumps(payload, ensure_ascii=False),
-            ),
+        """Append one event; it gets this database's origin and its next sequence number (or
+        ``stamp``, taken already), and ``uid``, the stable id of the row it touched."""
+        stamp = stamp or self._stamp()
+        values = (
+            at or utc_now(),
+            annotator,
+            session_id,
+            action,
+            entity,
+            entity_id,
+            json.dumps(payload, ensure_ascii=False),
         )
+        if stamp is None:  # a database of an older schema, written before it is migrated
+            self.db.conn.execute(
+                "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload) VALUES (?,?,?,?,?,?,?)",
+                values,
+            )
+            return
+        self.db.conn.execute(
+            "INSERT INTO events (at, annotator, session_id, action, entity, entity_id, payload, origin, seq, uid) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (*values, stamp[0], stamp[1], uid),
+        )
+
+
+def version(at: str, stamp: tuple[str, int] | None) -> str | None:
+    """The version stamp of a row written at ``at``: time, origin, sequence, so that versions sort
+    by time and then, for one instant, by origin id (a total order every database agrees on)."""
+    return f"{at}|{stamp[0]}|{stamp[1]:012d}" if stamp else None
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

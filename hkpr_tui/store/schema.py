@@ -290,3 +290,99 @@ def m005_known_strings(db: Database) -> None:
         "INSERT INTO known_strings (folded, label, key, n) VALUES (?, ?, ?, ?)",
         [(folded, label, folded[:2], n) for (folded, label), n in counts.items()],
     )
+
+
+def legacy_uid(*parts: object) -> str:
+    """The stable id of a row written before m006 (or without one): a hash of what identifies it
+    (for a tag: its release's content hash, kind, label, span, annotator, status and creation
+    time), so two databases that hold the same old row, upgraded apart, give it the same id."""
+    import hashlib
+
+    return "legacy:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:24]
+
+
+def legacy_event_origin(*parts: object) -> str:
+    """The origin given to an event logged before m006: a hash of the event (id, time, who, what),
+    so the same old event gets the same stable id (origin, seq = its id) wherever it is upgraded."""
+    import hashlib
+
+    return "L" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:15]
+
+
+@migration
+def m006_replicas(db: Database) -> None:
+    """Stable ids, so a merge can replay another database's events (hkpr_tui/export/merge.py):
+    the database's own random origin id and event counter (``replica``); every event gets
+    (origin, seq) and the stable id of the row it touched; tags and links get a stable ``uid``
+    and a ``version`` stamp (time|origin|seq, which sorts by time), release statuses a
+    ``status_version``. Rows and events already there are given ids derived from their content."""
+    import secrets
+
+    db.executescript(
+        """
+        CREATE TABLE replica (
+            id TEXT NOT NULL,                   -- this database's origin id (16 hex)
+            path TEXT,                          -- the file it was drawn for: a copy draws its own
+            next_seq INTEGER NOT NULL           -- the sequence number of its next event
+        );
+        ALTER TABLE events ADD COLUMN origin TEXT;
+        ALTER TABLE events ADD COLUMN seq INTEGER;
+        ALTER TABLE events ADD COLUMN uid TEXT;
+        ALTER TABLE annotations ADD COLUMN uid TEXT;
+        ALTER TABLE annotations ADD COLUMN version TEXT;
+        ALTER TABLE links ADD COLUMN uid TEXT;
+        ALTER TABLE links ADD COLUMN version TEXT;
+        ALTER TABLE releases ADD COLUMN status_version TEXT;
+        """
+    )
+    conn = db.conn
+    conn.execute("INSERT INTO replica (id, path, next_seq) VALUES (?, NULL, 1)", (secrets.token_hex(8),))
+    taken: set[str] = set()
+
+    def unique(uid: str, row_id: int) -> str:
+        uid = uid if uid not in taken else f"{uid}:{row_id}"
+        taken.add(uid)
+        return uid
+
+    tags = conn.execute(
+        'SELECT a.id, r.content_hash, a.kind, a.label, a.start, a."end", a.annotator, a.status, a.created_at, '
+        "a.updated_at FROM annotations a JOIN releases r ON r.id = a.release_id ORDER BY a.id"
+    ).fetchall()
+    tag_uids = {row[0]: unique(legacy_uid(*row[1:9]), row[0]) for row in tags}
+    conn.executemany(
+        "UPDATE annotations SET uid = ?, version = ? WHERE id = ?",
+        [(tag_uids[row[0]], f"{row[9]}||", row[0]) for row in tags],
+    )
+    links = conn.execute(
+        "SELECT id, source_id, target_id, kind, annotator, created_at, deleted_at FROM links"
+    ).fetchall()
+    link_uids = {
+        row[0]: unique(legacy_uid(tag_uids.get(row[1]), tag_uids.get(row[2]), *row[3:6]), row[0]) for row in links
+    }
+    conn.executemany(
+        "UPDATE links SET uid = ?, version = ? WHERE id = ?",
+        [(link_uids[row[0]], f"{row[6] or row[5]}||", row[0]) for row in links],
+    )
+    conn.execute(
+        "UPDATE releases SET status_version = (SELECT max(at) || '||' FROM events e WHERE e.entity = 'releases' "
+        "AND e.entity_id = releases.id AND e.action LIKE '%status%')"
+    )
+    hashes = dict(conn.execute("SELECT id, content_hash FROM releases").fetchall())
+    # the log is append-only; its rows are given their ids here, once, with the guard lifted
+    conn.execute("DROP TRIGGER IF EXISTS events_append_only_update")
+    events = conn.execute("SELECT id, at, annotator, action, entity, entity_id, payload FROM events").fetchall()
+    by_entity = {"annotations": tag_uids, "links": link_uids, "releases": hashes}
+    conn.executemany(
+        "UPDATE events SET origin = ?, seq = ?, uid = ? WHERE id = ?",
+        [(legacy_event_origin(*row), row[0], by_entity.get(row[4], {}).get(row[5]), row[0]) for row in events],
+    )
+    db.executescript(
+        """
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE UNIQUE INDEX events_origin_seq ON events(origin, seq);
+        CREATE INDEX events_uid ON events(uid);
+        CREATE UNIQUE INDEX annotations_uid ON annotations(uid);
+        CREATE UNIQUE INDEX links_uid ON links(uid);
+        """
+    )

@@ -40,6 +40,7 @@ TABLES: dict[str, Described] = {
             "encoding": "the encoding the file was decoded from",
             "content_hash": "sha256 of `text`; unique: the same text is never stored twice",
             "status": "todo, in progress or done (exports take done releases by default)",
+            "status_version": "time|origin|seq of its last status change: a merge keeps the later one (m006)",
             "raw_text": "the text as decoded, before cleaning",
             "text": "the canonical text: cleaned, paragraphs separated by a blank line",
             "imported_at": "when it was imported (ISO 8601, UTC)",
@@ -105,6 +106,8 @@ TABLES: dict[str, Described] = {
             "session_id": "the session that made it, NULL for imports and merges",
             **_ANNOTATION_TIMES,
             "deleted_at": "when it was deleted, NULL while live",
+            "uid": "its stable id across databases (origin:seq of the event that made it; `legacy:…` for older rows)",
+            "version": "time|origin|seq of its last change: a merge keeps the later version of a tag (m006)",
         },
     ),
     "links": (
@@ -117,6 +120,8 @@ TABLES: dict[str, Described] = {
             "annotator": "who made it",
             "created_at": "when",
             "deleted_at": "when it was deleted, NULL while live",
+            "uid": "its stable id across databases",
+            "version": "time|origin|seq of its last change: a merge keeps the later version (m006)",
         },
     ),
     "events": (
@@ -129,7 +134,18 @@ TABLES: dict[str, Described] = {
             "action": "import, tag, edit, delete, accept, link, status, merge, …",
             "entity": "the table the action touched",
             "entity_id": "the row it touched",
-            "payload": "JSON: before and after, enough to undo",
+            "payload": "JSON: before and after, enough to undo; `state`: the row after the change, by stable ids",
+            "origin": "the id of the database that logged it (`replica.id` there); with seq, its stable id",
+            "seq": "its sequence number in that database",
+            "uid": "the stable id of the row it touched (`annotations.uid`, `links.uid`, or a release's content hash)",
+        },
+    ),
+    "replica": (
+        "One row: this database's origin id for its events' stable ids (m006); a copy of the file draws its own.",
+        {
+            "id": "the origin id (16 hex digits)",
+            "path": "the file the id was drawn for",
+            "next_seq": "the sequence number of the next event logged here",
         },
     ),
     "release_fts": (

@@ -159,6 +159,7 @@ class Store(AnnotationStore):
                 db.execute("PRAGMA journal_mode = wal")
             db.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a killed process
             store.migrate()
+            store._claim_replica(path)
         except sqlite3.Error as exc:
             raise translate(exc, str(path)) from None
         except StoreError as exc:
@@ -279,6 +280,33 @@ class Store(AnnotationStore):
         with self.write():
             if self.check_schema():  # another process may have migrated while we waited
                 migrations.apply(self.db)
+        self._replicated = None
+
+    def _claim_replica(self, path: Path) -> None:
+        """Record the file this database's origin id belongs to; a database found at another path
+        (a copy, a moved file) draws a new origin id, so two copies never stamp events alike.
+        Events already logged keep the origin they were written with."""
+        import secrets
+
+        where = str(path.resolve())
+        row = self.db.execute("SELECT path FROM replica").fetchone()
+        if row is not None and row[0] == where:
+            return
+        with self.write():
+            row = self.db.execute("SELECT path FROM replica").fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO replica (id, path, next_seq) VALUES (?, ?, 1)", [secrets.token_hex(8), where]
+                )
+            elif row[0] is None:
+                self.db.execute("UPDATE replica SET path = ?", [where])
+            elif row[0] != where:
+                self.db.execute("UPDATE replica SET id = ?, path = ?", [secrets.token_hex(8), where])
+
+    def replica_id(self) -> str:
+        """This database's origin id (the first part of its events' stable ids)."""
+        row = self.db.execute("SELECT id FROM replica").fetchone()
+        return str(row[0]) if row else ""
 
     def applied(self) -> list[str]:
         """The migrations this database has had."""
@@ -335,7 +363,7 @@ class Store(AnnotationStore):
             "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
             (release_id, fold(rel.title), fold(rel.text)),
         )
-        self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now)
+        self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now, uid=rel.content_hash)
         return AddResult(release_id, duplicate=False)
 
     def _write_segments(self, release_id: int, rel: NewRelease) -> None:
@@ -598,7 +626,7 @@ class Store(AnnotationStore):
                 "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
                 (release_id, fold(rel.title), fold(rel.text)),
             )
-            self._log(annotator, "reclean", "releases", release_id,
+            self._log(annotator, "reclean", "releases", release_id, uid=rel.content_hash, payload=
                       {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
 
     def set_release_group(self, release_id: int, group_key: str) -> None:
