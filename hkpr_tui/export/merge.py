@@ -1,8 +1,10 @@
 """``merge``: union other annotators' databases into this one, with provenance. Headless.
 
 Releases are matched by content hash (missing ones are copied with their paragraphs and
-sentences); annotations are matched by (release, kind, label, start, end, annotator, status),
-links by the annotations they join and their kind, so merging twice adds nothing. Each
+sentences; one here takes the other's status when that is further along: todo, in progress,
+done, never back); assignments are added; annotations are matched by (release, kind, label,
+start, end, annotator, status), links by the annotations they join and their kind, so merging
+twice adds nothing. Each
 annotation keeps its annotator and times; the event log records the merge and where from. The
 other database is opened read-only (a copy is migrated if it has an older schema).
 
@@ -48,12 +50,16 @@ class MergeReport:
     annotations_added: int = 0
     annotations_present: int = 0
     links_added: int = 0
+    statuses_advanced: int = 0  # releases here whose status theirs is ahead of (todo → in progress → done)
+    assignments_added: int = 0
     refused: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{self.source}: releases added {self.releases_added}, annotations added {self.annotations_added} "
             f"({self.annotations_present} already here), links added {self.links_added}"
+            + (f", statuses advanced {self.statuses_advanced}" if self.statuses_advanced else "")
+            + (f", assignments added {self.assignments_added}" if self.assignments_added else "")
             + (f", refused {len(self.refused)}" if self.refused else "")
         )
 
@@ -145,7 +151,10 @@ def _merge(
                     continue
                 texts[release.id] = release.text
                 if release.content_hash in here_by_hash:
-                    release_map[release.id] = here_by_hash[release.content_hash]
+                    release_map[release.id] = here_id = here_by_hash[release.content_hash]
+                    if STATUSES.index(release.status) > STATUSES.index(store.release_status(here_id)):
+                        store.set_status(here_id, release.status, annotator=annotator, action="merge status")
+                        report.statuses_advanced += 1
                     continue
                 group = their_groups.get(release.id) or ""
                 new = NewRelease(
@@ -164,6 +173,10 @@ def _merge(
                     )
                 report.releases_added += 1
         progress("releases", min(start + BATCH // 10, len(summaries)), len(summaries))
+
+    report.assignments_added = store.add_assignments(
+        (release_map[rid], name, at, by) for rid, name, at, by in other.assignment_rows() if rid in release_map
+    )
 
     here: dict[tuple[Any, ...], int] = {}
     layers: dict[tuple[int, str, str], list[tuple[int, int, Any]]] = {}  # (release, annotator, kind) → accepted spans
