@@ -130,17 +130,17 @@ class HkprApp(App[None]):
     def start(self) -> None:
         """Open the database, start the session under ``self.annotator`` and show the library."""
         self.labels = self.load_label_set()
-        self.apply_keymap()
         # the UI thread's connection waits briefly for the write lock; an action still refused is
         # retried by the reader (see AnnotatingMixin._do), so the screen never freezes for long
         self.store = store = Store.open(self.db_path, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+        self.apply_keymap(store.setting("keymap"))
         try:
             self.session_id = store.start_session(self.annotator)
             store.sync_labels(self.labels)
         except StoreError as exc:
             self.notify(f"Tags will not be saved: {exc}", severity="error", timeout=20)
         self._actions = Actions(store, self.annotator, self.session_id)
-        self.push_screen(LibraryScreen(self.db_path))
+        self.push_screen(LibraryScreen(self.db_path, annotator=self.annotator))
         self.load_model()
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
@@ -159,16 +159,22 @@ class HkprApp(App[None]):
             self.notify(f"Labels not loaded, using the defaults: {exc}", severity="error", timeout=20)
             return default_labels()
 
-    def apply_keymap(self) -> None:
+    def apply_keymap(self, packed: object = None) -> None:
         """Rebind keys from the user's config file (and take its learn settings); a bad file is
-        reported and ignored."""
+        reported and ignored. ``packed``: the keymap the database carries (``hkpr pack`` puts the
+        coordinator's there), applied under the user's own."""
+        keymap: dict[str, str] = {}
+        if isinstance(packed, dict) and all(isinstance(k, str) and isinstance(v, str) and v for k, v in packed.items()):
+            keymap.update(packed)
+        elif packed is not None:
+            self.notify("The database's keymap is not a table of binding id → keys; not applied", severity="warning")
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:
             self.notify(f"Configuration not applied: {exc}", severity="error", timeout=15)
-            return
+            config = Config()
         self.config = config
-        keymap = config.keymap
+        keymap.update(config.keymap)
         if not keymap:
             return
         unknown = sorted(set(keymap) - set(binding_ids()))
@@ -256,7 +262,7 @@ class HkprApp(App[None]):
 
     @on(PickRelease)
     def pick_release(self, message: PickRelease) -> None:
-        self.push_screen(LibraryScreen(self.db_path, pick=True), message.chosen)
+        self.push_screen(LibraryScreen(self.db_path, pick=True, annotator=self.annotator), message.chosen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

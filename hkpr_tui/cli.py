@@ -652,6 +652,151 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@click.option("--annotators", "names", required=True, help="Who annotates, comma-separated (e.g. alice,bob,carol).")
+@click.option("--overlap", type=click.IntRange(min=1), default=1, show_default=True, help="Annotators per release.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the deal (the same seed, the same deal).")
+@click.option("--organisation", default=None, help="Only releases of this organisation.")
+@click.option("--year", default=None, help="Only releases of this year (e.g. 2025).")
+@click.option("--status", type=click.Choice(["todo", "in progress", "done"]), default=None, help="Only releases with this status.")  # fmt: skip
+@click.option("--script", type=click.Choice(["hant", "hans", "mixed"]), default=None, help="Only releases in this script.")  # fmt: skip
+@click.option("--replace", is_flag=True, help="Deal the matching releases assigned already again (else they keep theirs).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Show the deal; write nothing.")
+@click.pass_obj
+def assign(obj: Context, names: str, overlap: int, seed: int, organisation: str | None, year: str | None,
+           status: str | None, script: str | None, replace: bool, dry_run: bool) -> None:  # fmt: skip
+    """Deal releases out to annotators: each to --overlap of them, loads balanced.
+
+    Versions of one release (a release group) go to the same annotators. Releases assigned
+    already keep their annotators (a new version of a group goes to the group's), so running it
+    again after an import deals only the new releases; --replace deals the matching ones again.
+    The same database, arguments and --seed give the same deal. Prints each annotator's load.
+    """
+    from hkpr_tui.annotate.assign import AssignError, parse_annotators, plan
+    from hkpr_tui.models import ReleaseFilter
+
+    if year is not None and not (len(year) == 4 and year.isdigit()):
+        raise Failure(f"--year takes a year of four digits such as 2025, not {year!r}")
+    try:
+        annotators = parse_annotators(names)
+        if overlap > len(annotators):
+            raise AssignError(
+                f"--overlap {overlap} needs at least {overlap} annotators; --annotators names {len(annotators)}"
+            )
+    except AssignError as exc:
+        raise Failure(str(exc)) from None
+    where = ReleaseFilter(organisation=organisation, year=year, status=status, script=script)
+    store = obj.store(must_exist=True)
+    try:
+        deal = plan(store, annotators, overlap, seed=seed, where=where, replace=replace)
+        if deal.new and not dry_run:
+            store.assign(
+                deal.new,
+                assigned_by=obj.annotator,
+                replace=deal.replace,
+                payload=deal.payload(annotators, overlap, seed, where),
+            )
+    finally:
+        store.close()
+    if not deal.new:
+        kept = (
+            f"; {deal.kept} matching release(s) are assigned already (--replace deals them again)" if deal.kept else ""
+        )
+        echo(f"nothing to assign: no release matches that is not assigned yet{kept}")
+        return
+    rows = [["annotator", "new", "assigned"]]
+    for name in [*annotators, *sorted(set(deal.totals) - set(annotators))]:
+        rows.append([name, str(deal.added(name)), str(deal.totals.get(name, 0))])
+    _echo_table(rows)
+    verb = "would assign" if dry_run else "assigned"
+    echo(
+        f"{verb} {len(deal.new)} release(s) in {deal.groups} group(s), {overlap} annotator(s) each (seed {seed})"
+        + (f"; {deal.kept} assigned already kept" if deal.kept else "")
+        + (f"; {len(deal.replace)} dealt again" if deal.replace else "")
+        + ("; nothing was written (dry run)" if dry_run else "")
+    )
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The database to write (an existing one is replaced only with --force, and only an hkpr database).",
+)
+@click.option("--force", is_flag=True, help="Replace --out when it is an hkpr database.")
+@click.pass_obj
+def pack(obj: Context, name: str, out: Path, force: bool) -> None:
+    """Write a database holding NAME's assigned releases, to hand to NAME.
+
+    It holds the releases (with their versions' groups, paragraphs, sentences, search index and
+    statuses), every label, NAME's assignments and NAME's own tags on them (no other
+    annotator's), and the keymap of your config.toml, which the app applies when the file is
+    opened (under the user's own keymap). NAME opens it with hkpr --db FILE --annotator NAME,
+    and you bring the work back with hkpr merge FILE.
+    """
+    import os
+    import secrets
+
+    from hkpr_tui.config import ConfigError, config_path, load_config
+
+    try:
+        keymap = load_config().keymap
+    except ConfigError as exc:
+        raise Failure(f"the keymap to pack cannot be read: {exc}") from None
+    if out.is_dir():
+        raise Failure(f"{out}: is a folder; --out names the database file to write")
+    if not out.parent.is_dir():
+        raise Failure(f"{out}: the folder {out.parent} does not exist")
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise Failure(f"{out} exists; --force replaces it (when it is an hkpr database)")
+        if out.resolve() == obj.db_path.resolve():
+            raise Failure(f"{out} is the database being packed; choose another --out")
+        if not out.is_file() or not Store.is_hkpr_database(out):
+            raise Failure(
+                f"{out} is not an hkpr database; --force replaces only an hkpr database (nothing was changed)"
+            )
+    store = obj.store(must_exist=True)
+    if not store.assigned_release_ids(name):
+        who = ", ".join(store.assignment_counts()) or "nobody (hkpr assign deals releases)"
+        store.close()
+        raise Failure(f"nothing is assigned to {name} in {obj.db_path}; releases are assigned to: {who}")
+    labels = _labels()
+    tmp = out.with_name(f".{out.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")  # beside --out: renamed into place
+    companions = [tmp.with_name(tmp.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    try:
+        target = Store.open(tmp)
+        try:
+            counts = store.pack_into(target, name)
+            target.sync_labels(labels)  # the label set in use here (labels.toml), over the stored one
+            n_labels = len(target.stored_labels())
+            if keymap:
+                target.set_setting("keymap", keymap)
+            with target.write():
+                target.log_event(obj.annotator, "pack", "assignments",
+                                 {"from": str(obj.db_path), "for": name, "releases": counts.releases})  # fmt: skip
+            target.seal()
+        finally:
+            target.close()
+        if out.exists():
+            for suffix in ("-wal", "-shm"):  # the replaced database's: they must not meet the new file
+                out.with_name(out.name + suffix).unlink(missing_ok=True)
+        tmp.replace(out)
+    finally:
+        store.close()
+        for path in [tmp, *companions]:
+            path.unlink(missing_ok=True)
+    echo(
+        f"packed {counts.releases} release(s) in {counts.groups} group(s), {counts.annotations} of {name}'s tag(s), "
+        f"{counts.links} link(s) and {n_labels} label(s) into {out}"
+    )
+    if keymap:
+        echo(f"with the keymap of {config_path()} ({len(keymap)} binding(s)), applied when the file is opened")
+    echo(f"{name} opens it with: hkpr --db {out.name} --annotator {name}; bring the work back with: hkpr merge {out}")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--labels", default=None, help="Only these labels, comma-separated.")
 @click.pass_obj

@@ -52,6 +52,7 @@ class ReleaseFilter:
     year: str | None = None
     status: str | None = None
     script: str | None = None
+    queue: str | None = None  # an annotator: the releases assigned to them that are not done
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Releases are matched by content hash (missing ones are copied with their paragra
 sentences). A tag without a uid match but equal to a live tag here by (release, kind, label, start,
 end, annotator, status) is the same tag (rows merged by the union merge of earlier hkpr versions,
 and rows from before m006, whose uids are derived from that content anyway), so it is not
-duplicated. The other database is opened read-only (a copy is migrated if it has an older schema).
+duplicated. The other's assignments (``hkpr assign``) are added. The other database is opened read-only (a copy is migrated if it has an older schema).
 
 The other file is input like any imported file: its content hashes are recomputed from the
 texts, its paragraphs and sentences must lie inside their text, and every tag is checked like an
@@ -52,7 +52,7 @@ from hkpr_tui.export.records import (
     label_name,
     missing,
 )
-from hkpr_tui.models import Annotation, Link, NewRelease, Release
+from hkpr_tui.models import Annotation, Link, NewRelease, Release, annotator_problem
 from hkpr_tui.store import Store
 from hkpr_tui.store.annotations import KINDS, LINK_KINDS, STATUSES, TAG_STATUSES, UNREADABLE
 
@@ -91,6 +91,7 @@ class MergeReport:
     statuses_changed: int = 0
     events_replayed: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    assignments_added: int = 0
     refused: list[str] = field(default_factory=list)
     batches: int = 0
     longest_batch_ms: float = 0.0
@@ -99,7 +100,7 @@ class MergeReport:
     def changed(self) -> bool:
         return bool(
             self.releases_added or self.annotations_added or self.annotations_updated or self.links_added
-            or self.links_updated or self.statuses_changed
+            or self.links_updated or self.statuses_changed or self.assignments_added
         )  # fmt: skip
 
     def summary(self) -> str:
@@ -108,6 +109,7 @@ class MergeReport:
             f"annotations added {self.annotations_added} ({self.annotations_present} already here), "
             f"updated {self.annotations_updated} (deleted {self.annotations_deleted}), links added {self.links_added}, "
             f"updated {self.links_updated}, statuses changed {self.statuses_changed}, conflicts {len(self.conflicts)}"
+            + (f", assignments added {self.assignments_added}" if self.assignments_added else "")
             + (f", refused {len(self.refused)}" if self.refused else "")
         )
 
@@ -201,10 +203,19 @@ def _merge(
     unseen_there = {u for o, s, u in ours_events if u and (o, s) not in seen_there}
     new_events = [e for e in theirs_events if (e[0], e[1]) not in seen_here]
     unseen_here = {e[2] for e in new_events if e[2]}
-    both = unseen_there & unseen_here
+    both = Sync(unseen_there & unseen_here, seen_here, seen_there)
 
     release_map, texts = _merge_releases(store, other, annotator, report, progress)
     _merge_statuses(store, other, release_map, both, report)
+    assignments = []
+    for rid, name, at, by in other.assignment_rows():
+        problem = annotator_problem(name) or annotator_problem(by) or (None if _is_timestamp(at) else "bad time")
+        if problem:
+            report.refused.append(f"assignment of release #{rid} to {name[:40]!r}: {problem}")
+        elif rid in release_map:
+            assignments.append((release_map[rid], name, at, by))
+    with _batch(store, report):
+        report.assignments_added = store.add_assignments(assignments)
     tag_map, aliases = _merge_tags(store, other, release_map, texts, both, report, progress)
     link_map = _merge_links(store, other, tag_map, both, report, progress)
 
@@ -228,6 +239,41 @@ def _merge(
         progress("events", min(start + EVENT_BATCH, len(rows)), len(rows))
     if report.changed:
         store.log_event(annotator, "merge", "annotations", {"from": str(path), "summary": report.summary()})
+
+
+@dataclass(frozen=True)
+class Sync:
+    """What each side has seen. A row is in conflict when both sides changed it since they last
+    synced: each holds events for it the other has not seen, and neither side's current version
+    is one the other has seen (a row the other only never touched is no conflict)."""
+
+    changed_both: set[str]
+    seen_here: set[tuple[str, int]]
+    seen_there: set[tuple[str, int]]
+
+    def conflict(self, uid: str, ours: str | None, theirs: str | None) -> bool:
+        return (
+            uid in self.changed_both
+            and bool(ours) and bool(theirs) and ours != theirs
+            and _unseen(ours, self.seen_there) and _unseen(theirs, self.seen_here)
+        )  # fmt: skip
+
+
+def _unseen(version: str | None, seen: set[tuple[str, int]]) -> bool:
+    """Whether the event that made ``version`` ("at|origin|seq") is missing from ``seen``."""
+    parts = (version or "").split("|")
+    try:
+        return len(parts) != 3 or (parts[1], int(parts[2])) not in seen
+    except ValueError:
+        return True
+
+
+def _is_timestamp(value: str) -> bool:
+    try:
+        Fields({"at": value}, "").timestamp("at")
+    except RecordError:
+        return False
+    return True
 
 
 def _merge_releases(
@@ -269,9 +315,7 @@ def _merge_releases(
     return release_map, texts
 
 
-def _merge_statuses(
-    store: Store, other: Store, release_map: dict[int, int], both: set[str], report: MergeReport
-) -> None:
+def _merge_statuses(store: Store, other: Store, release_map: dict[int, int], both: Sync, report: MergeReport) -> None:
     """Each release's status: the later status version wins (a status never set sorts first;
     between two never set, the further along)."""
     mapped = set(release_map)
@@ -284,7 +328,7 @@ def _merge_statuses(
         theirs, ours = (ver, _STATUS_RANK.get(status, -1)), (our_ver, _STATUS_RANK.get(our_status, -1))
         if theirs == ours:
             continue
-        if content_hash in both and ver != our_ver:
+        if both.conflict(content_hash, our_ver, ver):
             winner = "theirs" if theirs > ours else "here"
             report.conflicts.append(
                 Conflict(content_hash[:16], f"status of release #{release_map[their_id]}",
@@ -303,7 +347,7 @@ def _merge_tags(
     other: Store,
     release_map: dict[int, int],
     texts: dict[int, str],
-    both: set[str],
+    both: Sync,
     report: MergeReport,
     progress: Callable[[str, int, int], None],
 ) -> tuple[dict[int, int], dict[str, int]]:
@@ -330,7 +374,7 @@ def _merge_tags(
         if mine is not None and ver <= mine[1]:
             tag_map[a.id] = mine[0].id
             report.annotations_present += 1
-            if uid in both and ver != mine[1]:
+            if both.conflict(uid, mine[1], ver):
                 report.conflicts.append(_conflict(uid, mine, a, ver, "here"))
             continue
         key = (here_release, a.kind, a.label, a.start, a.end, a.annotator, a.status)
@@ -354,7 +398,7 @@ def _merge_tags(
         else:
             layer.pop(uid, None)
         if mine is not None:
-            if uid in both:
+            if both.conflict(uid, mine[1], ver):
                 report.conflicts.append(_conflict(uid, mine, a, ver, "theirs"))
             report.annotations_updated += 1
             report.annotations_deleted += a.deleted_at is not None and mine[0].deleted_at is None
@@ -386,7 +430,7 @@ def _merge_links(
     store: Store,
     other: Store,
     tag_map: dict[int, int],
-    both: set[str],
+    both: Sync,
     report: MergeReport,
     progress: Callable[[str, int, int], None],
 ) -> dict[str, int]:
@@ -402,7 +446,7 @@ def _merge_links(
             continue  # a tag it joins was refused (reported above)
         mine = ours.get(uid)
         if mine is not None and ver <= mine[1]:
-            if uid in both and ver != mine[1]:
+            if both.conflict(uid, mine[1], ver):
                 report.conflicts.append(Conflict(uid, f"link {link.kind}", mine[1], ver, "here"))
             continue
         source, target = tag_map[link.source_id], tag_map[link.target_id]
@@ -419,7 +463,7 @@ def _merge_links(
             report.refused.append(f"link #{link.id}: {problem}")
             continue
         if mine is not None:
-            if uid in both:
+            if both.conflict(uid, mine[1], ver):
                 report.conflicts.append(Conflict(uid, f"link {link.kind}", mine[1], ver, "theirs"))
             report.links_updated += 1
         else:

@@ -7,7 +7,7 @@ With ``pick=True`` it is a chooser: enter returns the release id to the screen t
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.text import Text
@@ -50,9 +50,9 @@ class FilterScreen(ModalScreen[ReleaseFilter | None]):
     FilterScreen Static { color: $text-muted; }
     """
 
-    def __init__(self, facets: dict[str, list[str]], current: ReleaseFilter) -> None:
+    def __init__(self, facets: dict[str, list[str]], current: ReleaseFilter, annotator: str | None = None) -> None:
         super().__init__()
-        self.facets, self.current = facets, current
+        self.facets, self.current, self.annotator = facets, current, annotator
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -66,12 +66,23 @@ class FilterScreen(ModalScreen[ReleaseFilter | None]):
                     id=f"filter-{facet}",
                     compact=True,
                 )
+            if self.annotator:
+                yield Select[str](
+                    [(f"my queue: assigned to {self.annotator}, not done", self.annotator)],
+                    prompt="any assignment",
+                    value=self.current.queue if self.current.queue is not None else Select.NULL,
+                    id="filter-queue",
+                    compact=True,
+                )
 
     def _chosen(self) -> ReleaseFilter:
         values = {}
         for facet in FACETS:
             value = self.query_one(f"#filter-{facet}", Select).value
             values[facet] = None if value is Select.NULL else str(value)
+        if self.annotator:
+            value = self.query_one("#filter-queue", Select).value
+            values["queue"] = None if value is Select.NULL else str(value)
         return ReleaseFilter(**values)
 
     @on(Select.Changed)
@@ -100,7 +111,19 @@ class LibraryScreen(Screen[int | None]):
     BINDINGS = [
         Binding("slash", "search", "Search", id="library.search", tooltip="Search releases in either script"),
         Binding(
-            "F", "filter", "Filter…", id="library.filter", tooltip="Filter by organisation, year, status or script"
+            "F",
+            "filter",
+            "Filter…",
+            id="library.filter",
+            tooltip="Filter by organisation, year, status or script, or to my queue",
+        ),
+        Binding(
+            "m",
+            "my_queue",
+            "My queue",
+            show=False,
+            id="library.my_queue",
+            tooltip="Releases assigned to you and not done (hkpr assign); again: all",
         ),
         Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse", show=False, id="library.reverse", tooltip="Reverse the sort order"),
@@ -123,6 +146,7 @@ class LibraryScreen(Screen[int | None]):
         total: int
         progress: dict[str, int]  # releases by status, whole library
         keep_position: bool = False
+        queue: int = 0  # releases in the annotator's queue (assigned to them, not done)
 
     @dataclass
     class Faceted(Message):
@@ -141,10 +165,11 @@ class LibraryScreen(Screen[int | None]):
         hits: list[SearchHit]
         rows: list[ReleaseSummary]
 
-    def __init__(self, db_path: Path, *, pick: bool = False) -> None:
+    def __init__(self, db_path: Path, *, pick: bool = False, annotator: str | None = None) -> None:
         super().__init__()
         self.db_path = db_path
         self.pick = pick
+        self.annotator = annotator  # whose queue "my queue" shows
         self.sort, self.descending = "date", True
         self.filter = ReleaseFilter()
         self.query_text = ""
@@ -187,8 +212,9 @@ class LibraryScreen(Screen[int | None]):
     def count(self, generation: int, keep_position: bool = False) -> None:
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             total = store.count_releases(self.filter)
+            queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
             if generation == self.generation:
-                self.post_message(self.Counted(total, store.status_counts(), keep_position))
+                self.post_message(self.Counted(total, store.status_counts(), keep_position, queue))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
 
@@ -212,10 +238,13 @@ class LibraryScreen(Screen[int | None]):
             self.table.reset(message.total)
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()
-        active = [f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None]
+        active = [
+            f"my queue of {v}" if k == "queue" else f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None
+        ]
         self._status(
             f"{message.total} release{'' if message.total == 1 else 's'}"
             + (f" · filter: {', '.join(active)} (F)" if active else "")
+            + (f" · my queue: {message.queue} (m)" if message.queue and not self.filter.queue else "")
             + progress_text(message.progress)
         )
 
@@ -278,7 +307,14 @@ class LibraryScreen(Screen[int | None]):
                 self.filter = result
                 self.action_reload()
 
-        self.app.push_screen(FilterScreen(self.facets, self.filter), chosen)
+        self.app.push_screen(FilterScreen(self.facets, self.filter, self.annotator), chosen)
+
+    def action_my_queue(self) -> None:
+        """Show only the annotator's queue; again, every release (the other facets stay)."""
+        if not self.annotator:
+            return
+        self.filter = replace(self.filter, queue=None if self.filter.queue else self.annotator)
+        self.action_reload()
 
     # -- search ----------------------------------------------------------------------------
 

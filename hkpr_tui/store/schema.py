@@ -386,3 +386,26 @@ def m006_replicas(db: Database) -> None:
         CREATE UNIQUE INDEX links_uid ON links(uid);
         """
     )
+
+
+@migration
+def m007_assignments(db: Database) -> None:
+    """Who is to annotate which release (``hkpr assign``), and settings a database carries with
+    it (``hkpr pack`` embeds the coordinator's keymap, which the app applies under the user's own)."""
+    db.executescript(
+        """
+        CREATE TABLE assignments (
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            assigned_at TEXT NOT NULL,
+            assigned_by TEXT NOT NULL,
+            PRIMARY KEY (release_id, annotator)
+        ) WITHOUT ROWID;
+        CREATE INDEX assignments_annotator ON assignments(annotator, release_id);
+
+        CREATE TABLE settings (
+            name TEXT PRIMARY KEY,              -- 'keymap', ...
+            value TEXT NOT NULL                 -- JSON
+        );
+        """
+    )

@@ -182,6 +182,21 @@ TABLES: dict[str, Described] = {
             "n": "live accepted entity tags with this text and label",
         },
     ),
+    "assignments": (
+        "Who is to annotate which release: `hkpr assign` deals releases (versions of one release together) "
+        "to annotators; `hkpr pack NAME` hands one annotator's releases over; the library's my queue (m007).",
+        {
+            "release_id": "the release",
+            "annotator": "who is to annotate it",
+            "assigned_at": "when it was assigned (ISO 8601, UTC)",
+            "assigned_by": "who assigned it",
+        },
+    ),
+    "settings": (
+        "Settings a database carries with it: `keymap` (JSON, binding id → keys) is the keymap of whoever "
+        "ran `hkpr pack`; the app applies it under the user's own config.toml keymap (m007).",
+        {"name": "the setting (keymap)", "value": "its value, as JSON"},
+    ),
     "_sqlite_migrations": (
         "The schema migrations this database has had (sqlite-utils).",
         {

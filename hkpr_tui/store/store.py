@@ -30,6 +30,7 @@ from hkpr_tui.models import (
 )
 from hkpr_tui.script import fold, search_key, search_key_of_folded
 from hkpr_tui.store.annotations import AnnotationStore
+from hkpr_tui.store.assignments import AssignmentStore
 from hkpr_tui.store.base import (
     SchemaTooNewError,
     StoreError,
@@ -84,6 +85,9 @@ def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     if where.script is not None:
         clauses.append("r.script = ?")
         params.append(where.script)
+    if where.queue is not None:  # what is assigned to this annotator and not done yet
+        clauses.append("r.status != 'done' AND r.id IN (SELECT release_id FROM assignments WHERE annotator = ?)")
+        params.append(where.queue)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -118,7 +122,7 @@ def _check_place(path: Path, *, must_exist: bool) -> bool:
     return exists
 
 
-class Store(AnnotationStore):
+class Store(AssignmentStore, AnnotationStore):
     def __init__(self, db: Database, *, migrate: bool = True, read_only: bool = False) -> None:
         self.db = db
         self.read_only = read_only
@@ -239,6 +243,18 @@ class Store(AnnotationStore):
         except (StoreError, sqlite3.Error) as exc:
             shutil.rmtree(copy.parent, ignore_errors=True)
             raise StoreError(f"{path}: cannot be read ({exc})") from None
+
+    @classmethod
+    def is_hkpr_database(cls, path: str | Path) -> bool:
+        """Whether ``path`` is an hkpr database (of any version); reads only."""
+        try:
+            store = cls._open_read_only(Path(path), older="accept")
+        except SchemaTooNewError:
+            return True
+        except StoreError:
+            return False
+        store.close()
+        return True
 
     def close(self) -> None:
         self.db.close()
@@ -403,6 +419,12 @@ class Store(AnnotationStore):
     def count_releases(self, where: ReleaseFilter | None = None) -> int:
         clause, params = _filter_sql(where)
         return int(self.db.execute(f"SELECT count(*) FROM releases r {clause}", params).fetchone()[0])
+
+    def release_groups_of(self, where: ReleaseFilter | None = None) -> list[tuple[int, int]]:
+        """(release id, group id) of the releases ``where`` selects, by group and id."""
+        clause, params = _filter_sql(where)
+        sql = f"SELECT r.id, r.group_id FROM releases r {clause} ORDER BY r.group_id, r.id"
+        return [(int(r[0]), int(r[1])) for r in self.db.execute(sql, params).fetchall()]
 
     def list_releases(
         self,
