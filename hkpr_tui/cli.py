@@ -445,7 +445,18 @@ def _labels() -> list[Any]:
     help="Releases marked done, or all.",
 )
 @click.option("--labels", default=None, help="Only these labels, comma-separated (e.g. ORG,PERSON).")
-@click.option("--annotator", "annotators", multiple=True, help="Only this annotator's tags (repeatable).")
+@click.option(
+    "--annotator",
+    "annotators",
+    multiple=True,
+    help="Only this annotator's tags (repeatable); --annotator gold: only the adjudicated layer.",
+)
+@click.option(
+    "--gold",
+    is_flag=True,
+    help="Per release, the adjudicated (gold) tags where there are any, else its only annotator's; "
+    "releases whose annotators disagree with nothing adjudicated are left out and listed.",
+)
 @click.option(
     "--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently."
 )
@@ -458,7 +469,7 @@ def _labels() -> list[Any]:
 @click.option("--skip-bad", is_flag=True, help="Leave out stored tags that no longer match their text, and list them.")
 @click.pass_obj
 def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | None, seed: int, status: str,
-           labels: str | None, annotators: tuple[str, ...], redact_pii: bool, scheme: str, force: bool,
+           labels: str | None, annotators: tuple[str, ...], gold: bool, redact_pii: bool, scheme: str, force: bool,
            skip_bad: bool) -> None:  # fmt: skip
     """Export accepted tags as a labelled dataset folder, with manifest.json.
 
@@ -473,6 +484,10 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         split = parse_split(split_text) if split_text else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--split") from None
+    if gold and annotators:
+        raise click.UsageError(
+            "--gold chooses the tags per release: leave out --annotator (--annotator gold is gold only)"
+        )
     store = obj.store(must_exist=True)
     if not store.read_only:
         store.sync_labels(_labels())  # the label set (and its order) the export declares
@@ -491,7 +506,7 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             store, fmt, out, script=script, split=split, seed=seed, status=status,
             labels=[l.strip() for l in labels.split(",") if l.strip()] if labels else None,
             annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, skip_bad=skip_bad,
-            progress=progress,
+            gold=gold, progress=progress,
         )  # fmt: skip
     except ExportError as exc:
         raise Failure(f"export failed, nothing written: {exc}") from None
@@ -500,9 +515,10 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             bar.__exit__(None, None, None)
         store.close()
     counts = result.manifest["counts"]
-    skipped = [n for n in result.notes if n.startswith("skipped: ")]
-    notes = [n for n in result.notes if not n.startswith("skipped: ")]
-    for note in skipped:  # every tag left out is named
+    named = ("skipped: ", "left out: ")
+    skipped = [n for n in result.notes if n.startswith(named)]
+    notes = [n for n in result.notes if not n.startswith(named)]
+    for note in skipped:  # every tag and release left out is named
         echo(note, err=True)
     for note in notes[:10]:
         echo(f"note  {note}", err=True)
@@ -512,6 +528,8 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         f"exported {counts['documents']} documents ({counts['releases']} releases, {counts['entities']} entities, "
         f"{counts['claims']} claims) as {fmt} to {result.out}"
     )
+    if gold:
+        echo(f"gold: {counts['left_out_without_gold']} release(s) left out (several annotators who disagree, no gold)")
     if counts["releases"] == 0:
         echo(
             "nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from hkpr_tui.annotate.adjudicate import (
     GOLD,
@@ -16,7 +17,9 @@ from hkpr_tui.annotate.adjudicate import (
     provenance,
     to_adjudicate,
 )
+from hkpr_tui.cli import cli
 from hkpr_tui.corpus.ingest import release_from_text
+from hkpr_tui.export.formats import ExportError
 from hkpr_tui.export.run import export
 from hkpr_tui.store import Store
 
@@ -192,3 +195,86 @@ def test_to_adjudicate_lists_releases_with_several_annotators_worst_first(store:
     ]  # fmt: skip
     decide(store, first, items(store, first)["label"], "alice", by="lead")
     assert next((r.release_id, r.open, r.decided) for r in to_adjudicate(store)) == (first, 3, 1)
+
+
+# -- exports of the gold layer ------------------------------------------------------------------
+
+
+def three_releases(store: Store) -> tuple[int, int, int]:
+    """A release with gold, one with a single annotator, one whose annotators disagree (no gold)."""
+    adjudicated = tagged(store)
+    for d in disagreements(store, adjudicated):
+        decide(store, adjudicated, d, "bob", by="lead")
+    lone = release(store, "數碼港很好。", source="b.txt")
+    tag(store, lone, "carol", "ORG", "數碼港")
+    open_ = release(store, "科技園也好。", source="c.txt")
+    tag(store, open_, "alice", "ORG", "科技園")
+    tag(store, open_, "bob", "LOC", "科技園")
+    for rid in (lone, open_):
+        store.set_status(rid, "done", annotator="alice")
+    return adjudicated, lone, open_
+
+
+def bio_entities(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.endswith("\tO"):
+            out.append(tuple(line.split("\t")))
+    return out  # type: ignore[return-value]
+
+
+def test_gold_export_takes_gold_else_the_only_annotator_in_every_format(store: Store, tmp_path: Path) -> None:
+    *_, open_ = three_releases(store)
+    result = export(store, "jsonl", tmp_path / "j", gold=True)
+    records = [json.loads(l) for l in (tmp_path / "j" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"][:4] for r in records] == ["環境局與", "數碼港很"]  # the open release is left out
+    first, second = records
+    assert sorted((e["label"], e["text"]) for e in first["entities"]) == [("GPE", "環境局"), ("ORG", "政府"), ("ORG", "發展局合作")]  # fmt: skip
+    assert {e["annotator"] for e in first["entities"]} == {GOLD}
+    assert first["claims"][0]["attributes"]["value"] == 300_000_000  # bob's value
+    assert [(e["label"], e["annotator"]) for e in second["entities"]] == [("ORG", "carol")]
+    assert result.manifest["counts"]["left_out_without_gold"] == 1 and result.manifest["parameters"]["gold"] is True
+    assert any(n.startswith(f"left out: release #{open_}") and "alice, bob" in n for n in result.notes)
+    export(store, "bio", tmp_path / "b", gold=True)
+    tokens = bio_entities(tmp_path / "b" / "train.txt")
+    assert ("環", "B-GPE") in tokens and ("數", "B-ORG") in tokens and ("科", "B-ORG") not in tokens
+    assert ("香", "B-LOC") not in tokens  # alice's LOC: bob had none, his version was taken
+
+
+def test_annotator_gold_exports_only_the_gold_layer(store: Store, tmp_path: Path) -> None:
+    three_releases(store)
+    export(store, "bio", tmp_path / "b", annotators=[GOLD])
+    tokens = bio_entities(tmp_path / "b" / "train.txt")
+    assert ("環", "B-GPE") in tokens and ("數", "B-ORG") not in tokens and ("科", "B-ORG") not in tokens
+
+
+def test_a_release_whose_annotators_all_agree_is_exported_without_gold(store: Store, tmp_path: Path) -> None:
+    rid = release(store)
+    for who in ("alice", "bob"):
+        tag(store, rid, who, "ORG", "環境局")
+    store.set_status(rid, "done", annotator="alice")
+    result = export(store, "jsonl", tmp_path / "j", gold=True)
+    assert result.manifest["counts"]["releases"] == 1 and result.manifest["counts"]["left_out_without_gold"] == 0
+    assert result.manifest["counts"]["entities"] == 1
+
+
+def test_gold_and_annotator_together_are_refused(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="cannot be combined with --annotator"):
+        export(store, "jsonl", tmp_path / "j", gold=True, annotators=["alice"])
+
+
+def test_cli_export_gold_reports_what_it_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    *_, open_ = three_releases(store)
+    store.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", str(path), "export", "--format", "jsonl", "--out", str(tmp_path / "o"), "--gold"])
+    assert out.exit_code == 0, out.output
+    assert f"left out: release #{open_}" in out.output and "1 release(s) left out" in out.output
+    assert "2 releases" in out.output
+    out = runner.invoke(
+        cli,
+        ["--db", str(path), "export", "--format", "jsonl", "--out", str(tmp_path / "p"), "--gold", "--annotator", "x"],
+    )
+    assert out.exit_code == 2 and "leave out --annotator" in out.output

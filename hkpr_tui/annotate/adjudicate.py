@@ -26,10 +26,12 @@ from typing import Any
 
 from hkpr_tui.models import Annotation
 from hkpr_tui.store import Store
-from hkpr_tui.store.annotations import agreement_key
+from hkpr_tui.store.annotations import GOLD, agreement_key
 from hkpr_tui.textsafe import safe
 
-GOLD = "gold"
+__all__ = ["GOLD", "Disagreement", "ReleaseDisagreements", "Version", "annotators_of", "decide", "disagreements",
+           "provenance", "to_adjudicate"]  # fmt: skip
+
 REJECTED = "rejected"
 ACTION = "adjudicate"
 KINDS_ORDER = ("missing", "label", "bounds", "claim")

@@ -23,6 +23,10 @@ TAG_STATUSES = ("accepted", "suggested", "rejected")  # the schema's CHECK on an
 _LIVE = "deleted_at IS NULL AND status = 'accepted'"
 
 
+GOLD = "gold"
+"""The annotator whose tags are the adjudicated layer (annotate/adjudicate.py writes it; exports
+and agreement read it apart from the annotators')."""
+
 CLAIM_VALUE_KEYS = ("value", "unit", "qualifier")
 """The attributes of a claim two annotators must share to agree on it, besides its type (the label)
 and its bounds: the value as normalised, its unit and its qualifier."""
