@@ -622,17 +622,34 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (every release, undefined coefficients as null with a reason)."
+)
 @click.option("--labels", default=None, help="Only these labels, comma-separated.")
+@click.option(
+    "--releases",
+    "top",
+    type=click.IntRange(0),
+    default=10,
+    show_default=True,
+    help="How many releases to list, worst agreement first.",
+)
 @click.pass_obj
-def agree(obj: Context, as_json: bool, labels: str | None) -> None:
-    """Pairwise agreement between annotators: span F1 (exact and overlapping) per label, and
-    Cohen's kappa on claim sentences, over the releases both annotated."""
-    from hkpr_tui.export.agree import agreement
+def agree(obj: Context, as_json: bool, labels: str | None, top: int) -> None:
+    """Agreement between annotators: span F1 (exact and overlapping) per label and Cohen's kappa
+    on claim sentences per pair; Fleiss' kappa and Krippendorff's alpha for three or more; and
+    per release, worst first (mean pairwise exact entity F1, open disagreements), to find the
+    releases worth adjudicating. Claim coefficients are given twice, each labelled: claim type
+    and claim/no-claim. A coefficient with no variation is undefined, never 1."""
+    from hkpr_tui.annotate.adjudicate import to_adjudicate
+    from hkpr_tui.export.agree import MEASURES, agreement
 
     store = obj.store(must_exist=True)
     try:
-        result = agreement(store, labels=[l.strip() for l in labels.split(",")] if labels else None)
+        open_items = {r.release_id: r.open for r in to_adjudicate(store)}
+        result = agreement(
+            store, labels=[l.strip() for l in labels.split(",")] if labels else None, open_items=open_items
+        )
     finally:
         store.close()
     if as_json:
@@ -643,6 +660,10 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
             f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)"
         )
         return
+
+    def value(k: dict[str, Any], key: str) -> str:
+        return f"{k[key]}" if k[key] is not None else f"undefined ({k['reason']})"
+
     for pair in result["pairs"]:
         echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
         rows = [["label", "n a", "n b", "exact P", "exact R", "exact F1", "overlap F1"]]
@@ -651,8 +672,33 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
                          f"{sc['exact']['f1']:.3f}", f"{sc['overlap']['f1']:.3f}"])  # fmt: skip
         if len(rows) > 1:
             _echo_table(rows)
-        k = pair["claims"]
-        echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
+        for name, k in pair["claims"].items():
+            echo(f"claims, {MEASURES[name]}: Cohen's kappa {value(k, 'kappa')} over {k['sentences']} sentences")
+    if "all" in result:
+        every = result["all"]
+        echo(
+            f"\nall {every['annotators']} annotators: Fleiss' kappa over the {every['releases_all_tagged']} releases "
+            f"every one tagged; Krippendorff's alpha (nominal) over the {every['releases_two_or_more']} releases two or more tagged"
+        )
+        for name in MEASURES:
+            fleiss, alpha = every[name]["fleiss"], every[name]["krippendorff_nominal"]
+            echo(
+                f"claims, {MEASURES[name]}: Fleiss' kappa {value(fleiss, 'kappa')} over {fleiss['sentences']} sentences; "
+                f"Krippendorff's alpha {value(alpha, 'alpha')} over {alpha['sentences']} sentences"
+            )
+    releases = result["releases"]
+    if releases and top:
+        shown = releases[:top]
+        echo(
+            f"\nreleases, worst agreement first ({len(shown)} of {len(releases)}; --releases N shows more, --json all)"
+        )
+        rows = [["release", "title", "annotators", "entity F1", "open"]]
+        rows += [
+            [f"#{r['release_id']}", r["title"][:30], ", ".join(r["annotators"]),
+             "—" if r["entity_f1"] is None else f"{r['entity_f1']:.3f}", str(r["open_items"])]
+            for r in shown
+        ]  # fmt: skip
+        _echo_table(rows)
 
 
 @cli.command()

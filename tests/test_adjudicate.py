@@ -19,6 +19,7 @@ from hkpr_tui.annotate.adjudicate import (
 )
 from hkpr_tui.cli import cli
 from hkpr_tui.corpus.ingest import release_from_text
+from hkpr_tui.export.agree import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha
 from hkpr_tui.export.formats import ExportError
 from hkpr_tui.export.run import export
 from hkpr_tui.store import Store
@@ -278,3 +279,131 @@ def test_cli_export_gold_reports_what_it_left_out(tmp_path: Path) -> None:
         ["--db", str(path), "export", "--format", "jsonl", "--out", str(tmp_path / "p"), "--gold", "--annotator", "x"],
     )
     assert out.exit_code == 2 and "leave out --annotator" in out.output
+
+
+# -- agreement: per release, more than two annotators, undefined coefficients ------------------
+
+
+def test_fleiss_kappa_matches_fleiss_1971_worked_example() -> None:
+    """Wikipedia, "Fleiss' kappa", worked example: 10 subjects, 14 raters, 5 categories → 0.210."""
+    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+             [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]  # fmt: skip
+    result = fleiss_kappa(table)
+    assert round(result["kappa"], 3) == 0.210 and result["observed"] == 0.378 and round(result["expected"], 3) == 0.213
+    with pytest.raises(ValueError, match="same number of raters"):
+        fleiss_kappa([[2, 0], [1, 0]])
+
+
+def test_krippendorff_alpha_nominal_on_textbook_and_hand_computed_examples() -> None:
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 observers, 12 units,
+    # missing values; nominal alpha = 0.743
+    rows = ["1 2 3 3 2 1 4 1 2 . . .", "1 2 3 3 2 2 4 1 2 5 . 3", ". 3 3 3 2 3 4 2 2 5 1 .", "1 2 3 3 2 4 4 1 2 5 1 ."]
+    cells = [r.split() for r in rows]
+    units = [[r[i] for r in cells if r[i] != "."] for i in range(12)]
+    assert round(krippendorff_alpha(units)["alpha"], 3) == 0.743
+    # by hand: units aa, ab, bb → o_aa = 2, o_ab = o_ba = 1, o_bb = 2; n_a = n_b = 3, n = 6
+    # alpha = 1 − (n − 1)·(o_ab + o_ba) / (n² − Σ n_c²) = 1 − 5·2/18 = 4/9
+    assert krippendorff_alpha([["a", "a"], ["a", "b"], ["b", "b"], ["a"]])["alpha"] == round(4 / 9, 4)
+
+
+def test_coefficients_without_variation_are_undefined_not_one() -> None:
+    for result, key in (
+        (cohen_kappa(["NONE"] * 3, ["NONE"] * 3), "kappa"),
+        (fleiss_kappa([[3, 0], [3, 0]]), "kappa"),
+        (krippendorff_alpha([["NONE"] * 3, ["NONE"] * 2]), "alpha"),
+    ):
+        assert result[key] is None and result["reason"] == "no variation"
+
+
+def three_annotators(store: Store) -> int:
+    rid = release(store)
+    for who in ("alice", "bob", "carol"):
+        tag(store, rid, who, "ORG", "環境局")
+    tag(store, rid, "alice", "STATISTIC", "政府撥款三十億元", kind="claim")
+    tag(store, rid, "bob", "PLAN", "政府撥款三十億元", kind="claim")
+    tag(store, rid, "carol", "STATISTIC", "政府撥款三十億元", kind="claim")
+    tag(store, rid, "carol", "OPINION", "香港很好", kind="claim")
+    return rid
+
+
+def test_fleiss_and_krippendorff_over_three_annotators_claim_type_and_claim_or_not(store: Store) -> None:
+    three_annotators(store)
+    every = agreement(store)["all"]
+    # sentences: 環境局與發展局合作。 N N N · 政府撥款三十億元。 S P S · 香港很好。 N N O
+    # claim type: P̄ = (1 + 1/3 + 1/3)/3 = 5/9, P̄e = (25 + 1 + 1 + 4)/81 = 31/81 → kappa = 14/50
+    assert every["claim_type"]["fleiss"]["kappa"] == 0.28
+    # coincidences N: 5, S: 2, P: 1, O: 1 (n = 9), off-diagonal 4 → alpha = 1 − 8·4/(81 − 31) = 0.36
+    assert every["claim_type"]["krippendorff_nominal"]["alpha"] == 0.36
+    # claim/no-claim: N N N · C C C · N N C: P̄ = 7/9, P̄e = 41/81 → 22/40; alpha = 1 − 8·2/40 = 0.6
+    assert every["claim_or_not"]["fleiss"]["kappa"] == 0.55
+    assert every["claim_or_not"]["krippendorff_nominal"]["alpha"] == 0.6
+    assert every["claim_type"]["measure"].startswith("claim type") and every["claim_or_not"]["measure"].startswith(
+        "claim/no-claim"
+    )
+
+
+def test_gold_is_not_an_annotator_in_agreement(store: Store) -> None:
+    rid = tagged(store)
+    decide(store, rid, items(store, rid)["label"], "alice", by="lead")
+    assert agreement(store)["annotators"] == ["alice", "bob"]
+
+
+def test_agree_lists_releases_worst_first_with_open_items(store: Store) -> None:
+    agreeing = release(store, "數碼港很好。", source="b.txt")
+    for who in ("alice", "bob"):
+        tag(store, agreeing, who, "ORG", "數碼港")
+    worst = tagged(store)
+    half = release(store, "科技園與數碼港。", source="c.txt")
+    for who in ("alice", "bob"):
+        tag(store, half, who, "ORG", "科技園")
+    tag(store, half, "alice", "ORG", "數碼港")
+    open_items = {r.release_id: r.open for r in to_adjudicate(store)}
+    releases = agreement(store, open_items=open_items)["releases"]
+    # worst: alice 4 entities, bob 3, shared 1 (政府) → F1 = 2/7; half: 2·1/3; agreeing: 1
+    assert [(r["release_id"], r["entity_f1"], r["open_items"]) for r in releases] == [
+        (worst, round(2 / 7, 4), 4), (half, round(2 / 3, 4), 1), (agreeing, 1.0, 0),
+    ]  # fmt: skip
+
+
+def test_cli_agree_says_which_kappa_and_undefined(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    store = Store.open(db)
+    three_annotators(store)
+    second = release(store, "數碼港很好。", source="b.txt")
+    for who in ("alice", "bob"):
+        tag(store, second, who, "ORG", "數碼港")
+    store.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", str(db), "agree", "--releases", "1"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "claims, claim type (per sentence: NONE or the label of its first claim): Cohen's kappa" in text
+    assert "claims, claim/no-claim (per sentence: CLAIM or NONE): Cohen's kappa" in text
+    # Fleiss over the release all three tagged; Krippendorff also over the second release (two tagged)
+    assert (
+        "claims, claim type (per sentence: NONE or the label of its first claim): Fleiss' kappa 0.28 over 3 sentences; Krippendorff's alpha"
+        in text
+    )
+    assert "claims, claim/no-claim (per sentence: CLAIM or NONE): Fleiss' kappa 0.55 over 3 sentences" in text
+    assert "releases, worst agreement first (1 of 2" in text and "#1 " in text and "#2 " not in text
+    data = json.loads(runner.invoke(cli, ["--db", str(db), "agree", "--json"], catch_exceptions=False).output)
+    assert [(r["release_id"], r["open_items"]) for r in data["releases"]] == [(1, 2), (2, 0)]
+
+
+def test_cli_agree_reports_no_variation_as_undefined(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    rid = release(store)
+    for who in ("alice", "bob"):
+        tag(store, rid, who, "ORG", "環境局")  # nobody tagged a claim: every sentence NONE
+    store.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", str(path), "agree"], catch_exceptions=False)
+    assert (
+        "claim type (per sentence: NONE or the label of its first claim): Cohen's kappa undefined (no variation)"
+        in out.output
+    )
+    data = json.loads(runner.invoke(cli, ["--db", str(path), "agree", "--json"], catch_exceptions=False).output)
+    claims = data["pairs"][0]["claims"]
+    assert claims["claim_type"]["kappa"] is None and claims["claim_type"]["reason"] == "no variation"
+    assert claims["claim_or_not"]["kappa"] is None
