@@ -22,6 +22,7 @@ from hkpr_tui.corpus.clean import cell_width
 from hkpr_tui.export.conll import SCHEMES as CONLL_SCHEMES
 from hkpr_tui.export.registry import EXPORTS, IMPORTS
 from hkpr_tui.store import Store, StoreError
+from hkpr_tui.store.annotations import GOLD
 from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe, safe_json
 
@@ -508,6 +509,14 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, skip_bad=skip_bad,
             gold=gold, progress=progress,
         )  # fmt: skip
+        partial: list[Any] = []
+        if gold or GOLD in annotators:  # gold exported while items are still open: say which releases
+            from hkpr_tui.annotate.adjudicate import to_adjudicate
+
+            partial = [
+                r for r in to_adjudicate(store)
+                if r.open and r.decided and (status == "all" or store.release_status(r.release_id) == status)
+            ]  # fmt: skip
     except ExportError as exc:
         raise Failure(f"export failed, nothing written: {exc}") from None
     finally:
@@ -528,6 +537,10 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         f"exported {counts['documents']} documents ({counts['releases']} releases, {counts['entities']} entities, "
         f"{counts['claims']} claims) as {fmt} to {result.out}"
     )
+    for r in partial:
+        echo(
+            f"note  release #{r.release_id} ({r.title[:30]}): gold exported with {r.open} item(s) still open", err=True
+        )
     if gold:
         echo(f"gold: {counts['left_out_without_gold']} release(s) left out (several annotators who disagree, no gold)")
     if counts["releases"] == 0:

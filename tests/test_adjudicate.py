@@ -407,3 +407,19 @@ def test_cli_agree_reports_no_variation_as_undefined(tmp_path: Path) -> None:
     claims = data["pairs"][0]["claims"]
     assert claims["claim_type"]["kappa"] is None and claims["claim_type"]["reason"] == "no variation"
     assert claims["claim_or_not"]["kappa"] is None
+
+
+def test_cli_export_gold_notes_releases_with_items_still_open(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    rid = tagged(store)
+    decide(store, rid, items(store, rid)["label"], "alice", by="lead")
+    store.close()
+    out = CliRunner().invoke(
+        cli, ["--db", str(path), "export", "--format", "jsonl", "--out", str(tmp_path / "o"), "--gold"]
+    )
+    assert (
+        out.exit_code == 0
+        and f"release #{rid}" in out.output
+        and "gold exported with 3 item(s) still open" in out.output
+    )
