@@ -23,6 +23,7 @@ from hkpr_tui.export.conll import SCHEMES as CONLL_SCHEMES
 from hkpr_tui.export.registry import EXPORTS, IMPORTS
 from hkpr_tui.models import annotator_problem
 from hkpr_tui.store import Store, StoreError
+from hkpr_tui.store.annotations import GOLD
 from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe, safe_json
 
@@ -482,7 +483,18 @@ def _labels() -> list[Any]:
     help="Releases marked done, or all.",
 )
 @click.option("--labels", default=None, help="Only these labels, comma-separated (e.g. ORG,PERSON).")
-@click.option("--annotator", "annotators", multiple=True, help="Only this annotator's tags (repeatable).")
+@click.option(
+    "--annotator",
+    "annotators",
+    multiple=True,
+    help="Only this annotator's tags (repeatable); --annotator gold: only the adjudicated layer.",
+)
+@click.option(
+    "--gold",
+    is_flag=True,
+    help="Per release, the adjudicated (gold) tags where there are any, else its only annotator's; "
+    "releases whose annotators disagree with nothing adjudicated are left out and listed.",
+)
 @click.option(
     "--redact-pii", is_flag=True, help="Replace e-mails, phone numbers and media contacts' names consistently."
 )
@@ -495,7 +507,7 @@ def _labels() -> list[Any]:
 @click.option("--skip-bad", is_flag=True, help="Leave out stored tags that no longer match their text, and list them.")
 @click.pass_obj
 def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | None, seed: int, status: str,
-           labels: str | None, annotators: tuple[str, ...], redact_pii: bool, scheme: str, force: bool,
+           labels: str | None, annotators: tuple[str, ...], gold: bool, redact_pii: bool, scheme: str, force: bool,
            skip_bad: bool) -> None:  # fmt: skip
     """Export accepted tags as a labelled dataset folder, with manifest.json.
 
@@ -510,6 +522,10 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         split = parse_split(split_text) if split_text else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--split") from None
+    if gold and annotators:
+        raise click.UsageError(
+            "--gold chooses the tags per release: leave out --annotator (--annotator gold is gold only)"
+        )
     store = obj.store(must_exist=True)
     if not store.read_only:
         store.sync_labels(_labels())  # the label set (and its order) the export declares
@@ -528,8 +544,16 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             store, fmt, out, script=script, split=split, seed=seed, status=status,
             labels=[l.strip() for l in labels.split(",") if l.strip()] if labels else None,
             annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, skip_bad=skip_bad,
-            progress=progress,
+            gold=gold, progress=progress,
         )  # fmt: skip
+        partial: list[Any] = []
+        if gold or GOLD in annotators:  # gold exported while items are still open: say which releases
+            from hkpr_tui.annotate.adjudicate import to_adjudicate
+
+            partial = [
+                r for r in to_adjudicate(store)
+                if r.open and r.decided and (status == "all" or store.release_status(r.release_id) == status)
+            ]  # fmt: skip
     except ExportError as exc:
         raise Failure(f"export failed, nothing written: {exc}") from None
     finally:
@@ -537,9 +561,10 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             bar.__exit__(None, None, None)
         store.close()
     counts = result.manifest["counts"]
-    skipped = [n for n in result.notes if n.startswith("skipped: ")]
-    notes = [n for n in result.notes if not n.startswith("skipped: ")]
-    for note in skipped:  # every tag left out is named
+    named = ("skipped: ", "left out: ")
+    skipped = [n for n in result.notes if n.startswith(named)]
+    notes = [n for n in result.notes if not n.startswith(named)]
+    for note in skipped:  # every tag and release left out is named
         echo(note, err=True)
     for note in notes[:10]:
         echo(f"note  {note}", err=True)
@@ -549,6 +574,12 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         f"exported {counts['documents']} documents ({counts['releases']} releases, {counts['entities']} entities, "
         f"{counts['claims']} claims) as {fmt} to {result.out}"
     )
+    for r in partial:
+        echo(
+            f"note  release #{r.release_id} ({r.title[:30]}): gold exported with {r.open} item(s) still open", err=True
+        )
+    if gold:
+        echo(f"gold: {counts['left_out_without_gold']} release(s) left out (several annotators who disagree, no gold)")
     if counts["releases"] == 0:
         echo(
             "nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True
@@ -797,17 +828,34 @@ def pack(obj: Context, name: str, out: Path, force: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (every release, undefined coefficients as null with a reason)."
+)
 @click.option("--labels", default=None, help="Only these labels, comma-separated.")
+@click.option(
+    "--releases",
+    "top",
+    type=click.IntRange(0),
+    default=10,
+    show_default=True,
+    help="How many releases to list, worst agreement first.",
+)
 @click.pass_obj
-def agree(obj: Context, as_json: bool, labels: str | None) -> None:
-    """Pairwise agreement between annotators: span F1 (exact and overlapping) per label, and
-    Cohen's kappa on claim sentences, over the releases both annotated."""
-    from hkpr_tui.export.agree import agreement
+def agree(obj: Context, as_json: bool, labels: str | None, top: int) -> None:
+    """Agreement between annotators: span F1 (exact and overlapping) per label and Cohen's kappa
+    on claim sentences per pair; Fleiss' kappa and Krippendorff's alpha for three or more; and
+    per release, worst first (mean pairwise exact entity F1, open disagreements), to find the
+    releases worth adjudicating. Claim coefficients are given twice, each labelled: claim type
+    and claim/no-claim. A coefficient with no variation is undefined, never 1."""
+    from hkpr_tui.annotate.adjudicate import to_adjudicate
+    from hkpr_tui.export.agree import MEASURES, agreement
 
     store = obj.store(must_exist=True)
     try:
-        result = agreement(store, labels=[l.strip() for l in labels.split(",")] if labels else None)
+        open_items = {r.release_id: r.open for r in to_adjudicate(store)}
+        result = agreement(
+            store, labels=[l.strip() for l in labels.split(",")] if labels else None, open_items=open_items
+        )
     finally:
         store.close()
     if as_json:
@@ -818,6 +866,10 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
             f"agreement needs two annotators; this database has {len(result['annotators'])} (hkpr merge OTHER.db adds theirs)"
         )
         return
+
+    def value(k: dict[str, Any], key: str) -> str:
+        return f"{k[key]}" if k[key] is not None else f"undefined ({k['reason']})"
+
     for pair in result["pairs"]:
         echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
         rows = [["label", "n a", "n b", "exact P", "exact R", "exact F1", "overlap F1"]]
@@ -826,8 +878,33 @@ def agree(obj: Context, as_json: bool, labels: str | None) -> None:
                          f"{sc['exact']['f1']:.3f}", f"{sc['overlap']['f1']:.3f}"])  # fmt: skip
         if len(rows) > 1:
             _echo_table(rows)
-        k = pair["claims"]
-        echo(f"claims: Cohen's kappa {k['kappa'] if k['kappa'] is not None else '—'} over {k['sentences']} sentences")
+        for name, k in pair["claims"].items():
+            echo(f"claims, {MEASURES[name]}: Cohen's kappa {value(k, 'kappa')} over {k['sentences']} sentences")
+    if "all" in result:
+        every = result["all"]
+        echo(
+            f"\nall {every['annotators']} annotators: Fleiss' kappa over the {every['releases_all_tagged']} releases "
+            f"every one tagged; Krippendorff's alpha (nominal) over the {every['releases_two_or_more']} releases two or more tagged"
+        )
+        for name in MEASURES:
+            fleiss, alpha = every[name]["fleiss"], every[name]["krippendorff_nominal"]
+            echo(
+                f"claims, {MEASURES[name]}: Fleiss' kappa {value(fleiss, 'kappa')} over {fleiss['sentences']} sentences; "
+                f"Krippendorff's alpha {value(alpha, 'alpha')} over {alpha['sentences']} sentences"
+            )
+    releases = result["releases"]
+    if releases and top:
+        shown = releases[:top]
+        echo(
+            f"\nreleases, worst agreement first ({len(shown)} of {len(releases)}; --releases N shows more, --json all)"
+        )
+        rows = [["release", "title", "annotators", "entity F1", "open"]]
+        rows += [
+            [f"#{r['release_id']}", r["title"][:30], ", ".join(r["annotators"]),
+             "—" if r["entity_f1"] is None else f"{r['entity_f1']:.3f}", str(r["open_items"])]
+            for r in shown
+        ]  # fmt: skip
+        _echo_table(rows)
 
 
 @cli.command()

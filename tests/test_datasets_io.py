@@ -150,11 +150,15 @@ def test_agreement_on_a_hand_computed_example(tmp_path: Path) -> None:
     # sentences: [數碼港與科技園合作。, 香港政府撥款。, 數碼港很好。, 科技園也好。]
     # ann: NONE, STATISTIC, OPINION, NONE; bob: NONE, STATISTIC, NONE, NONE
     # po = 3/4; pe = (2·3 + 1·1 + 1·0)/16 = 7/16; kappa = (12/16 − 7/16)/(9/16) = 5/9
-    assert pair["claims"]["kappa"] == round(5 / 9, 4) and pair["claims"]["sentences"] == 4
+    assert pair["claims"]["claim_type"]["kappa"] == round(5 / 9, 4) and pair["claims"]["claim_type"]["sentences"] == 4
+    # claim/no-claim: ann N C C N, bob N C N N: po = 3/4, pe = (2·3 + 2·1)/16 = 1/2 → kappa = 1/2
+    assert pair["claims"]["claim_or_not"]["kappa"] == 0.5
 
 
 def test_cohen_kappa_edges() -> None:
-    assert cohen_kappa(["A", "A"], ["A", "A"])["kappa"] == 1.0
+    assert cohen_kappa(["A", "A"], ["A", "A"]) == {  # no variation: undefined, not 1.0
+        "kappa": None, "reason": "no variation", "observed": 1.0, "expected": 1.0, "sentences": 2,
+    }  # fmt: skip
     assert cohen_kappa(["A", "B"], ["B", "A"])["kappa"] == -1.0
     assert cohen_kappa([], [])["kappa"] is None
 

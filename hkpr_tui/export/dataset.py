@@ -16,6 +16,7 @@ from typing import Any
 from hkpr_tui.models import Annotation, Link, Release, SentenceSpan
 from hkpr_tui.script.views import ScriptView, View, script_view
 from hkpr_tui.store import Store
+from hkpr_tui.store.annotations import GOLD, agreement_key
 
 SCRIPTS: dict[str, list[View]] = {
     "original": ["original"],
@@ -70,18 +71,62 @@ class Collected:
     label_kinds: dict[str, str]
     pii_labels: set[str]
     params: dict[str, Any]
+    left_out: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    """With ``gold``: releases left out, (id, title, annotators): several annotators, no gold, and
+    they do not all agree."""
+
+
+def _gold_or_only(anns: list[Annotation]) -> list[Annotation] | None:
+    """A release's tags for a gold export: gold's accepted tags where gold has decided anything
+    there, else the only annotator's, else (several annotators) theirs when they all hold the same
+    tags; None when they disagree and nothing was adjudicated."""
+    gold = [a for a in anns if a.annotator == GOLD]
+    if gold:
+        return [a for a in gold if a.status == "accepted"]
+    by: dict[str, list[Annotation]] = {}
+    for a in anns:
+        if a.status == "accepted":
+            by.setdefault(a.annotator, []).append(a)
+    if len(by) <= 1:
+        return next(iter(by.values()), [])
+    keys = [{agreement_key(a) for a in tags} for tags in by.values()]
+    return next(iter(by.values())) if all(k == keys[0] for k in keys) else None
 
 
 def collect(
-    store: Store, *, status: str = "done", labels: list[str] | None = None, annotators: list[str] | None = None
+    store: Store,
+    *,
+    status: str = "done",
+    labels: list[str] | None = None,
+    annotators: list[str] | None = None,
+    gold: bool = False,
 ) -> Collected:
+    """The releases to export and their tags. ``gold``: per release, the gold layer where it has
+    one, else its only annotator's tags (or its annotators' when they all agree); a release whose
+    annotators disagree with no gold is left out and listed in ``left_out``."""
     from hkpr_tui.models import ReleaseFilter
 
     where = ReleaseFilter(status=status) if status != "all" else None
     summaries = store.list_releases(sort="id", where=where)
     releases = [store.release(s.id) for s in summaries]
     ids = [r.id for r in releases]
-    annotations = store.live_annotations(ids, annotators=annotators, labels=labels)
+    left_out: list[tuple[int, str, list[str]]] = []
+    if gold:
+        every = store.live_annotations(ids, statuses=("accepted", "rejected"))
+        annotations = {}
+        for r in list(releases):
+            chosen = _gold_or_only(every.get(r.id, []))
+            if chosen is None:
+                who = sorted({a.annotator for a in every[r.id] if a.status == "accepted"})
+                left_out.append((r.id, r.title, who))
+                continue
+            chosen = [a for a in chosen if not labels or a.label in labels]
+            if chosen:
+                annotations[r.id] = chosen
+        gone = {r for r, _, _ in left_out}
+        releases = [r for r in releases if r.id not in gone]
+    else:
+        annotations = store.live_annotations(ids, annotators=annotators, labels=labels)
     keep = {a.id for anns in annotations.values() for a in anns}
     links = [link for link in store.links() if link.source_id in keep and link.target_id in keep]
     stored = store.stored_labels()
@@ -93,7 +138,8 @@ def collect(
         links=links,
         label_kinds={row["name"]: row["kind"] for row in stored},
         pii_labels={row["name"] for row in stored if row["pii"]},
-        params={"status": status, "labels": labels, "annotators": annotators},
+        params={"status": status, "labels": labels, "annotators": annotators, "gold": gold},
+        left_out=left_out,
     )
 
 

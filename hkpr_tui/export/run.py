@@ -209,14 +209,20 @@ def export(
     scheme: str = "bio",
     force: bool = False,
     skip_bad: bool = False,
+    gold: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
+    """Export to the folder ``out``. ``gold``: per release, the adjudicated layer where there is
+    one, else the only annotator's tags (see ``dataset.collect``); releases left out are counted
+    in the manifest and named in the notes."""
+    if gold and annotators:
+        raise ExportError("--gold chooses the tags per release; it cannot be combined with --annotator")
     if fmt not in EXPORTS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORTS)}")
     spec = EXPORTS[fmt]
     if script not in SCRIPTS:
         raise ExportError(f"unknown script {script!r}; choose one of {', '.join(SCRIPTS)}")
-    collected = collect(store, status=status, labels=labels, annotators=annotators)
+    collected = collect(store, status=status, labels=labels, annotators=annotators, gold=gold)
     bad = drifted(collected)
     skipped_notes: list[str] = []
     if bad and not skip_bad:
@@ -244,11 +250,15 @@ def export(
             f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  "
             + "\n  ".join(built.problems[:20])
         )
-    notes = skipped_notes + list(built.counts.pop("notes", []))
+    left_out = [
+        f"left out: release #{r} ({safe(title)[:30]}): {', '.join(who)} disagree and nothing is adjudicated (hkpr agree lists it)"
+        for r, title, who in collected.left_out
+    ]
+    notes = skipped_notes + left_out + list(built.counts.pop("notes", []))
     splits: dict[str, int] = {}
     for doc in docs:
         splits[doc.split] = splits.get(doc.split, 0) + 1
-    manifest = {
+    manifest: dict[str, Any] = {
         "tool": "hkpr",
         "version": __version__,
         "schema_version": store.schema_version(),
@@ -273,6 +283,9 @@ def export(
         "labels": label_distribution(docs, spec.with_claims),
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(built.files.items())},
     }  # fmt: skip
+    if gold:  # only then, so that other exports' manifests stay as they were
+        manifest["parameters"]["gold"] = True
+        manifest["counts"]["left_out_without_gold"] = len(collected.left_out)
     if "tag_names" in built.counts:
         manifest["tag_names"] = built.counts["tag_names"]
     files = dict(built.files)

@@ -24,6 +24,26 @@ TAG_STATUSES = ("accepted", "suggested", "rejected")  # the schema's CHECK on an
 _LIVE = "deleted_at IS NULL AND status = 'accepted'"
 
 
+GOLD = "gold"
+"""The annotator whose tags are the adjudicated layer (annotate/adjudicate.py writes it; exports
+and agreement read it apart from the annotators')."""
+
+CLAIM_VALUE_KEYS = ("value", "unit", "qualifier")
+"""The attributes of a claim two annotators must share to agree on it, besides its type (the label)
+and its bounds: the value as normalised, its unit and its qualifier."""
+
+
+def agreement_key(a: Annotation) -> tuple[Any, ...]:
+    """What two annotators' tags must share to be the same tag: kind, label, bounds and, for a
+    claim, its value attributes (numbers compared as numbers: 30 and 30.0 agree)."""
+
+    def value(v: Any) -> Any:
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
+    values = tuple(repr(value(a.attributes.get(k))) for k in CLAIM_VALUE_KEYS) if a.kind == "claim" else ()
+    return (a.kind, a.label, a.start, a.end, values)
+
+
 UNREADABLE = "unreadable attributes"
 """The attributes of a row whose stored JSON cannot be read (written by something else)."""
 
@@ -363,10 +383,41 @@ class AnnotationStore(StoreBase):
             for r in self.db.execute("SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL ORDER BY 1")
         ]
 
-    def log_event(self, annotator: str, action: str, entity: str, payload: dict[str, Any]) -> None:
-        """Record an action that is not one row's change (an import of annotations, a merge)."""
+    def log_event(
+        self,
+        annotator: str,
+        action: str,
+        entity: str,
+        payload: dict[str, Any],
+        *,
+        entity_id: int | None = None,
+        session_id: int | None = None,
+    ) -> None:
+        """Record an action that is not one row's change (an import of annotations, a merge, an
+        adjudication of a release's item)."""
         with self.write():
-            self._log(annotator, action, entity, None, payload, at=utc_now())
+            uid = None  # a release's stable id is its content hash: the event maps onto it in a merge
+            if entity == "releases" and entity_id is not None:
+                row = self.db.execute("SELECT content_hash FROM releases WHERE id = ?", [entity_id]).fetchone()
+                uid = str(row[0]) if row else None
+            self._log(annotator, action, entity, entity_id, payload, session_id=session_id, at=utc_now(), uid=uid)
+
+    def release_events(self, release_id: int, action: str) -> list[dict[str, Any]]:
+        """The events ``action`` logged about a release (``log_event`` with the release's id), oldest
+        first: id, at, annotator, session_id and the payload read back."""
+        out = []
+        for row in self.db.query(
+            "SELECT id, at, annotator, session_id, payload FROM events WHERE entity = 'releases' AND entity_id = ? "
+            "AND action = ? ORDER BY id",
+            [release_id, action],
+        ):
+            try:
+                payload = json.loads(row["payload"] or "{}")
+            except (TypeError, ValueError, RecursionError):
+                payload = {}
+            row["payload"] = payload if isinstance(payload, dict) else {}
+            out.append(row)
+        return out
 
     def count_annotations(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM annotations").fetchone()[0])
