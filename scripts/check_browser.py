@@ -1,6 +1,16 @@
 """Open hkpr's browser mode in headless Chromium, log in as an annotator, screenshot the library.
 
 Usage: python check_browser.py [URL] [NAME] [OUT.png]   (server: hkpr --db team.db serve --port 8765)
+
+Set up once (Debian, as root): apt-get install -y chromium fonts-noto-cjk; pip install playwright
+(never `playwright install`: the script drives /usr/bin/chromium). Then:
+
+    hkpr --db team.db import seeds/
+    hkpr --db team.db serve --port 8765 &
+    python scripts/check_browser.py http://127.0.0.1:8765/ alice /tmp/library.png
+
+and look at /tmp/library.png (and library-login.png): the library with its 繁 and 简 titles.
+The terminal is drawn on a canvas, so the script waits fixed times rather than for text.
 """
 
 import sys

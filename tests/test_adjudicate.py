@@ -423,3 +423,69 @@ def test_cli_export_gold_notes_releases_with_items_still_open(tmp_path: Path) ->
         and f"release #{rid}" in out.output
         and "gold exported with 3 item(s) still open" in out.output
     )
+
+
+# -- the adjudication screen ------------------------------------------------------------------
+
+
+async def test_adjudication_screen_lists_disagreements_and_stores_a_pick_as_gold(tmp_path: Path) -> None:
+    from hkpr_tui.app import HkprApp
+    from hkpr_tui.screens.adjudicate import AdjudicationScreen
+    from tests.conftest import settle
+
+    db = tmp_path / "team.db"
+    store = Store.open(db)
+    rid = tagged(store)
+    store.close()
+    app = HkprApp(db_path=db, annotator="lead")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")  # on the library's only release
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdjudicationScreen)
+        assert [d.kind for d in screen.items] == ["label", "bounds", "claim", "missing"]
+        title = str(screen.query_one("#adj-title").render())
+        assert "4 disagreements, 4 open" in title and "1 alice" in title and "2 bob" in title
+        detail = str(screen.query_one("#adj-detail").render())
+        assert "alice" in detail and "[ORG]" in detail and "[GPE]" in detail  # each version shown in the text
+        await pilot.press("2")  # bob's GPE for 環境局
+        await settle(pilot)
+        assert screen.items[0].decided == "bob"
+        assert screen.query_one("#adj-items").highlighted == 1  # on to the next open one
+        await pilot.press("x")  # reject both bounds of 發展局
+        await settle(pilot)
+        assert screen.items[1].decided == "rejected"
+        assert "2 open" in str(screen.query_one("#adj-title").render())
+        await pilot.press("escape")
+        await settle(pilot)
+    store = Store.open(db, must_exist=True)
+    try:
+        gold = store.live_annotations([rid], annotators=[GOLD])[rid]
+        assert ("GPE", "環境局") in [(a.label, a.text) for a in gold]
+        assert not any(a.text.startswith("發展局") for a in gold)  # rejected: not in the accepted gold layer
+        assert [(p["by"], p["choice"]) for p in provenance(store, rid)] == [("lead", "bob"), ("lead", None)]
+    finally:
+        store.close()
+
+
+async def test_adjudication_screen_says_when_there_is_nothing_to_decide(tmp_path: Path) -> None:
+    from hkpr_tui.app import HkprApp
+    from hkpr_tui.screens.adjudicate import AdjudicationScreen
+    from tests.conftest import settle
+
+    db = tmp_path / "solo.db"
+    store = Store.open(db)
+    rid = release(store)
+    tag(store, rid, "alice", "ORG", "環境局")
+    store.close()
+    app = HkprApp(db_path=db, annotator="lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdjudicationScreen)
+        assert screen.items == []
+        assert "No disagreement here" in str(screen.query_one("#adj-detail").render())
+        assert not screen.check_action("take", (1,))  # no version to take

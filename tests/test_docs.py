@@ -49,7 +49,7 @@ def test_cli_format_choices_come_from_the_registries() -> None:
 
 def test_every_binding_id_in_the_readme_exists() -> None:
     ids = set(binding_ids())
-    mentioned = {m.rstrip(" …") for m in re.findall(r"\[([a-z_]+\.[A-Za-z_.]+)", section("Keys"))}
+    mentioned = {m.rstrip(" …") for m in re.findall(r"\[([a-z_]+\.[A-Za-z0-9_.]+)", section("Keys"))}
     assert mentioned - ids <= {"annotate.select_", "annotate.select_word_"}  # "annotate.select_*" names a group
     assert {"annotate.select_up", "annotate.select_word_left"} <= ids
 

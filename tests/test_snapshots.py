@@ -221,3 +221,27 @@ def test_claim_thread(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[i
         await settle(pilot)
 
     assert snap_compare(app(), terminal_size=size, run_before=thread)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_adjudication(snap_compare, in_tmp: Path, seeded_db: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def adjudicate(pilot) -> None:  # type: ignore[no-untyped-def]
+        from hkpr_tui.screens.adjudicate import AdjudicationScreen
+
+        await settle(pilot)
+        store = Store.open("annotations.db")
+        rid = seed_id("000")
+        text = store.release(rid).text
+        for who, label, needle in (("alice", "ORG", "數碼港"), ("bob", "ORG", "數碼港"), ("bob", "GPE", "香港")):
+            at = text.index(needle)
+            store.add_annotation(rid, "entity", label, at, at + len(needle), annotator=who)
+        at = text.index("超過500間")
+        for who, value in (("alice", 500), ("bob", 5000)):
+            store.add_annotation(
+                rid, "claim", "STATISTIC", at, at + 6, annotator=who, attributes={"value": value, "unit": "間"}
+            )
+        store.close()
+        await pilot.app.push_screen(AdjudicationScreen(Path("annotations.db"), rid))
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=size, run_before=adjudicate)

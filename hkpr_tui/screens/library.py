@@ -129,6 +129,13 @@ class LibraryScreen(Screen[int | None]):
         Binding("S", "reverse", "Reverse", show=False, id="library.reverse", tooltip="Reverse the sort order"),
         Binding("r", "reload", "Reload", id="library.reload", tooltip="Read the releases again from the database"),
         Binding(
+            "A",
+            "adjudicate",
+            "Adjudicate",
+            id="library.adjudicate",
+            tooltip="Where the annotators of this release disagree, choose the gold version",
+        ),
+        Binding(
             "escape", "clear", "Clear", show=False, id="library.clear", tooltip="Clear the search, or close the chooser"
         ),
     ]
@@ -367,6 +374,13 @@ class LibraryScreen(Screen[int | None]):
             self._status(f"“{self.query_text}”: {hit.snippet}")
 
     # -- open ------------------------------------------------------------------------------
+
+    def action_adjudicate(self) -> None:
+        from hkpr_tui.screens.adjudicate import AdjudicationScreen  # loads on first use
+
+        row = self.table.row(self.table.cursor)
+        if row is not None and not self.pick:
+            self.app.push_screen(AdjudicationScreen(self.db_path, row.id), lambda _: self.refresh_rows())
 
     @on(ReleaseTable.Opened)
     def _open(self, message: ReleaseTable.Opened) -> None:
