@@ -251,6 +251,27 @@ def test_round_trip_assign_pack_annotate_merge(tmp_path: Path) -> None:
     assert code == 0 and "annotations added 0" in out and "statuses changed 0" in out
 
 
+def test_each_annotators_queue_follows_their_own_done_not_the_shared_status(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "c.db", [1, 1])
+    assert run(db, "assign", "--annotators", "alice,bob", "--overlap", "2")[0] == 0
+    for name in ("alice", "bob"):
+        assert run(db, "pack", name, "--out", str(tmp_path / f"{name}.db"))[0] == 0
+    alice = Store.open(tmp_path / "alice.db")
+    first = alice.release_ids()[0]
+    alice.set_status(first, "done", annotator="alice")
+    alice.close()
+    assert run(db, "merge", str(tmp_path / "alice.db"))[0] == 0
+    store = Store.open(db)
+    try:
+        assert store.release_status(first) == "done"  # the shared status
+        assert store.count_releases(ReleaseFilter(queue="alice")) == 1  # alice finished one of two
+        assert store.count_releases(ReleaseFilter(queue="bob")) == 2  # bob has not: both still his
+        store.set_status(first, "in progress", annotator="alice")  # alice reopens it here
+        assert store.count_releases(ReleaseFilter(queue="alice")) == 2
+    finally:
+        store.close()
+
+
 # -- the library --------------------------------------------------------------------------------
 
 

@@ -69,6 +69,16 @@ def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
     )
 
 
+_OWN_STATUS = """coalesce((
+    SELECT CASE WHEN json_valid(e.payload) THEN json_extract(e.payload, '$.after') END FROM events e
+    WHERE e.uid = r.content_hash AND e.entity = 'releases' AND e.annotator = ?
+      AND json_valid(e.payload) AND json_type(e.payload, '$.after') = 'text'
+    ORDER BY e.at DESC, e.id DESC LIMIT 1), 'todo')"""
+"""The status an annotator last gave a release (their latest status event, merged ones included):
+with several annotators on a release, each one's queue follows their own "done", not the shared
+status the last change set."""
+
+
 def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     if where is None:
         return "", []
@@ -85,9 +95,9 @@ def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     if where.script is not None:
         clauses.append("r.script = ?")
         params.append(where.script)
-    if where.queue is not None:  # what is assigned to this annotator and not done yet
-        clauses.append("r.status != 'done' AND r.id IN (SELECT release_id FROM assignments WHERE annotator = ?)")
-        params.append(where.queue)
+    if where.queue is not None:  # what is assigned to this annotator and not done by them yet
+        clauses.append(f"r.id IN (SELECT release_id FROM assignments WHERE annotator = ?) AND {_OWN_STATUS} != 'done'")
+        params += [where.queue, where.queue]
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
