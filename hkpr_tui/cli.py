@@ -546,6 +546,7 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
             annotators=list(annotators) or None, redact_pii=redact_pii, scheme=scheme, force=force, skip_bad=skip_bad,
             gold=gold, progress=progress,
         )  # fmt: skip
+        layers = [] if gold or annotators else store.annotators()  # who the exported tags are by
         partial: list[Any] = []
         if gold or GOLD in annotators:  # gold exported while items are still open: say which releases
             from hkpr_tui.annotate.adjudicate import to_adjudicate
@@ -580,6 +581,13 @@ def export(obj: Context, fmt: str, out: Path, script: str, split_text: str | Non
         )
     if gold:
         echo(f"gold: {counts['left_out_without_gold']} release(s) left out (several annotators who disagree, no gold)")
+    if len(layers) > 1:
+        echo(
+            f"warning  the tags of {len(layers)} annotators ({', '.join(layers[:6])}{' …' if len(layers) > 6 else ''}) "
+            "are exported together, their versions of a span side by side (flat formats keep one); "
+            "--gold takes the adjudicated layer, --annotator NAME one annotator's tags",
+            err=True,
+        )
     if counts["releases"] == 0:
         echo(
             "nothing to export: no release matched (releases are exported when marked done; try --status all)", err=True
@@ -668,14 +676,14 @@ def merge(obj: Context, others: tuple[Path, ...]) -> None:
             for problem in report.refused:
                 echo(f"refused   {problem}", err=True)
             refused = refused or bool(report.refused)
-            for conflict in report.conflicts:
-                echo(f"conflict  {conflict}")
-            if report.conflicts:
-                echo(f"conflicts resolved by the rule: {RULE}")
             echo(report.summary())
             echo(
                 f"          {report.batches} write batches, longest held the write lock {report.longest_batch_ms:.0f} ms"
             )
+            for conflict in report.conflicts:
+                echo(f"  conflict  {conflict}")
+            if report.conflicts:
+                echo(f"  conflicts resolved by the rule: {RULE}")
     finally:
         store.close()
     if refused:
@@ -824,7 +832,9 @@ def pack(obj: Context, name: str, out: Path, force: bool) -> None:
     )
     if keymap:
         echo(f"with the keymap of {config_path()} ({len(keymap)} binding(s)), applied when the file is opened")
-    echo(f"{name} opens it with: hkpr --db {out.name} --annotator {name}; bring the work back with: hkpr merge {out}")
+    echo(
+        f"{name} opens it with: hkpr --db {out.name} --annotator {name}; bring the work back with: hkpr --db {obj.db_path} merge {out}"
+    )
 
 
 @cli.command()
@@ -870,12 +880,21 @@ def agree(obj: Context, as_json: bool, labels: str | None, top: int) -> None:
     def value(k: dict[str, Any], key: str) -> str:
         return f"{k[key]}" if k[key] is not None else f"undefined ({k['reason']})"
 
+    def score(n: float, of: int) -> str:
+        return f"{n:.3f}" if of else "—"  # a precision or recall over no span is undefined
+
+    first = True
     for pair in result["pairs"]:
-        echo(f"\n{pair['a']} × {pair['b']}: {pair['releases']} releases both annotated")
-        rows = [["label", "n a", "n b", "exact P", "exact R", "exact F1", "overlap F1"]]
+        if not pair["releases"]:
+            continue  # no release both tagged: nothing to compare
+        echo(("" if first else "\n") + f"{pair['a']} × {pair['b']}: {_count(pair['releases'], 'release')} both annotated"
+             f" (precision counts {pair['b']}'s spans found by {pair['a']}, recall {pair['a']}'s found by {pair['b']})")  # fmt: skip
+        first = False
+        rows = [["label", f"n {pair['a']}"[:14], f"n {pair['b']}"[:14], "exact P", "exact R", "exact F1", "overlap F1"]]
         for label, sc in pair["labels"].items():
-            rows.append([label, str(sc["a"]), str(sc["b"]), f"{sc['exact']['precision']:.3f}", f"{sc['exact']['recall']:.3f}",
-                         f"{sc['exact']['f1']:.3f}", f"{sc['overlap']['f1']:.3f}"])  # fmt: skip
+            rows.append([label, str(sc["a"]), str(sc["b"]), score(sc["exact"]["precision"], sc["b"]),
+                         score(sc["exact"]["recall"], sc["a"]), score(sc["exact"]["f1"], sc["a"] and sc["b"]),
+                         score(sc["overlap"]["f1"], sc["a"] and sc["b"])])  # fmt: skip
         if len(rows) > 1:
             _echo_table(rows)
         for name, k in pair["claims"].items():
@@ -1002,6 +1021,10 @@ def learn(obj: Context, evaluate_: bool, split_text: str, seed: int, threshold: 
                      f"{sc.covered / sc.gold:.0%}" if sc.gold else "—"])  # fmt: skip
     _echo_table(rows)
     echo(f"suggestions at confidence ≥ {threshold:.2f} would have covered {result.coverage:.0%} of the held-out tags")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _truncate(text: str, width: int) -> str:

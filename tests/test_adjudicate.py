@@ -279,6 +279,11 @@ def test_cli_export_gold_reports_what_it_left_out(tmp_path: Path) -> None:
         ["--db", str(path), "export", "--format", "jsonl", "--out", str(tmp_path / "p"), "--gold", "--annotator", "x"],
     )
     assert out.exit_code == 2 and "leave out --annotator" in out.output
+    out = runner.invoke(cli, ["--db", str(path), "export", "--format", "bio", "--out", str(tmp_path / "q")])
+    assert (
+        out.exit_code == 0 and "the tags of 4 annotators (alice, bob, carol, gold) are exported together" in out.output
+    )
+    assert "--gold" in out.output
 
 
 # -- agreement: per release, more than two annotators, undefined coefficients ------------------
@@ -448,7 +453,7 @@ async def test_adjudication_screen_lists_disagreements_and_stores_a_pick_as_gold
         title = str(screen.query_one("#adj-title").render())
         assert "4 disagreements, 4 open" in title and "1 alice" in title and "2 bob" in title
         detail = str(screen.query_one("#adj-detail").render())
-        assert "alice" in detail and "[ORG]" in detail and "[GPE]" in detail  # each version shown in the text
+        assert "alice" in detail and "「環境局」ORG" in detail and "「環境局」GPE" in detail  # each version in the text
         await pilot.press("2")  # bob's GPE for 環境局
         await settle(pilot)
         assert screen.items[0].decided == "bob"
@@ -487,5 +492,15 @@ async def test_adjudication_screen_says_when_there_is_nothing_to_decide(tmp_path
         screen = app.screen
         assert isinstance(screen, AdjudicationScreen)
         assert screen.items == []
-        assert "No disagreement here" in str(screen.query_one("#adj-detail").render())
+        assert "Nothing to decide here" in str(screen.query_one("#adj-detail").render())
         assert not screen.check_action("take", (1,))  # no version to take
+
+
+def test_how_an_annotator_came_to_a_tag_does_not_follow_it_into_gold(store: Store, tmp_path: Path) -> None:
+    rid = release(store)
+    for who, label in (("alice", "ORG"), ("bob", "GPE")):
+        store.add_annotation(rid, "entity", label, *at("環境局"), annotator=who, attributes={"suggested_by": "known"})
+    (item,) = disagreements(store, rid)
+    decide(store, rid, item, "alice", by="lead")
+    (gold,) = store.live_annotations([rid], annotators=[GOLD])[rid]
+    assert gold.label == "ORG" and gold.attributes == {}

@@ -329,3 +329,41 @@ def test_copies_of_an_old_database_upgraded_apart_share_their_old_tags(tmp_path:
     report = merged(a, b)
     assert (report.annotations_added, report.annotations_updated, report.annotations_deleted) == (0, 1, 1)
     assert dump(a)[1] == dump(b)[1]
+
+
+def test_a_claims_subject_points_at_the_same_tag_after_a_merge_both_ways(tmp_path: Path) -> None:
+    """A claim names its subject by row id, which differs between databases: merge maps it."""
+    start = base(tmp_path)
+    a_path, b_path = fork(start, "a.db"), fork(start, "b.db")
+    a = Store.open(a_path)
+    a.add_annotation(1, "entity", "ORG", *find(TEXTS[0], "科技園"), annotator="alice")  # shifts the ids in a.db
+    a.close()
+    b = Store.open(b_path)
+    subject = b.add_annotation(1, "entity", "GPE", *find(TEXTS[0], "香港"), annotator="bob")
+    b.add_annotation(1, "claim", "STATISTIC", *find(TEXTS[0], "香港政府撥款十億元"), annotator="bob",
+                     attributes={"subject_id": subject.id, "subject_text": "香港", "value": 1_000_000_000})  # fmt: skip
+    b.close()
+    merged(a_path, b_path)
+    merged(b_path, a_path)
+    for path in (a_path, b_path):
+        store = Store.open(path)
+        try:
+            claim = next(t for t in store.annotations(1) if t.annotator == "bob" and t.kind == "claim")
+            named = store.annotation(claim.attributes["subject_id"])
+            assert (named.annotator, named.label, named.text) == ("bob", "GPE", "香港"), path.name
+        finally:
+            store.close()
+
+
+def test_the_same_change_made_on_both_sides_is_no_conflict(tmp_path: Path) -> None:
+    start = base(tmp_path)
+    a_path, b_path = fork(start, "a.db"), fork(start, "b.db")
+    for path, who in ((a_path, "alice"), (b_path, "bob")):
+        store = Store.open(path)
+        store.set_status(1, "done", annotator=who)
+        store.update_annotation(tag_id(store, "數碼港"), label="FACILITY", annotator=who)
+        store.close()
+        time.sleep(0.01)
+    report = merged(a_path, b_path)
+    assert report.conflicts == []  # both said done, both relabelled alike
+    assert report.statuses_changed == 1  # the later of the two (same value) is taken: the states converge

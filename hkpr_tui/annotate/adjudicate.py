@@ -235,6 +235,7 @@ def _copy(
     store: Store, a: Annotation, status: str, gold_entities: dict[tuple[str, int, int], int], session_id: int | None
 ) -> Annotation:
     attributes = dict(a.attributes)
+    attributes.pop("suggested_by", None)  # how the annotator came to tag it is theirs, not gold's
     subject = attributes.pop("subject_id", None)
     if subject is not None:  # the subject is the annotator's entity: point at gold's copy of it, if any
         try:

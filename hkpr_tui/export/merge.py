@@ -33,6 +33,8 @@ lock), so an app on the same database keeps working.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -75,7 +77,15 @@ class Conflict:
     winner: str  # "here" or "theirs"
 
     def __str__(self) -> str:
-        return f"{self.what} [{self.uid}]: here {self.ours}, theirs {self.theirs} → {self.winner} kept"
+        return (
+            f"{self.what} [{self.uid[:16]}]: here {_readable(self.ours)}, theirs {_readable(self.theirs)}"
+            f" → {'theirs kept' if self.winner == 'theirs' else 'this one kept'}"
+        )
+
+
+def _readable(state: str) -> str:
+    """A version stamp ("2026-11-25T08:41:17.489+00:00|origin|seq") as the time of the change."""
+    return re.sub(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)[^|)]*\|[^|)]*\|\d+", r"changed \1 \2 UTC", state)
 
 
 @dataclass
@@ -328,7 +338,7 @@ def _merge_statuses(store: Store, other: Store, release_map: dict[int, int], bot
         theirs, ours = (ver, _STATUS_RANK.get(status, -1)), (our_ver, _STATUS_RANK.get(our_status, -1))
         if theirs == ours:
             continue
-        if both.conflict(content_hash, our_ver, ver):
+        if status != our_status and both.conflict(content_hash, our_ver, ver):
             winner = "theirs" if theirs > ours else "here"
             report.conflicts.append(
                 Conflict(content_hash[:16], f"status of release #{release_map[their_id]}",
@@ -374,7 +384,7 @@ def _merge_tags(
         if mine is not None and ver <= mine[1]:
             tag_map[a.id] = mine[0].id
             report.annotations_present += 1
-            if both.conflict(uid, mine[1], ver):
+            if both.conflict(uid, mine[1], ver) and not _same(mine[0], a):
                 report.conflicts.append(_conflict(uid, mine, a, ver, "here"))
             continue
         key = (here_release, a.kind, a.label, a.start, a.end, a.annotator, a.status)
@@ -398,7 +408,7 @@ def _merge_tags(
         else:
             layer.pop(uid, None)
         if mine is not None:
-            if both.conflict(uid, mine[1], ver):
+            if both.conflict(uid, mine[1], ver) and not _same(mine[0], a):
                 report.conflicts.append(_conflict(uid, mine, a, ver, "theirs"))
             report.annotations_updated += 1
             report.annotations_deleted += a.deleted_at is not None and mine[0].deleted_at is None
@@ -409,14 +419,48 @@ def _merge_tags(
                "created_at": a.created_at, "updated_at": a.updated_at, "deleted_at": a.deleted_at,
                "uid": uid, "version": ver}  # fmt: skip
         pending.append((row, mine[0].id if mine else None, a.id))
-    for start in range(0, len(pending), BATCH):
-        chunk = pending[start : start + BATCH]
-        with _batch(store, report):
-            ids = store.put_tags([(row, existing) for row, existing, _ in chunk])
-        tag_map.update({their: mine for (_, _, their), mine in zip(chunk, ids, strict=True)})
-        progress("annotations", min(start + BATCH, len(pending)), len(pending))
+    # entities first: a claim's subject is an entity, named by its id in the other database, which
+    # must be known here before the claim is written
+    entities = [p for p in pending if p[0]["kind"] != "claim"]
+    claims = [p for p in pending if p[0]["kind"] == "claim"]
+    done = 0
+    for group in (entities, claims):
+        for start in range(0, len(group), BATCH):
+            chunk = group[start : start + BATCH]
+            for row, _, _ in chunk:
+                row["attributes"] = _subject_mapped(row["attributes"], tag_map)
+            with _batch(store, report):
+                ids = store.put_tags([(row, existing) for row, existing, _ in chunk])
+            tag_map.update({their: mine for (_, _, their), mine in zip(chunk, ids, strict=True)})
+            done += len(chunk)
+            progress("annotations", done, len(pending))
     store.ensure_labels({row["label"]: row["kind"] for row, _, _ in pending})
     return tag_map, aliases
+
+
+def _same(x: Annotation, y: Annotation) -> bool:
+    """Whether two versions of a tag say the same (an edit both sides made alike is no conflict);
+    the claim's subject is compared by neither side's ids."""
+
+    def said(a: Annotation) -> tuple[Any, ...]:
+        attrs = {k: v for k, v in a.attributes.items() if k != "subject_id"} if isinstance(a.attributes, dict) else {}
+        return a.label, a.start, a.end, a.status, a.deleted_at is None, json.dumps(attrs, sort_keys=True, default=str)
+
+    return said(x) == said(y)
+
+
+def _subject_mapped(attributes: Any, tag_map: dict[int, int]) -> Any:
+    """A claim's attributes with its subject (a tag id in the other database) as the id of the
+    same tag here; a subject that did not come over is dropped (its ``subject_text`` stays)."""
+    subject = attributes.get("subject_id") if isinstance(attributes, dict) else None
+    if subject is None:
+        return attributes
+    out = dict(attributes)
+    if isinstance(subject, int) and subject in tag_map:
+        out["subject_id"] = tag_map[subject]
+    else:
+        del out["subject_id"]
+    return out
 
 
 def _conflict(uid: str, mine: tuple[Annotation, str], a: Annotation, ver: str, winner: str) -> Conflict:

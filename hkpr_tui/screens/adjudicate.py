@@ -55,8 +55,8 @@ def marked_context(text: str, item: Disagreement, spans: list[tuple[int, int, st
         if s >= e:
             continue
         out.append(_shown(text[at:s]))
-        out.append(_shown(text[s:e]), style="reverse bold")
-        out.append(f"[{safe(label)}]", style="bold cyan")
+        out.append(f"「{_shown(text[s:e])}」", style="reverse bold")  # bounds readable without colour too
+        out.append(f"{safe(label)}", style="bold cyan")
         at = e
     out.append(_shown(text[at:end]))
     out.append("…" if end < len(text) else "")
@@ -78,6 +78,7 @@ class AdjudicationScreen(Screen[None]):
             "N",
             "next_release",
             "Next release",
+            show=False,
             id="adjudicate.next_release",
             tooltip="Open the next release whose annotators disagree and that is not fully decided",
         ),
@@ -139,8 +140,8 @@ class AdjudicationScreen(Screen[None]):
         who = "  ".join(f"{n} {safe(name)}" for n, name in enumerate(self.annotators[:MAX_TAKE], 1))
         title = Text(safe(self.title_text[:120]))
         title.append(
-            f"\n{len(self.items)} disagreement{'s' * (len(self.items) != 1)}, {open_count} open · {who}"
-            + ("  · x reject all" if self.items else ""),
+            f"\n{len(self.items)} disagreement{'s' * (len(self.items) != 1)}, {open_count} open"
+            + (f" · {who}  · x reject all" if self.items else ""),
             style="not bold",
         )
         self.query_one("#adj-title", Static).update(title)
@@ -152,7 +153,8 @@ class AdjudicationScreen(Screen[None]):
             options.add_option(Option(Text(safe(f"{mark} {item.describe()}{decided}"))))
         if not self.items:
             self.query_one("#adj-detail", Static).update(
-                "No disagreement here: the annotators agree, or only one tagged this release. N: next release to adjudicate"
+                "Nothing to decide here: fewer than two annotators tagged this release, or they agree. "
+                "N: the next release to adjudicate"
             )
             self.refresh_bindings()
             return

@@ -378,9 +378,12 @@ class AnnotationStore(StoreBase):
         return {h: i for i, h in self.db.execute("SELECT id, content_hash FROM releases").fetchall()}
 
     def annotators(self) -> list[str]:
+        """Who has live accepted tags (the gold layer included)."""
         return [
             r[0]
-            for r in self.db.execute("SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL ORDER BY 1")
+            for r in self.db.execute(
+                "SELECT DISTINCT annotator FROM annotations WHERE deleted_at IS NULL AND status = 'accepted' ORDER BY 1"
+            )
         ]
 
     def log_event(
