@@ -262,3 +262,18 @@ def test_wrapping_keeps_words_numbers_and_brackets_together_and_loses_nothing() 
         assert not any(line.startswith((" ", "》", "，")) for line in lines)
         assert not any(line.endswith("《") for line in lines)
         assert not any(line.endswith(("77", "77.")) for line in lines)  # 77.8% stays whole
+
+
+async def test_kept_lines_follow_a_change_of_theme(seeded_db: Path) -> None:
+    """Drawn lines are kept between frames; a new theme must still repaint them in its colours."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        before = view.render_line(2)
+        assert view.render_line(2) is before  # the same line, kept
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        after = view.render_line(2)
+        assert after is not before and after.text == before.text
+        assert {s.style.bgcolor for s in after if s.style} != {s.style.bgcolor for s in before if s.style}

@@ -152,7 +152,7 @@ class ReaderScreen(AnnotatingScreen):
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
     ReaderScreen #find { height: 1; display: none; }
-    ReaderScreen #reader-status { height: 1; padding: 0 1; color: $text-muted; }
+    ReaderScreen #reader-status { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
     """
 
     @dataclass
@@ -593,4 +593,5 @@ class ReaderScreen(AnnotatingScreen):
         self._status((f"{len(spans)} match" + ("" if len(spans) == 1 else "es")) if query else "")
 
     def _status(self, text: str) -> None:
-        self.query_one("#reader-status", Static).update(Text(safe(text)))
+        # one line of fixed size: no layout pass for it (a tag key updates it every time)
+        self.query_one("#reader-status", Static).update(Text(safe(text)), layout=False)

@@ -44,7 +44,7 @@ class Pane(Vertical):
     DEFAULT_CSS = """
     Pane { width: 1fr; height: 1fr; border: round $primary 30%; }
     Pane:focus-within { border: round $accent; }
-    Pane > .pane-header { height: 1; padding: 0 1; background: $panel; }
+    Pane > .pane-header { height: 1; width: 1fr; padding: 0 1; background: $panel; }
     """
 
     def __init__(self, index: int) -> None:
@@ -75,7 +75,7 @@ class Pane(Vertical):
         header.append(label, style="bold")
         header.append(safe(meta), style="dim")
         header.append(fit(title, room).rstrip())
-        self.query_one(".pane-header", Static).update(header)
+        self.query_one(".pane-header", Static).update(header, layout=False)  # one line of fixed size
 
     def on_resize(self) -> None:
         self.update_header()

@@ -95,6 +95,10 @@ def wrap(text: str, paragraphs: list[tuple[int, int]], width: int) -> list[Visua
     return lines
 
 
+STRIP_CACHE = 2_000
+"""Drawn lines kept by ``ReleaseView`` (each is a line's segments: a few screens' worth)."""
+
+
 class ReleaseView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "release-view--cursor",
@@ -292,6 +296,10 @@ class ReleaseView(ScrollView, can_focus=True):
         self._lines: list[VisualLine] = []
         self._line_starts: list[int] = []
         self._layout_key: tuple[object, ...] = ()
+        # drawn lines, by everything a line's look depends on: a key that tags a span, or moves the
+        # cursor, repaints the view but rebuilds only the lines whose highlights changed
+        self._strips: dict[tuple[object, ...], Strip] = {}
+        self._base_style: Style | None = None  # ``rich_style`` walks the ancestors: kept until styles change
         self._layouts: dict[tuple[object, ...], tuple[list[VisualLine], list[int]]] = {}
         self._view_highlights: dict[str, list[tuple[int, int]]] = {}
         self._goal_cell: int | None = None
@@ -430,7 +438,9 @@ class ReleaseView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
         if index >= len(self._lines) or self.view is None:
             return Strip.blank(width, base)
         line = self._lines[index]
@@ -444,6 +454,10 @@ class ReleaseView(ScrollView, can_focus=True):
         elif paragraph is not None and paragraph.repeat_of is not None:
             line_style = base + self.get_component_rich_style("release-view--repeat")
         spans = self._spans_on(line)
+        key = (self._layout_key, index, width, base, line_style, *spans)
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
         cuts = sorted({line.start, line.end, *(p for s, e, _ in spans for p in (s, e))})
         segments = []
         for a, b in itertools.pairwise(cuts):
@@ -452,8 +466,16 @@ class ReleaseView(ScrollView, can_focus=True):
                 if s <= a and b <= e:
                     style = style + extra
             segments.append(Segment(visible(text[a:b]), style))
-        strip = Strip(segments)
-        return strip.extend_cell_length(width, base).crop(0, width)
+        strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
+        if len(self._strips) >= STRIP_CACHE:
+            self._strips.clear()  # a few screens of lines; cheap to rebuild
+        self._strips[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._base_style = None
+        self._strips.clear()
+        super().notify_style_update()
 
     def _spans_on(self, line: VisualLine) -> list[tuple[int, int, Style]]:
         """(start, end, style) of every highlight on ``line``, clipped, in drawing order."""
