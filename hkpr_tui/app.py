@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
@@ -14,15 +14,16 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 
 from hkpr_tui.annotate.labels import Label, LabelError, default_labels, load_labels
-from hkpr_tui.annotate.session import Actions
 from hkpr_tui.commands import HkprCommands, context_bindings
 from hkpr_tui.config import Config, ConfigError, load_config
 from hkpr_tui.messages import ImportFinished, OpenRelease, PickRelease
-from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import LibraryScreen
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.textsafe import safe
-from hkpr_tui.widgets.pane import Layout
+
+if TYPE_CHECKING:  # the reader's modules load when a release is first opened, not for the first frame
+    from hkpr_tui.annotate.session import Actions
+    from hkpr_tui.widgets.pane import Layout
 
 UI_BUSY_TIMEOUT_MS = 1_000
 
@@ -108,10 +109,17 @@ class HkprApp(App[None]):
         # (model, release, threshold) → the model's suggestions for that release's text
         self.model_suggestions: dict[tuple[int, int, float], list[Any]] = {}
         self.done_since_training = 0
+        self.model_requested = False
 
     @property
     def actions(self) -> Actions:
-        assert self._actions is not None, "the app is not mounted"
+        """Annotation actions with undo, on the UI thread's connection (made on first use: the
+        library does not need them, so their modules stay out of the first frame)."""
+        if self._actions is None:
+            from hkpr_tui.annotate.session import Actions
+
+            assert self.store is not None, "the app is not mounted"
+            self._actions = Actions(self.store, self.annotator, self.session_id)
         return self._actions
 
     def on_mount(self) -> None:
@@ -139,9 +147,7 @@ class HkprApp(App[None]):
             store.sync_labels(self.labels)
         except StoreError as exc:
             self.notify(f"Tags will not be saved: {exc}", severity="error", timeout=20)
-        self._actions = Actions(store, self.annotator, self.session_id)
         self.push_screen(LibraryScreen(self.db_path, annotator=self.annotator))
-        self.load_model()
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
             self.import_seeds(self.seed_dir)
@@ -186,13 +192,27 @@ class HkprApp(App[None]):
 
     # -- suggestions that learn ---------------------------------------------------------------
 
+    def want_model(self) -> None:
+        """Load the model the first time a release is read (never at start-up: it is not needed
+        for the library, and loading it would slow the first frame)."""
+        if not self.model_requested:
+            self.model_requested = True
+            self.load_model()
+
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
         """The model trained on this database's done releases, if there is one (a worker)."""
         from hkpr_tui import learn
 
         model = learn.Model.load(learn.model_path(self.db_path))
-        self.call_from_thread(setattr, self, "model", model)
+        if model is not None:
+            self.call_from_thread(self._model_loaded, model)
+
+    def _model_loaded(self, model: object) -> None:
+        self.model = model
+        refresh = getattr(self.screen, "refresh_tags", None)
+        if callable(refresh):
+            refresh()  # the open reader's suggestions now include the model's
 
     def release_done(self) -> None:
         """A release was marked done: every ``retrain_every`` of them, the model learns again."""
@@ -265,6 +285,8 @@ class HkprApp(App[None]):
         self.push_screen(LibraryScreen(self.db_path, pick=True, annotator=self.annotator), message.chosen)
 
     def action_help(self) -> None:
+        from hkpr_tui.screens.help import HelpScreen  # loads on first use
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen([binding for _, binding in context_bindings(self)]))
 

@@ -36,10 +36,11 @@ async def test_the_models_suggestions_show_in_the_reader(tmp_path: Path) -> None
     app = HkprApp(db_path=db, annotator="t")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert app.model is not None
+        assert app.model is None  # not read for the library's first frame
         reader = ReaderScreen(db, release_id)
         await app.push_screen(reader)
         await settle(pilot)
+        assert app.model is not None  # read when the first release is opened, and used there
         found = reader.suggestions.get(release_id, [])
         names = {(s.text, s.label) for s in found if s.source.startswith("model:")}
         assert ("明日科技有限公司", "ORG") in names  # a name never tagged, of a pattern tagged before

@@ -154,6 +154,7 @@ class LibraryScreen(Screen[int | None]):
         progress: dict[str, int]  # releases by status, whole library
         keep_position: bool = False
         queue: int = 0  # releases in the annotator's queue (assigned to them, not done)
+        first_page: list[ReleaseSummary] | None = None  # read with the count: the first frame needs one worker
 
     @dataclass
     class Faceted(Message):
@@ -219,9 +220,14 @@ class LibraryScreen(Screen[int | None]):
     def count(self, generation: int, keep_position: bool = False) -> None:
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             total = store.count_releases(self.filter)
+            first = None
+            if not keep_position:  # the rows the list shows first, on the same connection
+                first = store.list_releases(
+                    sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
+                )
             queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
             if generation == self.generation:
-                self.post_message(self.Counted(total, store.status_counts(), keep_position, queue))
+                self.post_message(self.Counted(total, store.status_counts(), keep_position, queue, first))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
 
@@ -243,6 +249,8 @@ class LibraryScreen(Screen[int | None]):
             self.table.invalidate()
         else:
             self.table.reset(message.total)
+            if message.first_page is not None:
+                self.table.set_page(0, message.first_page)
         self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
         self._update_header()
         active = [

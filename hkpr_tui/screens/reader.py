@@ -199,6 +199,7 @@ class ReaderScreen(AnnotatingScreen):
 
     def on_mount(self) -> None:
         add_bindings(self, tag_bindings(self.hkpr.labels))  # one key per label, from the label file
+        self.hkpr.want_model()
         layout = self.hkpr.layouts.get(self.first_release)
         if layout is None:
             self.load(0, self.first_release, "original", self.first_cursor)
