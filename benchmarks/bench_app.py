@@ -150,14 +150,16 @@ async def bench_reader(repeat: int) -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
-            opens, toggles_first, toggles, handler, idle = [], [], [], [], []
+            opens, shown, toggles_first, toggles, handler, idle = [], [], [], [], [], []
             for n in range(repeat):
                 start = time.perf_counter()
                 screen = ReaderScreen(db, release_id)
                 await app.push_screen(screen)
                 while screen.panes[0].loaded is None:
                     await pilot.pause(0.001)
+                shown.append(time.perf_counter() - start)
                 await pilot.pause()
+                await app.workers.wait_for_complete()  # suggestions and word segmentation ready
                 opens.append(time.perf_counter() - start)
                 view = screen.panes[0].view
                 for script in ("hant", "hans", "original"):
@@ -184,10 +186,21 @@ async def bench_reader(repeat: int) -> None:
                 await pilot.pause()
         emit(
             bench="reader",
-            what="open release",
+            what="open release: text on screen",
             characters=length,
+            first_ms=round(shown[0] * 1000, 1),
+            median_ms=round(statistics.median(shown) * 1000, 1),
+            p95_ms=round(p95(shown) * 1000, 1),
+            aim_first_ms=150,
+        )
+        emit(
+            bench="reader",
+            what="open release: settled (suggestions and word segmentation ready)",
+            characters=length,
+            first_ms=round(opens[0] * 1000, 1),
             median_ms=round(statistics.median(opens) * 1000, 1),
             p95_ms=round(p95(opens) * 1000, 1),
+            note="the first open loads jieba's dictionary (~0.5 s CPU)",
         )
         emit(
             bench="reader",

@@ -255,10 +255,16 @@ class ReaderScreen(AnnotatingScreen):
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             loaded = Loaded(store.release(release_id), store.paragraphs(release_id), store.sentences(release_id))
         script_view(loaded.release.text, loaded.release.script, script)  # convert off the UI thread
+        self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
+
+    @work(thread=True, group="words", exit_on_error=False)
+    def segment_words(self, text: str, script: str) -> None:
+        """Segment the text for word motions (cached), once it is on screen: jieba's dictionary
+        loads on the first release read (~0.5 s, much of it holding the GIL), which must not
+        delay the text."""
         from hkpr_tui.script.words import word_bounds
 
-        word_bounds(loaded.release.text, loaded.release.script)  # word motions ready at once (cached)
-        self.post_message(self.ReleaseLoaded(pane, loaded, script, cursor))
+        word_bounds(text, script)
 
     def _pane(self, index: int) -> Pane | None:
         """Pane ``index`` while it is shown (a pane removed by a quick second \\ is gone)."""
@@ -280,6 +286,7 @@ class ReaderScreen(AnnotatingScreen):
         if len(self.panes) == 1 or message.pane == 0:
             pane.view.focus()
         self.refresh_tags({loaded.release.id})
+        self.call_after_refresh(self.segment_words, loaded.release.text, loaded.release.script)
         ready = len(self.panes) == 2 and all(p.loaded for p in self.panes)
         if self.comparison is not None or (self.restore_compare and ready):
             self.restore_compare = False
