@@ -64,6 +64,43 @@ Timed(db_path=sys.argv[1]).run(headless=True, size=(120, 36))
 """
 
 
+PEAK = """
+def peak_mb():  # this process's own peak (VmHWM): ru_maxrss would carry the forking parent's over exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+
+HKPR_READ = (
+    PEAK
+    + """
+import sys, pathlib
+from hkpr_tui.app import HkprApp
+from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.screens.reader import ReaderScreen
+from hkpr_tui.widgets.release_table import ReleaseTable
+import hkpr_tui
+class Read(HkprApp):
+    CSS_PATH = str(pathlib.Path(hkpr_tui.__file__).parent / "app.tcss")
+    def on_mount(self):
+        self.set_interval(0.01, self.check)
+    def check(self):
+        screen = self.screen
+        if isinstance(screen, LibraryScreen) and not getattr(self, "opened", False):
+            row = screen.query_one(ReleaseTable).row(0)
+            if row is not None:
+                self.opened = True
+                self.push_screen(ReaderScreen(pathlib.Path(sys.argv[1]), row.id))
+        elif isinstance(screen, ReaderScreen) and screen.panes and screen.panes[0].loaded is not None:
+            if not self.workers._workers:
+                print(peak_mb()); self.exit()
+Read(db_path=sys.argv[1]).run(headless=True, size=(120, 36))
+"""
+)
+
+BARE_RSS = PEAK + BARE.replace("print(time.perf_counter() - start)", "print(peak_mb())")
+
+
 def run(code: str, *args: str) -> float:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
     if out.returncode != 0:
@@ -116,6 +153,14 @@ def bench_first_frame(runs: int, count: int) -> None:
             bare.append(run(BARE))
             seeds.append(run(HKPR, str(seeds_db)))
             big.append(run(HKPR, str(big_db)))
+        rss_bare, rss_big = run(BARE_RSS), run(HKPR_READ, str(big_db))
+        emit(
+            bench="app",
+            what=f"peak RSS: hkpr on {count} (short) releases, library shown, one release read",
+            megabytes=round(rss_big, 1),
+            bare_textual_megabytes=round(rss_bare, 1),
+            aim_megabytes=200,
+        )
         b = statistics.median(bare)
         for what, values in (("bare Textual app", bare), ("hkpr on seeds", seeds), (f"hkpr on {count} releases", big)):
             m = statistics.median(values)
