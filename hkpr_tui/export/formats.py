@@ -569,6 +569,8 @@ class _StreamedDocBin:
         self.lengths = array("i")
         self.strings: set[str] = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
         self.seen: set[str] = set()
+        self.flag_bytes: dict[bool, bytes] = {}
+        self.no_groups: bytes | None = None  # a Doc without span groups, as DocBin stores it
 
     def add(self, doc: Any, words: list[str], labels: list[str]) -> None:
         import srsly  # type: ignore[import-untyped]
@@ -579,8 +581,18 @@ class _StreamedDocBin:
         self.parts["tokens"].write(rows.tobytes("C"))
         spaces = doc.to_array(self.spacy_attr)
         self.parts["spaces"].write(spaces.astype(bool).tobytes("C"))
-        self.parts["flags"].write(srsly.msgpack_dumps({"has_unknown_spaces": doc.has_unknown_spaces}))
-        self.parts["span_groups"].write(srsly.msgpack_dumps(doc.spans.to_bytes()))  # bytes, as DocBin keeps them
+        # srsly.msgpack_dumps looks its encoders up on every call (slow): each distinct value once
+        flag = doc.has_unknown_spaces
+        if flag not in self.flag_bytes:
+            self.flag_bytes[flag] = srsly.msgpack_dumps({"has_unknown_spaces": flag})
+        self.parts["flags"].write(self.flag_bytes[flag])
+        if doc.spans or self.no_groups is None:
+            groups = srsly.msgpack_dumps(doc.spans.to_bytes())  # bytes, as DocBin keeps them
+            if not doc.spans:
+                self.no_groups = groups
+        else:
+            groups = self.no_groups
+        self.parts["span_groups"].write(groups)
         self.lengths.append(len(rows))
         for word in words:  # DocBin.add keeps each token's text, norm and entity type
             if word not in self.seen:
