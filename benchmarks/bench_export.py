@@ -107,10 +107,12 @@ def child_baseline(db: Path) -> None:
 
 
 def child_export(db: Path, fmt: str, out: Path) -> None:
+    from hkpr_tui.annotate.labels import default_labels
     from hkpr_tui.export.run import export
     from hkpr_tui.store import Store
 
     store = Store.open(db)
+    store.sync_labels(default_labels())  # as the CLI does before an export: the labels are declared
     t0 = time.perf_counter()
     result = export(store, fmt, out, split=(80, 10, 10))
     took = time.perf_counter() - t0
