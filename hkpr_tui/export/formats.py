@@ -579,6 +579,8 @@ class _StreamedDocBin:
         if len(rows.shape) == 1:
             rows = rows.reshape((rows.shape[0], 1))
         self.parts["tokens"].write(rows.tobytes("C"))
+        if self.parts["tokens"].tell() >= 1 << 32:  # fail now, not after the whole export
+            raise ExportError(_TOO_BIG.format(split=self.split))
         spaces = doc.to_array(self.spacy_attr)
         self.parts["spaces"].write(spaces.astype(bool).tobytes("C"))
         # srsly.msgpack_dumps looks its encoders up on every call (slow): each distinct value once
@@ -645,7 +647,13 @@ def _bin_header(size: int) -> bytes:
         return b"\xc5" + size.to_bytes(2, "big")
     if size < 1 << 32:
         return b"\xc6" + size.to_bytes(4, "big")
-    raise ExportError("a split's spaCy DocBin would exceed 4 GB; export fewer releases or split them")
+    raise ExportError("a spaCy DocBin holds at most 4 GB of token rows")
+
+
+_TOO_BIG = (
+    "the {split} split's token rows passed 4 GB (about 40 million characters), more than one spaCy "
+    "DocBin can hold (msgpack's limit); export fewer releases (--status, --labels, or part of the database)"
+)
 
 
 def _array_header(count: int) -> bytes:

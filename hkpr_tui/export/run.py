@@ -96,6 +96,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _file_names(folder: Path) -> list[str]:
+    """Every file under ``folder`` but TEMP_MARK, as sorted relative POSIX names."""
+    names = []
+    for here, _, found in os.walk(folder):
+        prefix = os.path.relpath(here, folder).replace(os.sep, "/")
+        names += [name if prefix == "." else f"{prefix}/{name}" for name in found]
+    return sorted(n for n in names if n != TEMP_MARK)
+
+
 def clean_stale(parent: Path, name: str) -> list[Path]:
     """Delete what killed exports to ``parent/name`` left behind: temporary folders (they hold
     TEMP_MARK) and a ``.name.old`` that is an earlier export. Returns what was deleted."""
@@ -352,8 +361,9 @@ def export(
         ]
         notes = skipped_notes + left_out_notes + writer.notes
         files = {}
-        for path in sorted(p for p in sink.folder.rglob("*") if p.is_file() and p.name != TEMP_MARK):
-            files[path.relative_to(sink.folder).as_posix()] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for name in _file_names(sink.folder):  # names, not Path objects: brat writes two files per document
+            path = sink.folder / name
+            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
         manifest: dict[str, Any] = {
             "tool": "hkpr",
             "version": __version__,
