@@ -11,6 +11,7 @@ deletes the temporary folder, so a failed export leaves nothing behind. Headless
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -394,5 +395,12 @@ def export(
             manifest["counts"]["left_out_without_gold"] = len(left_out)
         if "tag_names" in writer.counts:
             manifest["tag_names"] = writer.counts["tag_names"]
-        sink.write("manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        # json.dump streams its pieces to the file; json.dumps with indent joins a list of them all
+        # in memory first (brat's manifest lists two files per document)
+        text = io.TextIOWrapper(sink.open("manifest.json"), encoding="utf-8", newline="")
+        json.dump(manifest, text, ensure_ascii=False, indent=2)
+        text.write("\n")
+        text.flush()
+        text.detach()
+        sink.close("manifest.json")
     return ExportResult(out, manifest, notes)
