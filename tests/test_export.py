@@ -228,6 +228,66 @@ def test_spacy_docbin_loads(export_db: Path, tmp_path: Path) -> None:
     assert ("𨋢", "FACILITY") in ents and ("數碼港大樓", "FACILITY") in ents and ("数码港", "ORG") in ents
 
 
+def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path) -> None:
+    """The streamed DocBin is laid out as DocBin.to_bytes lays out the same Docs, byte for byte."""
+    spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed (pip install -e '.[spacy]')")
+    from spacy.tokens import DocBin
+
+    store = Store.open(export_db)  # Latin capitals and digits: their norms are strings of their own
+    text = "Cyberport 數碼港 ABC 公司 2024 年 HK$500 億。"
+    rid = store.add_release(release_from_text(text, source="latin.txt", title="latin")).release_id
+    store.add_annotation(rid, "entity", "ORG", *find(text, "Cyberport 數碼港"), annotator="ann")
+    store.set_status(rid, "done", annotator="ann")
+    store.close()
+    run(export_db, "spacy", tmp_path / "out", split=(50, 0, 50))
+    nlp = spacy.blank("zh")
+    for path in sorted((tmp_path / "out").glob("*.spacy")):
+        written = path.read_bytes()
+        again = DocBin(store_user_data=False)
+        for doc in DocBin().from_bytes(written).get_docs(nlp.vocab):
+            again.add(doc)
+        assert again.to_bytes() == written, path.name
+
+
+def test_a_bad_span_in_the_last_release_leaves_nothing(export_db: Path, tmp_path: Path) -> None:
+    """Streaming writes the first releases before the last is read: the temporary folder goes."""
+    store = Store.open(export_db)
+    last = max(store.release_ids_where())
+    first = next(a for a in store.live_annotations([last])[last])
+    store.db.execute("UPDATE annotations SET text = 'XX' WHERE id = ?", [first.id])
+    store.close()
+    for fmt in ("jsonl", "brat", "spacy"):
+        with pytest.raises(ExportError, match=f"release #{last}"):
+            run(export_db, fmt, tmp_path / "out")
+        assert not (tmp_path / "out").exists() and list(tmp_path.glob(".out*")) == []
+
+
+def test_hf_numbers_undeclared_labels_in_name_order(export_db: Path, tmp_path: Path) -> None:
+    """Labels no database row declares are numbered after the declared ones, sorted by name, even
+    when the releases use them in another order (the files are renumbered at the end)."""
+    from hkpr_tui.annotate.labels import default_labels
+
+    store = Store.open(export_db)
+    store.sync_labels(default_labels())
+    ids = store.release_ids_where()
+    for rid, label in ((ids[0], "ZETA"), (ids[1], "ALPHA")):
+        text = store.release(rid).text
+        start = next(i for i, c in enumerate(text) if not c.isspace() and not text[i + 1].isspace())
+        store.insert_annotations([{"release_id": rid, "kind": "entity", "label": label, "start": start,
+                                   "end": start + 2, "text": text[start : start + 2], "annotator": "ann"}])  # fmt: skip
+    store.close()
+    manifest = run(export_db, "hf", tmp_path / "out")
+    names = manifest["tag_names"]
+    assert names[-4:] == ["B-ALPHA", "I-ALPHA", "B-ZETA", "I-ZETA"]
+    tags = [names[t] for line in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+            for t in json.loads(line)["ner_tags"]]  # fmt: skip
+    run(export_db, "bio", tmp_path / "bio")
+    lines = (tmp_path / "bio" / "train.txt").read_text(encoding="utf-8").splitlines()
+    assert tags == [line.split("\t")[1] for line in lines if line]  # the same tags, renumbered right
+    assert {"B-ALPHA", "I-ALPHA", "B-ZETA", "I-ZETA"} <= set(tags)
+    assert manifest["files"]["train.jsonl"]["bytes"] == (tmp_path / "out" / "train.jsonl").stat().st_size
+
+
 def test_all_scripts_project_spans(export_db: Path, tmp_path: Path) -> None:
     manifest = run(export_db, "jsonl", tmp_path / "out", script="all")
     records = [json.loads(l) for l in (tmp_path / "out" / "train.jsonl").read_text(encoding="utf-8").splitlines()]

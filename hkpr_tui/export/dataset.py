@@ -10,7 +10,8 @@ so versions of one release never straddle splits. Headless: no UI code.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hkpr_tui.models import Annotation, Link, Release, SentenceSpan
@@ -93,6 +94,65 @@ def _gold_or_only(anns: list[Annotation]) -> list[Annotation] | None:
     return next(iter(by.values())) if all(k == keys[0] for k in keys) else None
 
 
+@dataclass
+class Item:
+    """One release as an export reads it: its text, group key, chosen tags and sentences.
+    ``left_out``: with ``gold``, the annotators who disagree with nothing adjudicated (the
+    release is not exported); None otherwise."""
+
+    release: Release
+    group_key: str
+    annotations: list[Annotation]
+    sentences: list[SentenceSpan]
+    left_out: list[str] | None = None
+
+
+CHUNK = 200
+"""Releases read per query while streaming: memory holds one chunk's texts, never the corpus."""
+
+
+def release_ids(store: Store, status: str = "done") -> list[int]:
+    """The ids of the releases an export with ``status`` reads, in id order (no texts read)."""
+    from hkpr_tui.models import ReleaseFilter
+
+    return store.release_ids_where(ReleaseFilter(status=status) if status != "all" else None)
+
+
+def read_releases(
+    store: Store,
+    ids: Sequence[int],
+    *,
+    labels: list[str] | None = None,
+    annotators: list[str] | None = None,
+    gold: bool = False,
+    chunk: int = CHUNK,
+) -> Iterator[Item]:
+    """Each release of ``ids`` with the tags to export, read ``chunk`` releases at a time.
+    ``gold``: per release, the gold layer where it has one, else its only annotator's tags (or its
+    annotators' when they all agree); a release whose annotators disagree with no gold comes with
+    ``left_out`` set and no tags."""
+    for n in range(0, len(ids), chunk):
+        part = list(ids[n : n + chunk])
+        releases = store.releases(part)
+        keys = store.group_keys(part)
+        sentences = store.sentences_of(part)
+        if gold:
+            every = store.live_annotations(part, statuses=("accepted", "rejected"))
+        else:
+            every = store.live_annotations(part, annotators=annotators, labels=labels)
+        for r in releases:
+            anns = every.get(r.id, [])
+            group_key = keys.get(r.id, r.content_hash)
+            if gold:
+                chosen = _gold_or_only(anns)
+                if chosen is None:
+                    who = sorted({a.annotator for a in anns if a.status == "accepted"})
+                    yield Item(r, group_key, [], sentences.get(r.id, []), left_out=who)
+                    continue
+                anns = [a for a in chosen if not labels or a.label in labels]
+            yield Item(r, group_key, anns, sentences.get(r.id, []))
+
+
 def collect(
     store: Store,
     *,
@@ -101,32 +161,22 @@ def collect(
     annotators: list[str] | None = None,
     gold: bool = False,
 ) -> Collected:
-    """The releases to export and their tags. ``gold``: per release, the gold layer where it has
-    one, else its only annotator's tags (or its annotators' when they all agree); a release whose
-    annotators disagree with no gold is left out and listed in ``left_out``."""
-    from hkpr_tui.models import ReleaseFilter
-
-    where = ReleaseFilter(status=status) if status != "all" else None
-    summaries = store.list_releases(sort="id", where=where)
-    releases = [store.release(s.id) for s in summaries]
-    ids = [r.id for r in releases]
+    """Every release to export and its tags, in memory (``read_releases`` streams them). ``gold``:
+    per release, the gold layer where it has one, else its only annotator's tags (or its
+    annotators' when they all agree); a release whose annotators disagree with no gold is left out
+    and listed in ``left_out``."""
+    releases: list[Release] = []
+    annotations: dict[int, list[Annotation]] = {}
+    sentences: dict[int, list[SentenceSpan]] = {}
     left_out: list[tuple[int, str, list[str]]] = []
-    if gold:
-        every = store.live_annotations(ids, statuses=("accepted", "rejected"))
-        annotations = {}
-        for r in list(releases):
-            chosen = _gold_or_only(every.get(r.id, []))
-            if chosen is None:
-                who = sorted({a.annotator for a in every[r.id] if a.status == "accepted"})
-                left_out.append((r.id, r.title, who))
-                continue
-            chosen = [a for a in chosen if not labels or a.label in labels]
-            if chosen:
-                annotations[r.id] = chosen
-        gone = {r for r, _, _ in left_out}
-        releases = [r for r in releases if r.id not in gone]
-    else:
-        annotations = store.live_annotations(ids, annotators=annotators, labels=labels)
+    for item in read_releases(store, release_ids(store, status), labels=labels, annotators=annotators, gold=gold):
+        if item.left_out is not None:
+            left_out.append((item.release.id, item.release.title, item.left_out))
+            continue
+        releases.append(item.release)
+        if item.annotations:
+            annotations[item.release.id] = item.annotations
+        sentences[item.release.id] = item.sentences
     keep = {a.id for anns in annotations.values() for a in anns}
     links = [link for link in store.links() if link.source_id in keep and link.target_id in keep]
     stored = store.stored_labels()
@@ -134,13 +184,43 @@ def collect(
         releases=releases,
         group_keys=store.group_keys(),
         annotations=annotations,
-        sentences={r.id: store.sentences(r.id) for r in releases},
+        sentences=sentences,
         links=links,
         label_kinds={row["name"]: row["kind"] for row in stored},
         pii_labels={row["name"] for row in stored if row["pii"]},
         params={"status": status, "labels": labels, "annotators": annotators, "gold": gold},
         left_out=left_out,
     )
+
+
+@dataclass
+class Context:
+    """What every document of a streamed export may refer to beyond its own release: the labels,
+    the parameters, and the tags that links and claim subjects name (exported ones only)."""
+
+    label_kinds: dict[str, str]
+    pii_labels: set[str]
+    params: dict[str, Any]
+    links: list[Link]
+    """Links whose two ends are exported (and not skipped as bad), in id order."""
+    keys: dict[int, str] = field(default_factory=dict)
+    """Exported annotation id → its span key, for the tags links and claim subjects name."""
+    named: dict[int, tuple[Release, Annotation]] = field(default_factory=dict)
+    """Exported annotation id → (its release without texts, the tag), for the link ends."""
+
+    _by_release: dict[int, list[Link]] | None = field(default=None, init=False, repr=False)
+
+    def links_from(self, release_id: int) -> list[Link]:
+        """The links whose source tag is in this release, in id order."""
+        if self._by_release is None:
+            self._by_release = {}
+            for link in self.links:
+                self._by_release.setdefault(self.named[link.source_id][0].id, []).append(link)
+        return self._by_release.get(release_id, [])
+
+
+def without_texts(release: Release) -> Release:
+    return replace(release, text="", raw_text="")
 
 
 def split_of(group_key: str, seed: int, ratios: tuple[int, int, int]) -> str:
@@ -165,27 +245,49 @@ def documents(
     """Every collected release in each script asked for, spans projected, split assigned."""
     out = []
     for release in collected.releases:
-        anns = collected.annotations.get(release.id, [])
-        group_key = collected.group_keys.get(release.id, release.content_hash)
-        which = split_of(group_key, seed, split) if split else "train"
-        for view_name in SCRIPTS[script]:
-            view = script_view(release.text, release.script, view_name)
-            text = view.text
+        out += release_documents(
+            release,
+            collected.group_keys.get(release.id, release.content_hash),
+            collected.annotations.get(release.id, []),
+            collected.sentences.get(release.id, []),
+            script=script,
+            split=split,
+            seed=seed,
+        )
+    return out
 
-            def project(a: Annotation, view: ScriptView = view, text: str = text) -> Span:
-                s, e = view.to_view(a.start, a.end)
-                return Span(s, e, a.label, text[s:e], a.kind, a)
 
-            out.append(
-                Document(
-                    release=release,
-                    group_key=group_key,
-                    script=view_name,
-                    text=text,
-                    entities=[project(a) for a in anns if a.kind == "entity"],
-                    claims=[project(a) for a in anns if a.kind == "claim"],
-                    sentences=[view.to_view(s.start, s.end) for s in collected.sentences.get(release.id, [])],
-                    split=which,
-                )
+def release_documents(
+    release: Release,
+    group_key: str,
+    anns: list[Annotation],
+    sentences: list[SentenceSpan],
+    *,
+    script: str = "original",
+    split: tuple[int, int, int] | None = None,
+    seed: int = 0,
+) -> list[Document]:
+    """One release in each script asked for, spans projected, split assigned."""
+    out = []
+    which = split_of(group_key, seed, split) if split else "train"
+    for view_name in SCRIPTS[script]:
+        view = script_view(release.text, release.script, view_name)
+        text = view.text
+
+        def project(a: Annotation, view: ScriptView = view, text: str = text) -> Span:
+            s, e = view.to_view(a.start, a.end)
+            return Span(s, e, a.label, text[s:e], a.kind, a)
+
+        out.append(
+            Document(
+                release=release,
+                group_key=group_key,
+                script=view_name,
+                text=text,
+                entities=[project(a) for a in anns if a.kind == "entity"],
+                claims=[project(a) for a in anns if a.kind == "claim"],
+                sentences=[view.to_view(s.start, s.end) for s in sentences],
+                split=which,
             )
+        )
     return out

@@ -1,10 +1,14 @@
-"""The export formats. Each builder turns documents into files (name → bytes) in memory and checks
-every span it wrote against the text it wrote, in the format's own offset unit, before anything
-reaches the disk (``ExportError`` lists what failed). Headless: no UI code.
+"""The export formats. Each writer receives the documents one at a time (a release in one script)
+and writes its files as they come, into the export's temporary folder (``Sink``): per split an
+open file, records appended; what needs the whole export (a dataset card, a label config, brat's
+``annotation.conf``, the claims' threads) is written at the end. Every span written is checked
+against the text written, in the format's own offset unit; the problems are collected and the
+export fails on them (``ExportError``), so the temporary folder is deleted and nothing is left
+behind. Memory holds one release's records, never the whole export. Headless: no UI code.
 
 Offset units: native JSONL, Label Studio, brat and CLUENER use code points (CLUENER's end is
 inclusive); doccano uses UTF-16 code units; BIO, Hugging Face and spaCy have one token per
-character (white space dropped) and no offsets. Each builder is declared, with its unit, in
+character (white space dropped) and no offsets. Each writer is declared, with its unit, in
 ``registry.EXPORTS``.
 """
 
@@ -13,18 +17,152 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
-from hkpr_tui.export.dataset import SPLITS, Collected, Document, Span, span_key
+from hkpr_tui.export.dataset import SPLITS, Context, Document, Span, span_key
+from hkpr_tui.models import Annotation, Link
+
+
+class ExportError(ValueError):
+    """An export that failed validation; nothing was written."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a file of an export folder (None: it can): it must stay inside."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
+        return "a file name must stay inside"
+    return None
+
+
+class Sink:
+    """The files of one export, written into ``folder`` (the temporary folder): opened by name,
+    written incrementally, each flushed to the disk (fsync) when closed."""
+
+    def __init__(self, folder: Path, shown: Path) -> None:
+        self.folder = folder
+        self.shown = shown  # the folder the user named, for messages
+        self.handles: dict[str, IO[bytes]] = {}
+
+    def path(self, name: str) -> Path:
+        if name_problem(name):
+            raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
+        path = self.folder / name
+        if not _is_inside(path.resolve(), self.folder.resolve()):
+            raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
+        return path
+
+    def open(self, name: str) -> IO[bytes]:
+        """A new file (an earlier one of that name is replaced), open for appending bytes."""
+        if name in self.handles:
+            self.close(name)
+        path = self.path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "wb")  # noqa: SIM115 - closed by close()/close_all()
+        self.handles[name] = fh
+        return fh
+
+    def spool(self, name: str) -> IO[bytes]:
+        """A scratch file of the writer's own (a hidden name, deleted by ``drop``), open for writing."""
+        fh = open(self.folder / f".spool-{name}", "w+b")  # noqa: SIM115 - closed by drop()
+        self.handles[f".spool-{name}"] = fh
+        return fh
+
+    def drop(self, name: str) -> None:
+        self.handles.pop(f".spool-{name}").close()
+        (self.folder / f".spool-{name}").unlink()
+
+    def write(self, name: str, data: bytes) -> None:
+        """A whole file at once."""
+        self.open(name).write(data)
+        self.close(name)
+
+    def close(self, name: str) -> None:
+        fh = self.handles.pop(name)
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+
+    def close_all(self) -> None:
+        for name in list(self.handles):
+            self.close(name)
+
+    def abandon(self) -> None:
+        """Close every file without flushing it to the disk (the folder is about to be deleted)."""
+        for fh in self.handles.values():
+            fh.close()
+        self.handles.clear()
+
+    def size(self, name: str) -> int:
+        return (self.folder / name).stat().st_size
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+class Writer:
+    """One export format's writer: ``add`` each document (in release order), then ``finish``.
+    ``errors``: spans that do not match the text written (the export fails on any); ``notes``:
+    what a flat format dropped or clipped; ``counts``: extra manifest entries."""
+
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        self.sink, self.ctx, self.options = sink, ctx, options
+        self.counts: dict[str, Any] = {}
+        self._errors: dict[str, list[str]] = {}
+        self._notes: dict[str, list[str]] = {}
+        self._open: dict[str, IO[bytes]] = {}
+
+    def errors_of(self, split: str) -> list[str]:
+        return self._errors.setdefault(split, [])
+
+    def notes_of(self, split: str) -> list[str]:
+        return self._notes.setdefault(split, [])
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error, split by split (train, validation, test), in document order within each."""
+        return [e for split in SPLITS for e in self._errors.get(split, [])]
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for split in SPLITS for n in self._notes.get(split, [])]
+
+    def split_file(self, split: str, pattern: str) -> IO[bytes]:
+        """The split's file, created by the split's first document (even if it writes nothing)."""
+        fh = self._open.get(split)
+        if fh is None:
+            fh = self._open[split] = self.sink.open(pattern.format(split))
+        return fh
+
+    def splits(self) -> list[str]:
+        """The splits that have documents, in SPLITS order."""
+        return [s for s in SPLITS if s in self._open]
+
+    def add(self, doc: Document) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Write what needs the whole export; called once, after the last document."""
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export format, declared where it is built (``@export_format`` on its builder)."""
+    """One export format, declared where it is written (``@export_format`` on its writer)."""
 
     name: str
     unit: str  # the offset unit, as the manifest states it
@@ -32,7 +170,7 @@ class ExportFormat:
     with_claims: bool  # claims are counted in the label distribution
     files: str  # README: what the folder holds
     offsets: str  # README: the unit, briefly
-    build: Callable[[list[Document], Collected, dict[str, Any]], Built]
+    writer: type[Writer]
 
 
 EXPORTS: dict[str, ExportFormat] = {}
@@ -41,30 +179,14 @@ EXPORTS: dict[str, ExportFormat] = {}
 
 def export_format(
     name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str
-) -> Callable[
-    [Callable[[list[Document], Collected, dict[str, Any]], Built]],
-    Callable[[list[Document], Collected, dict[str, Any]], Built],
-]:
-    """Register the decorated builder as the export format ``name``."""
+) -> Callable[[type[Writer]], type[Writer]]:
+    """Register the decorated writer class as the export format ``name``."""
 
-    def register(
-        build: Callable[[list[Document], Collected, dict[str, Any]], Built],
-    ) -> Callable[[list[Document], Collected, dict[str, Any]], Built]:
-        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, build)
-        return build
+    def register(writer: type[Writer]) -> type[Writer]:
+        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, writer)
+        return writer
 
     return register
-
-
-class ExportError(ValueError):
-    """An export that failed validation; nothing was written."""
-
-
-@dataclass
-class Built:
-    files: dict[str, bytes]
-    counts: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
 
 
 def utf16_offset(text: str, index: int) -> int:
@@ -94,17 +216,8 @@ def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
     return kept
 
 
-def _jsonl(records: Iterable[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records).encode("utf-8")
-
-
-def _by_split(docs: list[Document]) -> dict[str, list[Document]]:
-    out: dict[str, list[Document]] = {}
-    for split in SPLITS:
-        chosen = [d for d in docs if d.split == split]
-        if chosen:
-            out[split] = chosen
-    return out
+def _jsonl_line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
 def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expected: str) -> None:
@@ -175,48 +288,38 @@ def tag_names(labels: list[str], scheme: str) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in prefixes]
 
 
-def _sequences(
-    docs: list[Document], scheme: str, problems: list[str], errors: list[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Per split: one item per sentence with characters and tags, checked by decoding the tags."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for split, chosen in _by_split(docs).items():
-        items = out.setdefault(split, [])
-        for doc in chosen:
-            for n, (s, e, spans) in enumerate(sentence_units(doc, problems)):
-                pairs = char_tags(doc.text, s, e, spans, scheme)
-                if not pairs:
-                    continue
-                chars, tags = [c for c, _ in pairs], [t for _, t in pairs]
-                expected = [(sp.label, "".join(sp.text.split())) for sp in spans]
-                if spans_from_tags(chars, tags) != expected:
-                    errors.append(
-                        f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}"
-                    )
-                items.append(
-                    {
-                        "id": f"{doc.doc_id}-{n}",
-                        "tokens": chars,
-                        "tags": tags,
-                        "doc": doc,
-                        "spans": spans,
-                        "start": s,
-                        "end": e,
-                    }
-                )
-    return out
+def sequence_items(doc: Document, scheme: str, notes: list[str], errors: list[str]) -> list[dict[str, Any]]:
+    """One item per sentence of the document with characters and tags, checked by decoding the tags."""
+    items = []
+    for n, (s, e, spans) in enumerate(sentence_units(doc, notes)):
+        pairs = char_tags(doc.text, s, e, spans, scheme)
+        if not pairs:
+            continue
+        chars, tags = [c for c, _ in pairs], [t for _, t in pairs]
+        expected = [(sp.label, "".join(sp.text.split())) for sp in spans]
+        if spans_from_tags(chars, tags) != expected:
+            errors.append(
+                f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}"
+            )
+        items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "spans": spans, "start": s, "end": e})
+    return items
 
 
-def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
+def base_entity_labels(ctx: Context) -> list[str]:
+    """The database's entity labels an export declares before it has seen any document: all of
+    them, or those ``--labels`` names (a document's labels are always among those)."""
+    wanted = ctx.params.get("labels")
+    return [n for n, k in ctx.label_kinds.items() if k == "entity" and (not wanted or n in wanted)]
+
+
+def entity_labels(ctx: Context, used: set[str]) -> list[str]:
     """Entity labels in the database's order, plus any others the documents use."""
-    names = [n for n, k in collected.label_kinds.items() if k == "entity"]
-    used = {s.label for d in docs for s in d.entities}
-    return [
-        n for n in names if n in used or not collected.params.get("labels") or n in collected.params["labels"]
-    ] + sorted(used - set(names))
+    names = [n for n, k in ctx.label_kinds.items() if k == "entity"]
+    wanted = ctx.params.get("labels")
+    return [n for n in names if n in used or not wanted or n in wanted] + sorted(used - set(names))
 
 
-# -- builders --------------------------------------------------------------------------------
+# -- writers ---------------------------------------------------------------------------------
 
 
 @export_format(
@@ -227,64 +330,48 @@ def entity_labels(collected: Collected, docs: list[Document]) -> list[str]:
     files="`train.jsonl` …: release metadata, canonical text, entities, claims with attributes and normalised values, links, annotator and times of each tag",
     offsets="code points, end exclusive",
 )
-def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    claim_key = {
-        a.id: span_key(r.content_hash, a.start, a.end, a.label)
-        for r in collected.releases
-        for a in collected.annotations.get(r.id, [])
-    }
+class JsonlWriter(Writer):
+    def add(self, doc: Document) -> None:
+        errors, r = self.errors_of(doc.split), doc.release
+        for span in [*doc.entities, *doc.claims]:
+            _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
+        links = doc.script == "original" or len(self.options["scripts"]) == 1
+        record = {
+            "id": doc.doc_id, "split": doc.split, "script": doc.script,
+            "release": {"title": r.title, "organisation": r.organisation, "date": r.date, "kind": r.kind,
+                        "script": r.script, "source": r.source, "status": r.status, "content_hash": r.content_hash,
+                        "group": doc.group_key[:16]},
+            "text": doc.text,
+            "entities": [self.span_record(s, doc) for s in doc.entities],
+            "claims": [self.span_record(s, doc) for s in doc.claims],
+            "links": [self.link_record(link) for link in self.ctx.links_from(r.id)] if links else [],
+        }  # fmt: skip
+        self.split_file(doc.split, "{}.jsonl").write(_jsonl_line(record))
 
-    # a claim's subject is another annotation: named by its key, not by this database's id
-    def attributes(a: Any) -> dict[str, Any]:
+    def link_record(self, link: Link) -> dict[str, Any]:
+        keys = self.ctx.keys
+        return {"source": keys[link.source_id], "target": keys[link.target_id], "kind": link.kind,
+                "annotator": link.annotator, "created_at": link.created_at}  # fmt: skip
+
+    def attributes(self, a: Annotation) -> dict[str, Any]:
+        """A claim's subject is another annotation: named by its key, not by this database's id."""
         attrs = dict(a.attributes)
         subject = attrs.pop("subject_id", None)
-        if subject in claim_key:
-            attrs["subject_key"] = claim_key[subject]
+        if subject in self.ctx.keys:
+            attrs["subject_key"] = self.ctx.keys[subject]
         return attrs
 
-    links_by_release: dict[int, list[dict[str, Any]]] = {}
-    source_release = {a.id: a.release_id for anns in collected.annotations.values() for a in anns}
-    for link in collected.links:
-        links_by_release.setdefault(source_release[link.source_id], []).append(
-            {
-                "source": claim_key[link.source_id],
-                "target": claim_key[link.target_id],
-                "kind": link.kind,
-                "annotator": link.annotator,
-                "created_at": link.created_at,
-            }  # fmt: skip
-        )
-
-    def span_record(span: Span, doc: Document) -> dict[str, Any]:
+    def span_record(self, span: Span, doc: Document) -> dict[str, Any]:
         a = span.annotation
         record: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
         if doc.script != "original":
             record.update(canonical_start=a.start, canonical_end=a.end)
         if span.kind == "claim":
-            record["key"] = claim_key[a.id]
-        record.update(attributes=attributes(a), annotator=a.annotator, created_at=a.created_at, updated_at=a.updated_at)
+            record["key"] = span_key(doc.release.content_hash, a.start, a.end, a.label)
+        record.update(
+            attributes=self.attributes(a), annotator=a.annotator, created_at=a.created_at, updated_at=a.updated_at
+        )
         return record
-
-    for split, chosen in _by_split(docs).items():
-        records = []
-        for doc in chosen:
-            r = doc.release
-            for span in [*doc.entities, *doc.claims]:
-                _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
-            records.append({
-                "id": doc.doc_id, "split": split, "script": doc.script,
-                "release": {"title": r.title, "organisation": r.organisation, "date": r.date, "kind": r.kind,
-                            "script": r.script, "source": r.source, "status": r.status, "content_hash": r.content_hash,
-                            "group": doc.group_key[:16]},
-                "text": doc.text,
-                "entities": [span_record(s, doc) for s in doc.entities],
-                "claims": [span_record(s, doc) for s in doc.claims],
-                "links": links_by_release.get(r.id, []) if doc.script == "original" or len(options["scripts"]) == 1 else [],
-            })  # fmt: skip
-        built.files[f"{split}.jsonl"] = _jsonl(records)
-    built.problems = errors
-    return built
 
 
 @export_format(
@@ -295,15 +382,18 @@ def build_jsonl(docs: list[Document], collected: Collected, options: dict[str, A
     files="`train.txt` …: character-level CoNLL (`字\\tB-ORG`, blank line between sentences); `--scheme bioes`",
     offsets="one character per line (white space dropped)",
 )
-def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    for split, items in _sequences(docs, options["scheme"], built.counts.setdefault("notes", []), errors).items():
-        lines = []
-        for item in items:
-            lines += [f"{c}\t{t}" for c, t in zip(item["tokens"], item["tags"])] + [""]
-        built.files[f"{split}.txt"] = ("\n".join(lines)).encode("utf-8")
-    built.problems = errors
-    return built
+class BioWriter(Writer):
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        super().__init__(sink, ctx, options)
+        self.started: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        fh = self.split_file(doc.split, "{}.txt")
+        for item in sequence_items(doc, self.options["scheme"], self.notes_of(doc.split), self.errors_of(doc.split)):
+            # sentences are separated by a blank line; the file ends with the last sentence's line break
+            lead = "\n" if doc.split in self.started else ""
+            self.started.add(doc.split)
+            fh.write((lead + "".join(f"{c}\t{t}\n" for c, t in zip(item["tokens"], item["tags"]))).encode("utf-8"))
 
 
 @export_format(
@@ -314,26 +404,59 @@ def build_bio(docs: list[Document], collected: Collected, options: dict[str, Any
     files="`train.jsonl` … + `README.md` card: `tokens` and `ner_tags` (ClassLabel); `datasets.load_dataset(DIR)`",
     offsets="characters as tokens",
 )
-def build_hf(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    names = tag_names(entity_labels(collected, docs), options["scheme"])
-    index = {name: i for i, name in enumerate(names)}
-    splits: dict[str, int] = {}
-    for split, items in _sequences(docs, options["scheme"], built.counts.setdefault("notes", []), errors).items():
-        rows = [
-            {"id": item["id"], "tokens": item["tokens"], "ner_tags": [index[t] for t in item["tags"]]} for item in items
-        ]
-        built.files[f"{split}.jsonl"] = _jsonl(rows)
-        splits[split] = len(rows)
-    class_names = "\n".join(f"          '{i}': {name}" for i, name in enumerate(names))
-    data_files = "\n".join(f"  - split: {s}\n    path: {s}.jsonl" for s in splits)
-    # datasets reads splits only with name, num_bytes and num_examples (else it warns "splits field
-    # malformed" and ignores them): num_bytes is the size of the split's file
-    split_info = "\n".join(
-        f"  - name: {s}\n    num_bytes: {len(built.files[f'{s}.jsonl'])}\n    num_examples: {n}"
-        for s, n in splits.items()
-    )
-    card = f"""---
+class HfWriter(Writer):
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        super().__init__(sink, ctx, options)
+        self.names = tag_names(base_entity_labels(ctx), options["scheme"])
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.extra: list[str] = []  # labels the database does not declare, as they came
+        self.rows: dict[str, int] = {}
+        self.used: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        fh = self.split_file(doc.split, "{}.jsonl")
+        self.rows.setdefault(doc.split, 0)
+        self.used.update(s.label for s in doc.entities)
+        for item in sequence_items(doc, self.options["scheme"], self.notes_of(doc.split), self.errors_of(doc.split)):
+            for tag in item["tags"]:
+                if tag not in self.index:  # a label no database row declares: numbered after the others
+                    label = tag.partition("-")[2]
+                    self.extra.append(label)
+                    for name in tag_names([label], self.options["scheme"])[1:]:
+                        self.index[name] = len(self.index)
+            row = {"id": item["id"], "tokens": item["tokens"], "ner_tags": [self.index[t] for t in item["tags"]]}
+            fh.write(_jsonl_line(row))
+            self.rows[doc.split] += 1
+
+    def finish(self) -> None:
+        names = tag_names(entity_labels(self.ctx, self.used), self.options["scheme"])
+        splits = self.rows
+        for s in self.splits():
+            self.sink.close(f"{s}.jsonl")
+        final = {name: i for i, name in enumerate(names)}
+        renumber = {i: final[name] for name, i in self.index.items() if name in final}
+        if any(i != j for i, j in renumber.items()):  # undeclared labels came out of name order
+            for s in self.splits():
+                path = self.sink.path(f"{s}.jsonl")
+                old = path.with_name(f".{s}.jsonl.unnumbered")
+                path.rename(old)
+                dst = self.sink.open(f"{s}.jsonl")
+                with open(old, encoding="utf-8") as src:
+                    for line in src:
+                        row = json.loads(line)
+                        row["ner_tags"] = [renumber[t] for t in row["ner_tags"]]
+                        dst.write(_jsonl_line(row))
+                self.sink.close(f"{s}.jsonl")
+                old.unlink()
+        sizes = {s: self.sink.size(f"{s}.jsonl") for s in splits}
+        class_names = "\n".join(f"          '{i}': {name}" for i, name in enumerate(names))
+        data_files = "\n".join(f"  - split: {s}\n    path: {s}.jsonl" for s in splits)
+        # datasets reads splits only with name, num_bytes and num_examples (else it warns "splits field
+        # malformed" and ignores them): num_bytes is the size of the split's file
+        split_info = "\n".join(
+            f"  - name: {s}\n    num_bytes: {sizes[s]}\n    num_examples: {n}" for s, n in splits.items()
+        )
+        card = f"""---
 language:
 - zh
 pretty_name: hkpr Hong Kong press releases NER
@@ -358,7 +481,7 @@ dataset_info:
 {class_names}
   splits:
 {split_info}
-  dataset_size: {sum(len(built.files[f"{s}.jsonl"]) for s in splits)}
+  dataset_size: {sum(sizes[s] for s in splits)}
 ---
 
 # hkpr NER export
@@ -367,17 +490,15 @@ Character-level named-entity recognition data from Hong Kong press releases, ann
 hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
 
 - **Features**: `id` (string), `tokens` (one Chinese character per token; white space dropped),
-  `ner_tags` (a ClassLabel sequence, {options["scheme"].upper()} scheme): {", ".join(names)}.
+  `ner_tags` (a ClassLabel sequence, {self.options["scheme"].upper()} scheme): {", ".join(names)}.
 - **Splits**: {", ".join(f"{s} ({n} sentences)" for s, n in splits.items())}; split by release group, so versions
   of one release (Traditional and Simplified copies) never straddle splits.
 - **Source**: press releases of Hong Kong organisations (Cyberport, HKSTP, …) and news articles;
-  script(s): {", ".join(options["scripts"])}; release status: {collected.params.get("status")}.
+  script(s): {", ".join(self.options["scripts"])}; release status: {self.ctx.params.get("status")}.
 - Load with `datasets.load_dataset("PATH_TO_THIS_FOLDER")`.
 """
-    built.files["README.md"] = card.encode("utf-8")
-    built.counts["tag_names"] = names
-    built.problems = errors
-    return built
+        self.sink.write("README.md", card.encode("utf-8"))
+        self.counts["tag_names"] = names
 
 
 @export_format(
@@ -388,21 +509,35 @@ hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
     files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline; needs the `spacy` extra",
     offsets="token indices",
 )
-def build_spacy(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    try:
-        import spacy
-        from spacy.tokens import Doc, DocBin
-    except ImportError:
-        raise ExportError('the spacy format needs spaCy: python -m pip install -e ".[spacy]"') from None
-    built, errors = Built({}), list[str]()
-    nlp = spacy.blank("zh")
-    for split, items in _sequences(docs, "bio", built.counts.setdefault("notes", []), errors).items():
-        doc_bin = DocBin(store_user_data=False)
-        for item in items:
-            doc, s, e = item["doc"], item["start"], item["end"]
+class SpacyWriter(Writer):
+    """One DocBin per split, written as it grows: each Doc's token rows go straight to the file's
+    spools (beside it in the temporary folder), and the file is assembled at the end in DocBin's
+    own layout (``DocBin.to_bytes``: a zlib-compressed msgpack map), compressed as it streams.
+    ``DocBin().from_disk`` and ``spacy train`` read it as any DocBin."""
+
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        super().__init__(sink, ctx, options)
+        try:
+            import spacy
+            from spacy.tokens import DocBin
+        except ImportError:
+            raise ExportError('the spacy format needs spaCy: python -m pip install -e ".[spacy]"') from None
+        self.nlp = spacy.blank("zh")
+        self.layout = DocBin(store_user_data=False)
+        self.bins: dict[str, _StreamedDocBin] = {}
+
+    def add(self, doc: Document) -> None:
+        from spacy.tokens import Doc
+
+        doc_bin = self.bins.get(doc.split)
+        if doc_bin is None:
+            doc_bin = self.bins[doc.split] = _StreamedDocBin(self.sink, doc.split, self.layout, self.nlp)
+        errors = self.errors_of(doc.split)
+        for item in sequence_items(doc, "bio", self.notes_of(doc.split), errors):
+            s, e = item["start"], item["end"]
             positions = [i for i in range(s, e) if not doc.text[i].isspace()]
             spaces = [p + 1 < e and doc.text[p + 1].isspace() for p in positions]
-            sp_doc = Doc(nlp.vocab, words=item["tokens"], spaces=spaces)
+            sp_doc = Doc(self.nlp.vocab, words=item["tokens"], spaces=spaces)
             token_of = {p: n for n, p in enumerate(positions)}
             ents = []
             for span in item["spans"]:
@@ -413,10 +548,120 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
                     errors.append(f"{item['id']}: spaCy span {ent.text!r} != {span.text!r}")
                 ents.append(ent)
             sp_doc.ents = ents
-            doc_bin.add(sp_doc)
-        built.files[f"{split}.spacy"] = doc_bin.to_bytes()
-    built.problems = errors
-    return built
+            doc_bin.add(sp_doc, item["tokens"], [span.label for span in item["spans"]])
+
+    def finish(self) -> None:
+        for split in SPLITS:
+            if split in self.bins:
+                self.bins[split].write(f"{split}.spacy")
+
+
+class _StreamedDocBin:
+    """What ``DocBin.add`` keeps per Doc, kept in spool files instead of memory; ``write`` lays it
+    out as ``DocBin.to_bytes`` does (tests/test_export.py checks the bytes are the same)."""
+
+    def __init__(self, sink: Sink, split: str, layout: Any, nlp: Any) -> None:
+        from spacy.attrs import SPACY
+
+        self.sink, self.layout, self.nlp, self.spacy_attr = sink, layout, nlp, SPACY
+        self.parts = {key: sink.spool(f"{split}.{key}") for key in ("tokens", "spaces", "flags", "span_groups")}
+        self.split = split
+        self.lengths = array("i")
+        self.strings: set[str] = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
+        self.seen: set[str] = set()
+        self.flag_bytes: dict[bool, bytes] = {}
+        self.no_groups: bytes | None = None  # a Doc without span groups, as DocBin stores it
+
+    def add(self, doc: Any, words: list[str], labels: list[str]) -> None:
+        import srsly  # type: ignore[import-untyped]
+
+        rows = doc.to_array(self.layout.attrs)
+        if len(rows.shape) == 1:
+            rows = rows.reshape((rows.shape[0], 1))
+        self.parts["tokens"].write(rows.tobytes("C"))
+        if self.parts["tokens"].tell() >= 1 << 32:  # fail now, not after the whole export
+            raise ExportError(_TOO_BIG.format(split=self.split))
+        spaces = doc.to_array(self.spacy_attr)
+        self.parts["spaces"].write(spaces.astype(bool).tobytes("C"))
+        # srsly.msgpack_dumps looks its encoders up on every call (slow): each distinct value once
+        flag = doc.has_unknown_spaces
+        if flag not in self.flag_bytes:
+            self.flag_bytes[flag] = srsly.msgpack_dumps({"has_unknown_spaces": flag})
+        self.parts["flags"].write(self.flag_bytes[flag])
+        if doc.spans or self.no_groups is None:
+            groups = srsly.msgpack_dumps(doc.spans.to_bytes())  # bytes, as DocBin keeps them
+            if not doc.spans:
+                self.no_groups = groups
+        else:
+            groups = self.no_groups
+        self.parts["span_groups"].write(groups)
+        self.lengths.append(len(rows))
+        for word in words:  # DocBin.add keeps each token's text, norm and entity type
+            if word not in self.seen:
+                self.seen.add(word)
+                self.strings.add(word)
+                self.strings.add(self.nlp.vocab[word].norm_)
+        self.strings.update(labels)
+        if doc.cats:
+            raise ExportError("a spaCy Doc with categories cannot be streamed")
+
+    def write(self, name: str) -> None:
+        import srsly
+
+        n = len(self.lengths)
+        out = self.sink.open(name)
+        compress = zlib.compressobj()
+
+        def put(data: bytes) -> None:
+            out.write(compress.compress(data))
+
+        def put_file(key: str) -> None:
+            fh = self.parts[key]
+            fh.seek(0)
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                put(block)
+
+        put(b"\x89")  # a map of nine entries, in DocBin.to_bytes's order
+        put(srsly.msgpack_dumps("version") + srsly.msgpack_dumps(self.layout.version))
+        put(srsly.msgpack_dumps("attrs") + srsly.msgpack_dumps(self.layout.attrs))
+        for key in ("tokens", "spaces"):
+            put(srsly.msgpack_dumps(key) + _bin_header(self.parts[key].tell()))
+            put_file(key)
+        lengths = self.lengths.tobytes()
+        put(srsly.msgpack_dumps("lengths") + _bin_header(len(lengths)) + lengths)
+        put(srsly.msgpack_dumps("strings") + srsly.msgpack_dumps(sorted(self.strings)))
+        put(srsly.msgpack_dumps("cats") + _array_header(n) + b"\x80" * n)  # an empty map per Doc
+        for key in ("flags", "span_groups"):
+            put(srsly.msgpack_dumps(key) + _array_header(n))
+            put_file(key)
+        out.write(compress.flush())
+        self.sink.close(name)
+        for key in self.parts:
+            self.sink.drop(f"{self.split}.{key}")
+
+
+def _bin_header(size: int) -> bytes:
+    if size < 1 << 8:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size < 1 << 16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    if size < 1 << 32:
+        return b"\xc6" + size.to_bytes(4, "big")
+    raise ExportError("a spaCy DocBin holds at most 4 GB of token rows")
+
+
+_TOO_BIG = (
+    "the {split} split's token rows passed 4 GB (about 40 million characters), more than one spaCy "
+    "DocBin can hold (msgpack's limit); export fewer releases (--status, --labels, or part of the database)"
+)
+
+
+def _array_header(count: int) -> bytes:
+    if count < 16:
+        return bytes([0x90 | count])
+    if count < 1 << 16:
+        return b"\xdc" + count.to_bytes(2, "big")
+    return b"\xdd" + count.to_bytes(4, "big")
 
 
 @export_format(
@@ -427,36 +672,47 @@ def build_spacy(docs: list[Document], collected: Collected, options: dict[str, A
     files="`train.json` … (tasks with `data.text`, `annotations[].result[]`, one annotation per annotator) + `label_config.xml`",
     offsets="code points, end exclusive",
 )
-def build_label_studio(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    for split, chosen in _by_split(docs).items():
-        tasks = []
-        for n, doc in enumerate(chosen, start=1):
-            by_annotator: dict[str, list[dict[str, Any]]] = {}
-            for k, span in enumerate(doc.entities):
-                _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
-                by_annotator.setdefault(span.annotation.annotator, []).append(
-                    {
-                        "id": f"e{k}",
-                        "from_name": "label",
-                        "to_name": "text",
-                        "type": "labels",
-                        "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
-                    }  # fmt: skip
-                )
-            tasks.append({
-                "id": n,
-                "data": {"text": doc.text, "doc_id": doc.doc_id, "title": doc.release.title, "date": doc.release.date,
-                         "organisation": doc.release.organisation, "script": doc.script},
-                "annotations": [{"completed_by": {"email": who}, "result": result} for who, result in by_annotator.items()],
-            })  # fmt: skip
-        built.files[f"{split}.json"] = json.dumps(tasks, ensure_ascii=False, indent=1).encode("utf-8")
-    labels = "".join(f"    <Label value={quoteattr(name)}/>\n" for name in entity_labels(collected, docs))
-    built.files["label_config.xml"] = (
-        f'<View>\n  <Labels name="label" toName="text">\n{labels}  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
-    ).encode()
-    built.problems = errors
-    return built
+class LabelStudioWriter(Writer):
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        super().__init__(sink, ctx, options)
+        self.tasks: dict[str, int] = {}
+        self.used: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        errors = self.errors_of(doc.split)
+        fh = self.split_file(doc.split, "{}.json")
+        n = self.tasks[doc.split] = self.tasks.get(doc.split, 0) + 1
+        self.used.update(s.label for s in doc.entities)
+        by_annotator: dict[str, list[dict[str, Any]]] = {}
+        for k, span in enumerate(doc.entities):
+            _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
+            by_annotator.setdefault(span.annotation.annotator, []).append(
+                {
+                    "id": f"e{k}",
+                    "from_name": "label",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
+                }  # fmt: skip
+            )
+        task = {
+            "id": n,
+            "data": {"text": doc.text, "doc_id": doc.doc_id, "title": doc.release.title, "date": doc.release.date,
+                     "organisation": doc.release.organisation, "script": doc.script},
+            "annotations": [{"completed_by": {"email": who}, "result": result} for who, result in by_annotator.items()],
+        }  # fmt: skip
+        # the file is one JSON list (json.dumps(tasks, indent=1)): each task indented one space more
+        text = "\n".join(" " + line for line in json.dumps(task, ensure_ascii=False, indent=1).split("\n"))
+        fh.write((("[\n" if n == 1 else ",\n") + text).encode("utf-8"))
+
+    def finish(self) -> None:
+        for split in self.splits():
+            self.split_file(split, "").write(b"\n]")
+        labels = "".join(f"    <Label value={quoteattr(name)}/>\n" for name in entity_labels(self.ctx, self.used))
+        self.sink.write(
+            "label_config.xml",
+            f'<View>\n  <Labels name="label" toName="text">\n{labels}  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'.encode(),
+        )
 
 
 @export_format(
@@ -467,25 +723,21 @@ def build_label_studio(docs: list[Document], collected: Collected, options: dict
     files='`train.jsonl` …: `{"text", "label": [[start, end, LABEL]]}`',
     offsets="UTF-16 code units (doccano's default)",
 )
-def build_doccano(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    for split, chosen in _by_split(docs).items():
-        rows = []
-        for doc in chosen:
-            labels = []
-            astral = any(ord(c) > 0xFFFF for c in doc.text)  # else UTF-16 units are code points
-            for span in doc.entities:
-                if astral:
-                    s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
-                    back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
-                else:
-                    s, e = back = (span.start, span.end)
-                _check(errors, doc.doc_id, doc.text, *back, span.text)
-                labels.append([s, e, span.label])
-            rows.append({"text": doc.text, "label": labels, "doc_id": doc.doc_id, "title": doc.release.title})
-        built.files[f"{split}.jsonl"] = _jsonl(rows)
-    built.problems = errors
-    return built
+class DoccanoWriter(Writer):
+    def add(self, doc: Document) -> None:
+        errors = self.errors_of(doc.split)
+        labels = []
+        astral = any(ord(c) > 0xFFFF for c in doc.text)  # else UTF-16 units are code points
+        for span in doc.entities:
+            if astral:
+                s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
+                back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
+            else:
+                s, e = back = (span.start, span.end)
+            _check(errors, doc.doc_id, doc.text, *back, span.text)
+            labels.append([s, e, span.label])
+        row = {"text": doc.text, "label": labels, "doc_id": doc.doc_id, "title": doc.release.title}
+        self.split_file(doc.split, "{}.jsonl").write(_jsonl_line(row))
 
 
 @export_format(
@@ -496,40 +748,46 @@ def build_doccano(docs: list[Document], collected: Collected, options: dict[str,
     files="`train/ID.txt` + `ID.ann` per release (claims as `Claim_TYPE`, links inside a release as relations) + `annotation.conf`",
     offsets="code points, end exclusive",
 )
-def build_brat(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    types: set[str] = set()
-    for split, chosen in _by_split(docs).items():
-        for doc in chosen:
-            lines = []
-            claim_ids: dict[int, str] = {}  # this document's claims, for relations inside it
-            for n, span in enumerate([*doc.entities, *doc.claims], start=1):
-                _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
-                kind = span.label if span.kind == "entity" else f"Claim_{span.label}"
-                types.add(kind)
-                # brat keeps one line per annotation: a span that holds a line break is cut in fragments
-                fragments, start = [], span.start
-                for i in range(span.start, span.end + 1):
-                    if i == span.end or doc.text[i] == "\n":
-                        if start < i:
-                            fragments.append(f"{start} {i}")
-                        start = i + 1
-                lines.append(f"T{n}\t{kind} {';'.join(fragments)}\t{span.text.replace(chr(10), ' ')}")
-                if span.kind == "claim":
-                    claim_ids[span.annotation.id] = f"T{n}"
-            inside = [link for link in collected.links if link.source_id in claim_ids and link.target_id in claim_ids]
-            for r, link in enumerate(inside, start=1):
-                lines.append(f"R{r}\t{link.kind} Arg1:{claim_ids[link.source_id]} Arg2:{claim_ids[link.target_id]}")
-            built.files[f"{split}/{doc.doc_id}.txt"] = doc.text.encode("utf-8")
-            built.files[f"{split}/{doc.doc_id}.ann"] = ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
-    conf = (
-        "[entities]\n"
-        + "\n".join(sorted(types))
-        + "\n\n[relations]\nsame_metric\tArg1:<ENTITY>, Arg2:<ENTITY>\nrepeats\tArg1:<ENTITY>, Arg2:<ENTITY>\ncontradicts\tArg1:<ENTITY>, Arg2:<ENTITY>\n\n[events]\n\n[attributes]\n"
-    )
-    built.files["annotation.conf"] = conf.encode("utf-8")
-    built.problems = errors
-    return built
+class BratWriter(Writer):
+    def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
+        super().__init__(sink, ctx, options)
+        self.types: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        errors = self.errors_of(doc.split)
+        lines = []
+        claim_ids: dict[int, str] = {}  # this document's claims, for relations inside it
+        for n, span in enumerate([*doc.entities, *doc.claims], start=1):
+            _check(errors, doc.doc_id, doc.text, span.start, span.end, span.text)
+            kind = span.label if span.kind == "entity" else f"Claim_{span.label}"
+            self.types.add(kind)
+            # brat keeps one line per annotation: a span that holds a line break is cut in fragments
+            fragments, start = [], span.start
+            for i in range(span.start, span.end + 1):
+                if i == span.end or doc.text[i] == "\n":
+                    if start < i:
+                        fragments.append(f"{start} {i}")
+                    start = i + 1
+            lines.append(f"T{n}\t{kind} {';'.join(fragments)}\t{span.text.replace(chr(10), ' ')}")
+            if span.kind == "claim":
+                claim_ids[span.annotation.id] = f"T{n}"
+        inside = [
+            link
+            for link in self.ctx.links_from(doc.release.id)
+            if link.source_id in claim_ids and link.target_id in claim_ids
+        ]
+        for r, link in enumerate(inside, start=1):
+            lines.append(f"R{r}\t{link.kind} Arg1:{claim_ids[link.source_id]} Arg2:{claim_ids[link.target_id]}")
+        self.sink.write(f"{doc.split}/{doc.doc_id}.txt", doc.text.encode("utf-8"))
+        self.sink.write(f"{doc.split}/{doc.doc_id}.ann", ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+
+    def finish(self) -> None:
+        conf = (
+            "[entities]\n"
+            + "\n".join(sorted(self.types))
+            + "\n\n[relations]\nsame_metric\tArg1:<ENTITY>, Arg2:<ENTITY>\nrepeats\tArg1:<ENTITY>, Arg2:<ENTITY>\ncontradicts\tArg1:<ENTITY>, Arg2:<ENTITY>\n\n[events]\n\n[attributes]\n"
+        )
+        self.sink.write("annotation.conf", conf.encode("utf-8"))
 
 
 @export_format(
@@ -540,28 +798,23 @@ def build_brat(docs: list[Document], collected: Collected, options: dict[str, An
     files='`train.json` …: `{"text", "label": {type: {entity: [[start, end]]}}}` per sentence',
     offsets="code points, **end inclusive**",
 )
-def build_cluener(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    notes = built.counts.setdefault("notes", [])
-    for split, chosen in _by_split(docs).items():
-        rows = []
-        for doc in chosen:
-            for s, e, spans in sentence_units(doc, notes):
-                text = doc.text[s:e]
-                if not text.strip():
-                    continue
-                label: dict[str, dict[str, list[list[int]]]] = {}
-                for span in spans:
-                    a, b = span.start - s, span.end - s - 1  # inclusive end
-                    _check(errors, doc.doc_id, text, a, b + 1, span.text)
-                    label.setdefault(span.label, {}).setdefault(span.text, []).append([a, b])
-                rows.append({"text": text, "label": label})
-        built.files[f"{split}.json"] = _jsonl(rows)
-    built.problems = errors
-    return built
+class CluenerWriter(Writer):
+    def add(self, doc: Document) -> None:
+        errors = self.errors_of(doc.split)
+        fh = self.split_file(doc.split, "{}.json")
+        for s, e, spans in sentence_units(doc, self.notes_of(doc.split)):
+            text = doc.text[s:e]
+            if not text.strip():
+                continue
+            label: dict[str, dict[str, list[list[int]]]] = {}
+            for span in spans:
+                a, b = span.start - s, span.end - s - 1  # inclusive end
+                _check(errors, doc.doc_id, text, a, b + 1, span.text)
+                label.setdefault(span.label, {}).setdefault(span.text, []).append([a, b])
+            fh.write(_jsonl_line({"text": text, "label": label}))
 
 
-def threads(collected: Collected) -> list[list[int]]:
+def threads(links: list[Link]) -> list[list[int]]:
     """Claims joined by same-metric links, as lists of annotation ids (connected components)."""
     parent: dict[int, int] = {}
 
@@ -571,7 +824,7 @@ def threads(collected: Collected) -> list[list[int]]:
             x = parent[x]
         return x
 
-    for link in collected.links:
+    for link in links:
         if link.kind == "same_metric":
             parent[find(link.source_id)] = find(link.target_id)
     groups: dict[int, list[int]] = {}
@@ -588,54 +841,61 @@ def threads(collected: Collected) -> list[list[int]]:
     files="`train.jsonl` …: one row per sentence (is_claim, type, normalised attributes; unclaimed sentences of finished releases are negatives) + `threads.csv`",
     offsets="code points into the sentence",
 )
-def build_claims(docs: list[Document], collected: Collected, options: dict[str, Any]) -> Built:
-    built, errors = Built({}), list[str]()
-    keys = ("subject_text", "metric", "value", "unit", "qualifier", "approach", "as_of", "speaker")
-    for split, chosen in _by_split(docs).items():
-        rows = []
-        for doc in chosen:
-            for n, (s, e) in enumerate(doc.sentences):
-                sentence = doc.text[s:e]
-                claims = [c for c in doc.claims if c.start < e and s < c.end]
-                if not claims and doc.release.status != "done":
-                    continue  # unclaimed sentences are negatives only in finished releases
-                for claim in claims or [None]:  # type: ignore[list-item]
-                    row: dict[str, Any] = {
-                        "id": f"{doc.doc_id}-{n}",
-                        "sentence": sentence,
-                        "is_claim": claim is not None,
-                    }
-                    if claim is not None:
-                        a, b = max(claim.start, s) - s, min(claim.end, e) - s
-                        _check(errors, doc.doc_id, sentence, a, b, doc.text[s + a : s + b])
-                        attrs = claim.annotation.attributes
-                        row.update(claim_type=claim.label, claim_start=a, claim_end=b, claim_text=sentence[a:b],
-                                   attributes={k: attrs.get(k) for k in keys})  # fmt: skip
-                    else:
-                        row.update(claim_type=None)
-                    rows.append(row)
-        built.files[f"{split}.jsonl"] = _jsonl(rows)
-    by_id = {a.id: (r, a) for r in collected.releases for a in collected.annotations.get(r.id, [])}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["thread", "subject", "metric", "release", "release_title", "date", "value", "unit", "qualifier", "claim_text"]
-    )
-    for n, members in enumerate(threads(collected), start=1):
-        rows_ = sorted(
-            (by_id[i] for i in members if i in by_id), key=lambda ra: ra[1].attributes.get("as_of") or ra[0].date or ""
+class ClaimsWriter(Writer):
+    KEYS = ("subject_text", "metric", "value", "unit", "qualifier", "approach", "as_of", "speaker")
+
+    def add(self, doc: Document) -> None:
+        errors = self.errors_of(doc.split)
+        fh = self.split_file(doc.split, "{}.jsonl")
+        for n, (s, e) in enumerate(doc.sentences):
+            sentence = doc.text[s:e]
+            claims = [c for c in doc.claims if c.start < e and s < c.end]
+            if not claims and doc.release.status != "done":
+                continue  # unclaimed sentences are negatives only in finished releases
+            for claim in claims or [None]:  # type: ignore[list-item]
+                row: dict[str, Any] = {"id": f"{doc.doc_id}-{n}", "sentence": sentence, "is_claim": claim is not None}
+                if claim is not None:
+                    a, b = max(claim.start, s) - s, min(claim.end, e) - s
+                    _check(errors, doc.doc_id, sentence, a, b, doc.text[s + a : s + b])
+                    attrs = claim.annotation.attributes
+                    row.update(claim_type=claim.label, claim_start=a, claim_end=b, claim_text=sentence[a:b],
+                               attributes={k: attrs.get(k) for k in self.KEYS})  # fmt: skip
+                else:
+                    row.update(claim_type=None)
+                fh.write(_jsonl_line(row))
+
+    def finish(self) -> None:
+        by_id = self.ctx.named
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            [
+                "thread",
+                "subject",
+                "metric",
+                "release",
+                "release_title",
+                "date",
+                "value",
+                "unit",
+                "qualifier",
+                "claim_text",
+            ]
         )
-        for release, linked in rows_:
-            at = linked.attributes
-            writer.writerow([n, at.get("subject_text") or "", at.get("metric") or "", release.content_hash[:16], release.title,
-                             at.get("as_of") or release.date or "", "" if at.get("value") is None else at["value"],
-                             at.get("unit") or "", at.get("qualifier") or "", linked.text])  # fmt: skip
-    built.files["threads.csv"] = out.getvalue().encode("utf-8")
-    built.problems = errors
-    return built
+        for n, members in enumerate(threads(self.ctx.links), start=1):
+            rows_ = sorted(
+                (by_id[i] for i in members if i in by_id),
+                key=lambda ra: ra[1].attributes.get("as_of") or ra[0].date or "",
+            )
+            for release, linked in rows_:
+                at = linked.attributes
+                writer.writerow([n, at.get("subject_text") or "", at.get("metric") or "", release.content_hash[:16], release.title,
+                                 at.get("as_of") or release.date or "", "" if at.get("value") is None else at["value"],
+                                 at.get("unit") or "", at.get("qualifier") or "", linked.text])  # fmt: skip
+        self.sink.write("threads.csv", out.getvalue().encode("utf-8"))
 
 
-def label_distribution(docs: list[Document], with_claims: bool) -> dict[str, int]:
+def label_distribution(docs: Iterable[Document], with_claims: bool) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for doc in docs:
         counts.update(s.label for s in doc.entities)

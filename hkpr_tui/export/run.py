@@ -1,30 +1,47 @@
 """``export``: collect → project → (redact) → build and validate → write atomically with a manifest.
 
 The output is a folder: the format's files and ``manifest.json`` (counts, label distribution,
-offset unit, parameters, tool and schema versions, sha256 of every file). Everything is built
-and checked in memory first; the folder is written under a temporary name beside ``out`` and
-renamed into place, so a failed export leaves nothing behind. Headless: no UI code.
+offset unit, parameters, tool and schema versions, sha256 of every file). The export streams:
+releases are read a chunk at a time and each format writes its records as they come, into a
+temporary folder beside ``out`` that is renamed into place only once every span has been checked
+and the manifest written; any failure (a drifted tag, a span that does not match, a full disk)
+deletes the temporary folder, so a failed export leaves nothing behind. Headless: no UI code.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hkpr_tui import __version__
 from hkpr_tui.annotate.labels import LABEL_NAME
-from hkpr_tui.export.dataset import SCRIPTS, Collected, collect, documents
-from hkpr_tui.export.formats import ExportError, label_distribution
+from hkpr_tui.export.dataset import (
+    SCRIPTS,
+    Collected,
+    Context,
+    Document,
+    Item,
+    read_releases,
+    release_documents,
+    release_ids,
+    span_key,
+    without_texts,
+)
+from hkpr_tui.export.formats import ExportError, Sink, name_problem
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.export.registry import EXPORTS
+from hkpr_tui.models import Annotation, Release
 from hkpr_tui.store import Store
 from hkpr_tui.textsafe import safe
 
@@ -38,14 +55,6 @@ class ExportResult:
 
 TEMP_MARK = ".hkpr-export-in-progress"
 """Written first into every temporary export folder: only folders holding it are cleaned up."""
-
-
-def _is_inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 def earlier_export_problem(folder: Path) -> str | None:
@@ -88,6 +97,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _file_names(folder: Path) -> list[str]:
+    """Every file under ``folder`` but TEMP_MARK, as sorted relative POSIX names."""
+    names = []
+    for here, _, found in os.walk(folder):
+        prefix = os.path.relpath(here, folder).replace(os.sep, "/")
+        names += [name if prefix == "." else f"{prefix}/{name}" for name in found]
+    return sorted(n for n in names if n != TEMP_MARK)
+
+
 def clean_stale(parent: Path, name: str) -> list[Path]:
     """Delete what killed exports to ``parent/name`` left behind: temporary folders (they hold
     TEMP_MARK) and a ``.name.old`` that is an earlier export. Returns what was deleted."""
@@ -104,15 +122,9 @@ def clean_stale(parent: Path, name: str) -> list[Path]:
     return removed
 
 
-def write_atomically(
-    out: Path, files: dict[str, bytes], *, force: bool = False, protect: tuple[Path, ...] = ()
-) -> None:
-    """Write ``files`` (relative name → bytes) as the folder ``out``, all or nothing.
-
-    ``--force`` replaces only an earlier hkpr export (see ``earlier_export_problem``), never a
-    symbolic link and never a folder holding one of ``protect`` (the open database). Every file
-    name must stay inside ``out``."""
-    out = Path(os.path.abspath(out))
+def _check_out(out: Path, *, force: bool, protect: tuple[Path, ...]) -> None:
+    """Refuse ``out`` unless it is new, empty, or (``force``) an earlier hkpr export; never a
+    symbolic link, never a folder holding one of ``protect`` (the open database)."""
     if out.is_symlink():
         raise ExportError(f"{out} is a symbolic link; name the folder itself")
     if out.exists() and not out.is_dir():
@@ -134,34 +146,29 @@ def write_atomically(
                 f"{out} is not an earlier hkpr export ({problem}); --force replaces only those. "
                 "Choose a new or empty folder; nothing was deleted"
             )
-    for name in files:
-        parts = Path(name).parts
-        if (
-            not name
-            or Path(name).is_absolute()
-            or ".." in parts
-            or "\x00" in name
-            or any(p.startswith(".") for p in parts)
-        ):
-            raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
+
+
+@contextmanager
+def atomic_folder(out: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> Iterator[Sink]:
+    """Files written into the yielded ``Sink`` become the folder ``out``, all or nothing: they go
+    into a temporary folder beside ``out`` (marked with TEMP_MARK), renamed into place when the
+    block ends; an exception deletes it. ``--force`` replaces only an earlier hkpr export (see
+    ``earlier_export_problem``), checked before anything is written and again before the rename."""
+    out = Path(os.path.abspath(out))
+    _check_out(out, force=force, protect=protect)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot make the folder {out.parent} ({exc.strerror or exc})") from None
     clean_stale(out.parent, out.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    sink = Sink(tmp, out)
     try:
         (tmp / TEMP_MARK).touch()
-        for name, data in files.items():
-            path = tmp / name
-            if not _is_inside(path.resolve(), tmp.resolve()):
-                raise ExportError(f"refusing to write {name!r}: a file name must stay inside {out}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+        yield sink
+        sink.close_all()
         (tmp / TEMP_MARK).unlink()
+        _check_out(out, force=force, protect=protect)  # nothing else took the name meanwhile
         old = None
         if out.exists():  # the earlier export, checked above: moved aside under a name nothing else has
             old = out.with_name(f".{out.name}.old-{secrets.token_hex(6)}")
@@ -170,28 +177,90 @@ def write_atomically(
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        sink.abandon()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def write_atomically(
+    out: Path, files: dict[str, bytes], *, force: bool = False, protect: tuple[Path, ...] = ()
+) -> None:
+    """Write ``files`` (relative name → bytes) as the folder ``out``, all or nothing (see
+    ``atomic_folder``). Every file name must stay inside ``out``."""
+    for name in files:
+        if name_problem(name):
+            raise ExportError(f"refusing to write {name!r}: a file name must stay inside {Path(os.path.abspath(out))}")
+    with atomic_folder(out, force=force, protect=protect) as sink:
+        for name, data in files.items():
+            sink.write(name, data)
+
+
+def release_drift(release: Release, annotations: list[Annotation]) -> list[tuple[int, str]]:
+    """A release's stored tags an export cannot write: their recorded text no longer matches the
+    release, or their label is not a label name (a row written by something else). (annotation
+    id, message naming the release, the tag and what is wrong)."""
+    out = []
+    for a in annotations:
+        if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
+            out.append(
+                (
+                    a.id,
+                    f"release #{release.id}: tag #{a.id} has the label {safe(str(a.label))[:60]!r}, not a label name",
+                )
+            )
+        elif release.text[a.start : a.end] != a.text:
+            out.append((a.id, f"release #{release.id} ({release.title[:30]}): tag #{a.id} {a.label} {a.start}–{a.end} "
+                              f"recorded {a.text!r}, the text has {release.text[a.start:a.end]!r}"))  # fmt: skip
+    return out
+
+
 def drifted(collected: Collected) -> list[tuple[int, str]]:
-    """Stored tags an export cannot write: their recorded text no longer matches their release,
-    or their label is not a label name (a row written by something else). (annotation id,
-    message naming the release, the tag and what is wrong)."""
+    """``release_drift`` of every collected release."""
     out = []
     for release in collected.releases:
-        for a in collected.annotations.get(release.id, []):
-            if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
-                out.append(
-                    (
-                        a.id,
-                        f"release #{release.id}: tag #{a.id} has the label {safe(str(a.label))[:60]!r}, not a label name",
-                    )
-                )
-            elif release.text[a.start : a.end] != a.text:
-                out.append((a.id, f"release #{release.id} ({release.title[:30]}): tag #{a.id} {a.label} {a.start}–{a.end} "
-                                  f"recorded {a.text!r}, the text has {release.text[a.start:a.end]!r}"))  # fmt: skip
+        out += release_drift(release, collected.annotations.get(release.id, []))
     return out
+
+
+def _context(
+    store: Store, ids: list[int], read: Callable[[list[int]], Iterator[Item]], params: dict[str, Any]
+) -> Context:
+    """What documents may name beyond their own release: the links and claim subjects. Only the
+    releases holding a tag that a link or a subject names are read here (their tags chosen and
+    checked as the export will), so that each such tag's fate is known before any is written."""
+    stored = store.stored_labels()
+    every = store.links()
+    wanted = {i for link in every for i in (link.source_id, link.target_id)}
+    for value in store.subject_references():
+        if isinstance(value, bool | int) or (isinstance(value, float) and value.is_integer()):
+            wanted.add(int(value))
+    exported = set(ids)
+    holding = sorted({r for r in store.annotation_releases(wanted).values() if r in exported})
+    keys: dict[int, str] = {}
+    named: dict[int, tuple[Release, Annotation]] = {}
+    for item in read(holding):
+        bad = {a for a, _ in release_drift(item.release, item.annotations)}
+        bare = without_texts(item.release)
+        for a in item.annotations:
+            if a.id in wanted and a.id not in bad:
+                keys[a.id] = span_key(item.release.content_hash, a.start, a.end, a.label)
+                named[a.id] = (bare, a)
+    return Context(
+        label_kinds={row["name"]: row["kind"] for row in stored},
+        pii_labels={row["name"] for row in stored if row["pii"]},
+        params=params,
+        links=[link for link in every if link.source_id in keys and link.target_id in keys],
+        keys=keys,
+        named=named,
+    )
 
 
 def export(
@@ -212,9 +281,11 @@ def export(
     gold: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
-    """Export to the folder ``out``. ``gold``: per release, the adjudicated layer where there is
-    one, else the only annotator's tags (see ``dataset.collect``); releases left out are counted
-    in the manifest and named in the notes."""
+    """Export to the folder ``out``, release by release. ``gold``: per release, the adjudicated
+    layer where there is one, else the only annotator's tags (see ``dataset.read_releases``);
+    releases left out are counted in the manifest and named in the notes. Every stored tag is
+    checked against its text, and every span written against the text written, before the folder
+    is renamed into place; a failure leaves nothing behind."""
     if gold and annotators:
         raise ExportError("--gold chooses the tags per release; it cannot be combined with --annotator")
     if fmt not in EXPORTS:
@@ -222,73 +293,114 @@ def export(
     spec = EXPORTS[fmt]
     if script not in SCRIPTS:
         raise ExportError(f"unknown script {script!r}; choose one of {', '.join(SCRIPTS)}")
-    collected = collect(store, status=status, labels=labels, annotators=annotators, gold=gold)
-    bad = drifted(collected)
-    skipped_notes: list[str] = []
-    if bad and not skip_bad:
-        raise ExportError(
-            f"{len(bad)} stored tag(s) no longer match their text (--skip-bad exports the rest and lists these):\n  "
-            + "\n  ".join(message for _, message in bad[:20])
-        )
-    if bad:
+    ids = release_ids(store, status)
+
+    def read(chosen: list[int]) -> Iterator[Item]:
+        return read_releases(store, chosen, labels=labels, annotators=annotators, gold=gold)
+
+    def docs_of(item: Item, bad: list[tuple[int, str]]) -> list[Document]:
         gone = {annotation_id for annotation_id, _ in bad}
-        collected.annotations = {r: [a for a in anns if a.id not in gone] for r, anns in collected.annotations.items()}
-        collected.links = [l for l in collected.links if l.source_id not in gone and l.target_id not in gone]
-        skipped_notes = [f"skipped: {message}" for _, message in bad]
-    docs = documents(collected, script=script, split=split, seed=seed)
-    if progress:
-        for n in range(len(docs)):
-            progress(n + 1, len(docs))
-    redactor = Redactor(collected.pii_labels) if redact_pii else None
-    if redactor is not None:
-        redactor.prepare(docs)
-        docs = [redactor(doc) for doc in docs]
-    options = {"scheme": scheme, "scripts": SCRIPTS[script]}
-    built = spec.build(docs, collected, options)
-    if built.problems:
-        raise ExportError(
-            f"{len(built.problems)} span(s) do not match the exported text; nothing written:\n  "
-            + "\n  ".join(built.problems[:20])
+        anns = [a for a in item.annotations if a.id not in gone] if gone else item.annotations
+        return release_documents(
+            item.release, item.group_key, anns, item.sentences, script=script, split=split, seed=seed
         )
-    left_out = [
-        f"left out: release #{r} ({safe(title)[:30]}): {', '.join(who)} disagree and nothing is adjudicated (hkpr agree lists it)"
-        for r, title, who in collected.left_out
-    ]
-    notes = skipped_notes + left_out + list(built.counts.pop("notes", []))
-    splits: dict[str, int] = {}
-    for doc in docs:
-        splits[doc.split] = splits.get(doc.split, 0) + 1
-    manifest: dict[str, Any] = {
-        "tool": "hkpr",
-        "version": __version__,
-        "schema_version": store.schema_version(),
-        "format": fmt,
-        "offset_unit": spec.unit,
-        "parameters": {
-            "script": script, "split": "/".join(map(str, split)) if split else None, "seed": seed, "status": status,
-            "labels": labels, "annotators": annotators, "redact_pii": redact_pii,
-            "scheme": scheme if fmt in ("bio", "hf") else None,
-        },
-        "counts": {
-            "releases": len(collected.releases),
-            "documents": len(docs),
-            "documents_by_split": dict(sorted(splits.items())),
-            "entities": sum(len(d.entities) for d in docs),
-            "claims": sum(len(d.claims) for d in docs),
-            "links": len(collected.links),
-            "nested_spans_dropped": sum(1 for n in notes if "nested" in n) if spec.flat else 0,
-            "redacted": redactor.replaced if redactor else 0,
-            "skipped_bad_tags": len(bad),
-        },
-        "labels": label_distribution(docs, spec.with_claims),
-        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(built.files.items())},
-    }  # fmt: skip
-    if gold:  # only then, so that other exports' manifests stay as they were
-        manifest["parameters"]["gold"] = True
-        manifest["counts"]["left_out_without_gold"] = len(collected.left_out)
-    if "tag_names" in built.counts:
-        manifest["tag_names"] = built.counts["tag_names"]
-    files = dict(built.files)
-    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    write_atomically(out, files, force=force, protect=store.files())
+
+    params = {"status": status, "labels": labels, "annotators": annotators, "gold": gold}
+    with atomic_folder(out, force=force, protect=store.files()) as sink:
+        ctx = _context(store, ids, read, params)
+        redactor = Redactor(ctx.pii_labels) if redact_pii else None
+        if redactor is not None:  # a string redacted in one version is redacted in all: learnt first
+            for item in read(ids):
+                if item.left_out is None:
+                    redactor.prepare(docs_of(item, release_drift(item.release, item.annotations)))
+        options = {"scheme": scheme, "scripts": SCRIPTS[script]}
+        writer = spec.writer(sink, ctx, options)
+        bad: list[tuple[int, str]] = []
+        left_out: list[tuple[int, str, list[str]]] = []
+        releases = documents = entities = claims = 0
+        splits: Counter[str] = Counter()
+        labels_seen: Counter[str] = Counter()
+        for n, item in enumerate(read(ids), start=1):
+            if progress:
+                progress(n, len(ids))
+            if item.left_out is not None:
+                left_out.append((item.release.id, item.release.title, item.left_out))
+                continue
+            releases += 1
+            found = release_drift(item.release, item.annotations)
+            bad += found
+            if bad and not skip_bad:
+                continue  # the export fails: the rest is only checked, to name every drifted tag
+            for doc in docs_of(item, found):
+                if redactor is not None:
+                    doc = redactor(doc)
+                writer.add(doc)
+                documents += 1
+                splits[doc.split] += 1
+                entities += len(doc.entities)
+                claims += len(doc.claims)
+                labels_seen.update(s.label for s in doc.entities)
+                if spec.with_claims:
+                    labels_seen.update(s.label for s in doc.claims)
+        if bad and not skip_bad:
+            raise ExportError(
+                f"{len(bad)} stored tag(s) no longer match their text (--skip-bad exports the rest and lists these):\n  "
+                + "\n  ".join(message for _, message in bad[:20])
+            )
+        writer.finish()
+        problems = writer.errors
+        if problems:
+            raise ExportError(
+                f"{len(problems)} span(s) do not match the exported text; nothing written:\n  "
+                + "\n  ".join(problems[:20])
+            )
+        sink.close_all()
+        skipped_notes = [f"skipped: {message}" for _, message in bad]
+        left_out_notes = [
+            f"left out: release #{r} ({safe(title)[:30]}): {', '.join(who)} disagree and nothing is adjudicated (hkpr agree lists it)"
+            for r, title, who in left_out
+        ]
+        notes = skipped_notes + left_out_notes + writer.notes
+        files = {}
+        for name in _file_names(sink.folder):  # names, not Path objects: brat writes two files per document
+            path = sink.folder / name
+            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        manifest: dict[str, Any] = {
+            "tool": "hkpr",
+            "version": __version__,
+            "schema_version": store.schema_version(),
+            "format": fmt,
+            "offset_unit": spec.unit,
+            "parameters": {
+                "script": script, "split": "/".join(map(str, split)) if split else None, "seed": seed, "status": status,
+                "labels": labels, "annotators": annotators, "redact_pii": redact_pii,
+                "scheme": scheme if fmt in ("bio", "hf") else None,
+            },
+            "counts": {
+                "releases": releases,
+                "documents": documents,
+                "documents_by_split": dict(sorted(splits.items())),
+                "entities": entities,
+                "claims": claims,
+                "links": len(ctx.links),
+                "nested_spans_dropped": sum(1 for n in notes if "nested" in n) if spec.flat else 0,
+                "redacted": redactor.replaced if redactor else 0,
+                "skipped_bad_tags": len(bad),
+            },
+            "labels": dict(sorted(labels_seen.items())),
+            "files": dict(sorted(files.items())),
+        }  # fmt: skip
+        if gold:  # only then, so that other exports' manifests stay as they were
+            manifest["parameters"]["gold"] = True
+            manifest["counts"]["left_out_without_gold"] = len(left_out)
+        if "tag_names" in writer.counts:
+            manifest["tag_names"] = writer.counts["tag_names"]
+        # json.dump streams its pieces to the file; json.dumps with indent joins a list of them all
+        # in memory first (brat's manifest lists two files per document)
+        text = io.TextIOWrapper(sink.open("manifest.json"), encoding="utf-8", newline="")
+        json.dump(manifest, text, ensure_ascii=False, indent=2)
+        text.write("\n")
+        text.flush()
+        text.detach()
+        sink.close("manifest.json")
     return ExportResult(out, manifest, notes)

@@ -368,11 +368,45 @@ class AnnotationStore(StoreBase):
                 out.setdefault(row["release_id"], []).append(_annotation(row))
         return out
 
-    def group_keys(self) -> dict[int, str]:
-        """Release id → the key of its group (versions of one release share it)."""
-        return dict(
-            self.db.execute("SELECT r.id, g.key FROM releases r JOIN release_groups g ON g.id = r.group_id").fetchall()
-        )
+    def group_keys(self, release_ids: Sequence[int] | None = None) -> dict[int, str]:
+        """Release id → the key of its group (versions of one release share it); of every release,
+        or of ``release_ids`` (at most 500)."""
+        sql = "SELECT r.id, g.key FROM releases r JOIN release_groups g ON g.id = r.group_id"
+        if release_ids is None:
+            return dict(self.db.execute(sql).fetchall())
+        if len(release_ids) > 500:
+            raise ValueError("at most 500 releases at a time")
+        marks = ",".join("?" * len(release_ids))
+        return dict(self.db.execute(f"{sql} WHERE r.id IN ({marks})", list(release_ids)).fetchall())
+
+    def annotation_releases(self, annotation_ids: Iterable[int]) -> dict[int, int]:
+        """Annotation id → its release id, for the ids that name an annotation."""
+        ids = sorted(set(annotation_ids))
+        out: dict[int, int] = {}
+        for n in range(0, len(ids), 500):
+            chunk = ids[n : n + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(f"SELECT id, release_id FROM annotations WHERE id IN ({marks})", chunk).fetchall()
+            )
+        return out
+
+    def subject_references(self) -> set[Any]:
+        """Every ``subject_id`` a live annotation's attributes name (a claim's subject is another tag)."""
+        out: set[Any] = set()
+        for (attributes,) in self.db.execute(
+            "SELECT attributes FROM annotations WHERE deleted_at IS NULL AND attributes LIKE '%subject_id%'"
+        ):
+            try:
+                value = json.loads(attributes)
+            except (TypeError, ValueError, RecursionError):
+                continue
+            if isinstance(value, dict) and "subject_id" in value:
+                try:
+                    out.add(value["subject_id"])
+                except TypeError:  # not hashable: it can name no annotation
+                    continue
+        return out
 
     def release_ids_by_hash(self) -> dict[str, int]:
         return {h: i for i, h in self.db.execute("SELECT id, content_hash FROM releases").fetchall()}

@@ -101,6 +101,26 @@ def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _release(row: Any) -> Release:
+    """A release from its row (``SELECT *``)."""
+    return Release(
+        id=row["id"],
+        title=row["title"],
+        organisation=row["organisation"],
+        date=row["date"],
+        kind=row["kind"],
+        script=row["script"],
+        source=row["source"],
+        status=row["status"],
+        encoding=row["encoding"],
+        content_hash=row["content_hash"],
+        group_id=row["group_id"],
+        text=row["text"],
+        raw_text=row["raw_text"],
+        imported_at=row["imported_at"],
+    )
+
+
 def _ro_uri(path: Path, *, immutable: bool = False) -> str:
     """A read-only URI for ``path``: every character that means something in a URI is escaped,
     so ``a%41.db`` opens ``a%41.db`` (not ``aA.db``) and ``team#1.db`` opens ``team#1.db``."""
@@ -408,23 +428,37 @@ class Store(AssignmentStore, AnnotationStore):
         rows = list(self.db.query("SELECT * FROM releases WHERE id = ?", [release_id]))
         if not rows:
             raise KeyError(f"no release {release_id}")
-        row = rows[0]
-        return Release(
-            id=row["id"],
-            title=row["title"],
-            organisation=row["organisation"],
-            date=row["date"],
-            kind=row["kind"],
-            script=row["script"],
-            source=row["source"],
-            status=row["status"],
-            encoding=row["encoding"],
-            content_hash=row["content_hash"],
-            group_id=row["group_id"],
-            text=row["text"],
-            raw_text=row["raw_text"],
-            imported_at=row["imported_at"],
-        )
+        return _release(rows[0])
+
+    def release_ids_where(self, where: ReleaseFilter | None = None) -> list[int]:
+        """The ids of the releases ``where`` selects, in id order (no texts read: for streaming)."""
+        clause, params = _filter_sql(where)
+        return [int(r[0]) for r in self.db.execute(f"SELECT r.id FROM releases r {clause} ORDER BY r.id", params)]
+
+    def releases(self, release_ids: Sequence[int]) -> list[Release]:
+        """Several releases in one query (at most 500 ids), in the order of ``release_ids``;
+        ids that name no release are left out."""
+        if len(release_ids) > 500:
+            raise ValueError("at most 500 releases at a time")
+        marks = ",".join("?" * len(release_ids))
+        found = {
+            row["id"]: _release(row)
+            for row in self.db.query(f"SELECT * FROM releases WHERE id IN ({marks})", list(release_ids))
+        }
+        return [found[i] for i in release_ids if i in found]
+
+    def sentences_of(self, release_ids: Sequence[int]) -> dict[int, list[SentenceSpan]]:
+        """The sentences of several releases (at most 500 ids), by release, in order."""
+        if len(release_ids) > 500:
+            raise ValueError("at most 500 releases at a time")
+        marks = ",".join("?" * len(release_ids))
+        out: dict[int, list[SentenceSpan]] = {i: [] for i in release_ids}
+        for release_id, paragraph, start, end in self.db.execute(
+            f'SELECT release_id, paragraph, start, "end" FROM sentences WHERE release_id IN ({marks}) ORDER BY release_id, idx',
+            list(release_ids),
+        ):
+            out[release_id].append(SentenceSpan(paragraph, start, end))
+        return out
 
     def count_releases(self, where: ReleaseFilter | None = None) -> int:
         clause, params = _filter_sql(where)
