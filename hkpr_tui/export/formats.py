@@ -506,7 +506,7 @@ hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
     unit="characters as tokens (white space dropped); spaCy token indices",
     flat=True,
     with_claims=False,
-    files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline; needs the `spacy` extra",
+    files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline; needs the `spacy` extra. One DocBin holds at most about 40M characters (msgpack's 4 GB): a larger split fails early, naming it",
     offsets="token indices",
 )
 class SpacyWriter(Writer):
