@@ -228,6 +228,31 @@ def test_spacy_docbin_loads(export_db: Path, tmp_path: Path) -> None:
     assert ("𨋢", "FACILITY") in ents and ("數碼港大樓", "FACILITY") in ents and ("数码港", "ORG") in ents
 
 
+def test_a_large_spacy_split_is_a_folder_of_docbins_spacy_reads_as_one_corpus(
+    export_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One DocBin holds under 4 GB (msgpack): past a size, a split goes on in train/001.spacy …"""
+    spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed (pip install -e '.[spacy]')")
+    from spacy.tokens import DocBin
+    from spacy.training import Corpus
+
+    import hkpr_tui.export.formats as formats
+
+    run(export_db, "spacy", tmp_path / "one")
+    nlp = spacy.blank("zh")
+    whole = [d.text for d in DocBin().from_disk(tmp_path / "one" / "train.spacy").get_docs(nlp.vocab)]
+    monkeypatch.setattr(formats, "SPACY_SHARD_BYTES", 20_000)  # a few Docs per DocBin
+    run(export_db, "spacy", tmp_path / "many")
+    shards = sorted((tmp_path / "many" / "train").glob("*.spacy"))
+    assert len(shards) > 2 and shards[0].name == "000.spacy" and not (tmp_path / "many" / "train.spacy").exists()
+    texts = [d.text for path in shards for d in DocBin().from_disk(path).get_docs(nlp.vocab)]
+    assert texts == whole  # the same Docs, in order
+    corpus = Corpus(tmp_path / "many" / "train", shuffle=False)  # what `spacy train --paths.train DIR` reads
+    assert sorted(eg.reference.text for eg in corpus(nlp)) == sorted(whole)
+    manifest = json.loads((tmp_path / "many" / "manifest.json").read_text(encoding="utf-8"))
+    assert {f"train/{p.name}" for p in shards} <= set(manifest["files"])
+
+
 def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path) -> None:
     """The streamed DocBin is laid out as DocBin.to_bytes lays out the same Docs, byte for byte."""
     spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed (pip install -e '.[spacy]')")

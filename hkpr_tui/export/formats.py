@@ -506,7 +506,7 @@ hkpr (a terminal annotation tool) and exported with `hkpr export --format hf`.
     unit="characters as tokens (white space dropped); spaCy token indices",
     flat=True,
     with_claims=False,
-    files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline; needs the `spacy` extra. One DocBin holds at most about 40M characters (msgpack's 4 GB): a larger split fails early, naming it",
+    files="`train.spacy` … (DocBin; one Doc per sentence, one token per character) for `spacy train` with a blank `zh` pipeline (a split of more than about 20M characters is a folder of DocBins, `train/000.spacy` …, which `spacy train` reads as one corpus); needs the `spacy` extra",
     offsets="token indices",
 )
 class SpacyWriter(Writer):
@@ -525,11 +525,17 @@ class SpacyWriter(Writer):
         self.nlp = spacy.blank("zh")
         self.layout = DocBin(store_user_data=False)
         self.bins: dict[str, _StreamedDocBin] = {}
+        self.shards: dict[str, int] = {}  # split → shards written already (train/000.spacy …)
 
     def add(self, doc: Document) -> None:
         from spacy.tokens import Doc
 
         doc_bin = self.bins.get(doc.split)
+        if doc_bin is not None and doc_bin.size() >= SPACY_SHARD_BYTES:  # one DocBin holds < 4 GB
+            n = self.shards.get(doc.split, 0)
+            doc_bin.write(f"{doc.split}/{n:03d}.spacy")
+            self.shards[doc.split] = n + 1
+            doc_bin = None
         if doc_bin is None:
             doc_bin = self.bins[doc.split] = _StreamedDocBin(self.sink, doc.split, self.layout, self.nlp)
         errors = self.errors_of(doc.split)
@@ -553,7 +559,8 @@ class SpacyWriter(Writer):
     def finish(self) -> None:
         for split in SPLITS:
             if split in self.bins:
-                self.bins[split].write(f"{split}.spacy")
+                n = self.shards.get(split)  # a split that needed several DocBins is a folder of them
+                self.bins[split].write(f"{split}.spacy" if n is None else f"{split}/{n:03d}.spacy")
 
 
 class _StreamedDocBin:
@@ -571,6 +578,10 @@ class _StreamedDocBin:
         self.seen: set[str] = set()
         self.flag_bytes: dict[bool, bytes] = {}
         self.no_groups: bytes | None = None  # a Doc without span groups, as DocBin stores it
+
+    def size(self) -> int:
+        """Bytes of token rows so far (the part of a DocBin that grows with the text)."""
+        return self.parts["tokens"].tell()
 
     def add(self, doc: Any, words: list[str], labels: list[str]) -> None:
         import srsly  # type: ignore[import-untyped]
@@ -649,6 +660,10 @@ def _bin_header(size: int) -> bytes:
         return b"\xc6" + size.to_bytes(4, "big")
     raise ExportError("a spaCy DocBin holds at most 4 GB of token rows")
 
+
+SPACY_SHARD_BYTES = 1 << 31
+"""Token rows in one DocBin before the split goes on in the next (``train/001.spacy``): half of
+msgpack's 4 GB, about 20 million characters."""
 
 _TOO_BIG = (
     "the {split} split's token rows passed 4 GB (about 40 million characters), more than one spaCy "
