@@ -153,6 +153,9 @@ def bench_first_frame(runs: int, count: int) -> None:
             bare.append(run(BARE))
             seeds.append(run(HKPR, str(seeds_db)))
             big.append(run(HKPR, str(big_db)))
+        import asyncio
+
+        asyncio.run(bench_library(big_db, count))
         rss_bare, rss_big = run(BARE_RSS), run(HKPR_READ, str(big_db))
         emit(
             bench="app",
@@ -276,6 +279,62 @@ async def bench_reader(repeat: int) -> None:
             median_ms=round(statistics.median(handler) * 1000, 2),
             p95_ms=round(p95(handler) * 1000, 2),
             aim_p95_ms=50,
+        )
+
+
+async def bench_library(db: Path, count: int) -> None:
+    """Keys in the library at ``count`` releases: moves (rows already read, or a page read in a
+    worker), sorts and filters (a new count and first page): CPU time of the process (workers
+    included) from the key to the row under the cursor drawn, the median CPU of a key bound to
+    nothing (Pilot's own round trip) subtracted, as bench_session measures app work per key."""
+    from hkpr_tui.app import HkprApp
+    from hkpr_tui.models import ReleaseFilter
+    from hkpr_tui.screens.library import LibraryScreen
+    from hkpr_tui.widgets.release_table import ReleaseTable
+
+    app = HkprApp(db_path=db, annotator="bench")
+    async with app.run_test(size=(120, 36)) as pilot:
+
+        async def drawn() -> None:
+            table = app.screen.query_one(ReleaseTable)
+            while not table.total or table.row(table.cursor) is None:
+                await pilot.pause(0.001)
+            await pilot.pause()
+
+        async def timed(key: str) -> float:
+            start = time.process_time()
+            await pilot.press(key)
+            await drawn()
+            return time.process_time() - start
+
+        await drawn()
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        nothing = [await timed("z") for _ in range(10)]
+        moves = [await timed(key) for key in ["down"] * 30 + ["pagedown"] * 15 + ["end", "home"] * 3]
+        sorts = [await timed(key) for key in ("s", "s", "s", "S", "S", "s", "s")]
+        row = screen.table.row(0)
+        filters = []
+        for where in (ReleaseFilter(organisation=row.organisation if row else None), ReleaseFilter(status="todo"),
+                      ReleaseFilter(script="hans"), ReleaseFilter()):  # fmt: skip
+            start = time.process_time()
+            screen.filter = where
+            screen._requery()  # what choosing in the filter menu does
+            await drawn()
+            filters.append(time.process_time() - start)
+    base = statistics.median(nothing)
+    for what, values in (("move (↓, pgdn, end, home)", moves), ("sort (s, S)", sorts), ("filter", filters)):
+        work = [max(v - base, 0.0) for v in values]
+        emit(
+            bench="library",
+            releases=count,
+            what=f"app work per key: {what}",
+            keys=len(values),
+            median_ms=round(statistics.median(work) * 1000, 1),
+            p95_ms=round(p95(work) * 1000, 1),
+            baseline="CPU of a key bound to nothing, same run (subtracted)",
+            baseline_median_ms=round(base * 1000, 1),
+            aim_p95_ms=30,
         )
 
 

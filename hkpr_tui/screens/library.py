@@ -208,8 +208,14 @@ class LibraryScreen(Screen[int | None]):
     # -- loading ---------------------------------------------------------------------------
 
     def action_reload(self) -> None:
+        """Read everything again: rows, counts and the filter menus (an import may have brought
+        organisations and years)."""
+        self.facets = {}
+        self._requery()
+
+    def _requery(self) -> None:
+        """Read the rows and counts again for a new filter or search (the menus stay)."""
         self.generation += 1
-        self.facets = {}  # an import may have brought organisations and years: the menus reload too
         self.table.reset(0)
         if self.query_text:
             self.run_search(self.generation, self.query_text)
@@ -310,17 +316,29 @@ class LibraryScreen(Screen[int | None]):
 
     def action_sort(self) -> None:
         self.sort = SORTABLE[(SORTABLE.index(self.sort) + 1) % len(SORTABLE)] if self.sort in SORTABLE else "date"
-        self.action_reload()
+        self._resort()
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
-        self.action_reload()
+        self._resort()
+
+    def _resort(self) -> None:
+        """Another order of the same releases: only the pages are read again (the count, the
+        progress and the menus stay), from the top."""
+        if self.query_text or not self.table.total:
+            self._requery()
+            return
+        self.generation += 1
+        self.table.reset(self.table.total)
+        self.table.wanted.add(0)  # asked for here: the table must not ask again when it draws
+        self.load_page(self.generation, 0)
+        self._update_header()
 
     def action_filter(self) -> None:
         def chosen(result: ReleaseFilter | None) -> None:
             if result is not None and result != self.filter:
                 self.filter = result
-                self.action_reload()
+                self._requery()
 
         self.app.push_screen(FilterScreen(self.facets, self.filter, self.annotator), chosen)
 
@@ -329,7 +347,7 @@ class LibraryScreen(Screen[int | None]):
         if not self.annotator:
             return
         self.filter = replace(self.filter, queue=None if self.filter.queue else self.annotator)
-        self.action_reload()
+        self._requery()
 
     # -- search ----------------------------------------------------------------------------
 
@@ -339,7 +357,7 @@ class LibraryScreen(Screen[int | None]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         self.query_text = event.value.strip()
-        self.action_reload()
+        self._requery()
         self.table.focus()
 
     @work(thread=True, exclusive=True, group="library-search", exit_on_error=False)
@@ -371,7 +389,7 @@ class LibraryScreen(Screen[int | None]):
             self.query_text = ""
             self.hits = {}
             self.query_one("#search", Input).value = ""
-            self.action_reload()
+            self._requery()
         elif self.pick:
             self.dismiss(None)
 

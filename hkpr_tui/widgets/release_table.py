@@ -122,6 +122,7 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.total = 0
         self.pages: dict[int, list[ReleaseSummary]] = {}
         self.wanted: set[int] = set()
+        self._texts: dict[tuple[ReleaseSummary, int], str] = {}  # a row's line, by row and width
 
     def reset(self, total: int) -> None:
         self.total = total
@@ -165,8 +166,13 @@ class ReleaseTable(ScrollView, can_focus=True):
         if row is None:
             self._want(index)
             return Strip([Segment(fit(" …", width), base)])
-        values = cells(row)
-        text = " ".join(fit(values[key], w or max(width - used_width(), 5)) for key, _, w in COLUMNS)
+        text = self._texts.get((row, width))
+        if text is None:  # fitting CJK text to cells is the costly part of a line: once per row and width
+            values = cells(row)
+            text = " ".join(fit(values[key], w or max(width - used_width(), 5)) for key, _, w in COLUMNS)
+            if len(self._texts) >= 4 * PAGE_SIZE:
+                self._texts.clear()
+            self._texts[(row, width)] = text
         style = base
         if row.status == "done":
             style += self.get_component_rich_style("release-table--done")
@@ -175,7 +181,8 @@ class ReleaseTable(ScrollView, can_focus=True):
         return Strip([Segment(text, style)]).extend_cell_length(width, style).crop(0, width)
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh()
+        self.refresh_line(old)  # only the two rows whose look changed (a scroll redraws the rest)
+        self.refresh_line(new)
         height = self.scrollable_content_region.height or 1
         y = int(self.scroll_offset.y)
         if new < y:
