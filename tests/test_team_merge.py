@@ -367,3 +367,21 @@ def test_the_same_change_made_on_both_sides_is_no_conflict(tmp_path: Path) -> No
     report = merged(a_path, b_path)
     assert report.conflicts == []  # both said done, both relabelled alike
     assert report.statuses_changed == 1  # the later of the two (same value) is taken: the states converge
+
+
+def test_sessions_come_with_the_work_so_a_team_database_shows_who_worked_when(tmp_path: Path) -> None:
+    start = base(tmp_path)
+    alice = fork(start, "alice.db")
+    store = Store.open(alice)
+    actions = Actions(store, "alice", store.start_session("alice"))
+    actions.tag(1, "entity", "GPE", *find(TEXTS[0], "香港"))
+    store.close()
+    team = fork(start, "team.db")
+    merged(team, alice)
+    merged(team, alice)  # twice: still one session of alice's
+    store = Store.open(team)
+    try:
+        mine = [s for s in store.session_summaries() if s.annotator == "alice"]
+        assert len(mine) == 1 and mine[0].tags == 1 and mine[0].actions == 1
+    finally:
+        store.close()

@@ -226,7 +226,8 @@ def _merge(
             assignments.append((release_map[rid], name, at, by))
     with _batch(store, report):
         report.assignments_added = store.add_assignments(assignments)
-    tag_map, aliases = _merge_tags(store, other, release_map, texts, both, report, progress)
+    sessions = _merge_sessions(store, other, report)
+    tag_map, aliases = _merge_tags(store, other, release_map, texts, both, report, progress, sessions)
     link_map = _merge_links(store, other, tag_map, both, report, progress)
 
     # the events, their rows mapped to ids here
@@ -284,6 +285,25 @@ def _is_timestamp(value: str) -> bool:
     except RecordError:
         return False
     return True
+
+
+def _merge_sessions(store: Store, other: Store, report: MergeReport) -> dict[int, int]:
+    """The other's sessions (who worked when, how many actions), so ``hkpr stats`` of a team
+    database shows each annotator's time; their id → id here. Bad rows are refused."""
+    rows = []
+    for their_id, annotator, started_at, ended_at, actions in other.session_rows():
+        problem = (
+            (annotator_problem(annotator) if isinstance(annotator, str) else "not text")
+            or (None if isinstance(started_at, str) and _is_timestamp(started_at) else "bad start time")
+            or (None if ended_at is None or (isinstance(ended_at, str) and _is_timestamp(ended_at)) else "bad end time")
+            or (None if isinstance(actions, int) and actions >= 0 else "bad action count")
+        )
+        if problem:
+            report.refused.append(f"session #{their_id}: {problem}")
+            continue
+        rows.append((their_id, annotator, started_at, ended_at, actions))
+    with _batch(store, report):
+        return store.put_sessions(rows)
 
 
 def _merge_releases(
@@ -360,6 +380,7 @@ def _merge_tags(
     both: Sync,
     report: MergeReport,
     progress: Callable[[str, int, int], None],
+    sessions: dict[int, int],
 ) -> tuple[dict[int, int], dict[str, int]]:
     """Insert the tags this database lacks and take the other's version of those it holds where
     that one is later; their id → id here, and their uid → id here of the tags matched by content."""
@@ -417,7 +438,7 @@ def _merge_tags(
         row = {"release_id": here_release, "kind": a.kind, "label": a.label, "start": a.start, "end": a.end,
                "text": a.text, "status": a.status, "attributes": a.attributes, "annotator": a.annotator,
                "created_at": a.created_at, "updated_at": a.updated_at, "deleted_at": a.deleted_at,
-               "uid": uid, "version": ver}  # fmt: skip
+               "uid": uid, "version": ver, "session_id": sessions.get(a.session_id or 0)}  # fmt: skip
         pending.append((row, mine[0].id if mine else None, a.id))
     # entities first: a claim's subject is an entity, named by its id in the other database, which
     # must be known here before the claim is written

@@ -936,6 +936,42 @@ class AnnotationStore(StoreBase):
             )
             return self.db.conn.total_changes - before
 
+    def session_rows(self) -> list[tuple[int, str, str, str | None, int]]:
+        """Every session: (id, annotator, started_at, ended_at, actions)."""
+        return [
+            (int(r[0]), r[1], r[2], r[3], r[4])
+            for r in self.db.execute("SELECT id, annotator, started_at, ended_at, actions FROM sessions ORDER BY id")
+        ]
+
+    def put_sessions(self, rows: Sequence[tuple[int, str, str, str | None, int]]) -> dict[int, int]:
+        """Bring in another database's sessions (checked by the caller): one here with the same
+        annotator and start is the same session (its end and action count take the later and the
+        larger); returns their id → id here."""
+        out: dict[int, int] = {}
+        with self.write():
+            for their_id, annotator, started_at, ended_at, actions in rows:
+                row = self.db.execute(
+                    "SELECT id, ended_at, actions FROM sessions WHERE annotator = ? AND started_at = ?",
+                    [annotator, started_at],
+                ).fetchone()
+                if row is None:
+                    out[their_id] = int(
+                        self.db.execute(
+                            "INSERT INTO sessions (annotator, started_at, ended_at, actions) VALUES (?,?,?,?)",
+                            [annotator, started_at, ended_at, actions],
+                        ).lastrowid
+                        or 0
+                    )
+                    continue
+                out[their_id] = int(row[0])
+                ended = max((e for e in (row[1], ended_at) if e), default=None)
+                if ended != row[1] or actions > row[2]:
+                    self.db.execute(
+                        "UPDATE sessions SET ended_at = ?, actions = ? WHERE id = ?",
+                        [ended, max(actions, row[2]), row[0]],
+                    )
+        return out
+
     def tag_ids(self) -> dict[str, int]:
         """Stable id → id here, of every tag that has one."""
         return {str(u): int(i) for u, i in self.db.execute("SELECT uid, id FROM annotations WHERE uid IS NOT NULL")}
