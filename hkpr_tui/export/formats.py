@@ -56,7 +56,7 @@ class Sink:
         if name_problem(name):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
         path = self.folder / name
-        if not _is_inside(path.resolve(), self.folder.resolve()):
+        if not path.resolve().is_relative_to(self.folder.resolve()):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
         return path
 
@@ -105,14 +105,6 @@ class Sink:
 
     def size(self, name: str) -> int:
         return (self.folder / name).stat().st_size
-
-
-def _is_inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 class Writer:

@@ -131,7 +131,7 @@ def _check_out(out: Path, *, force: bool, protect: tuple[Path, ...]) -> None:
         raise ExportError(f"{out} exists and is not a folder")
     real_out = out.resolve()
     for kept in protect:
-        if _is_inside(kept.resolve(), real_out):
+        if kept.resolve().is_relative_to(real_out):
             raise ExportError(
                 f"{out} holds the database {kept}; choose another folder (nothing was written or deleted)"
             )
@@ -180,14 +180,6 @@ def atomic_folder(out: Path, *, force: bool = False, protect: tuple[Path, ...] =
         sink.abandon()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _is_inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 def write_atomically(
