@@ -48,15 +48,19 @@ def _short(text: str, limit: int = 16) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def claim_value(a: Annotation) -> str:
+    """A claim's value as the lists show it (" >500間"), or "" for a tag without one."""
+    value = a.attributes.get("value") if a.kind == "claim" else None
+    if value is None:
+        return ""
+    return f" {a.attributes.get('qualifier') or ''}{value}{a.attributes.get('unit') or ''}".replace(" =", " ")
+
+
 def _tag(a: Annotation, with_bounds: bool) -> str:
     out = f"{a.label} 「{_short(a.text)}」"
     if with_bounds:
         out += f" {a.start}–{a.end}"
-    if a.kind == "claim":
-        value = a.attributes.get("value")
-        if value is not None:
-            out += f" {a.attributes.get('qualifier') or ''}{value}{a.attributes.get('unit') or ''}".replace(" =", " ")
-    return out
+    return out + claim_value(a)
 
 
 @dataclass(frozen=True)

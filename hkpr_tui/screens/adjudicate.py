@@ -12,7 +12,6 @@ from __future__ import annotations
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from hkpr_tui.annotate.adjudicate import Disagreement, decide, disagreements, to_adjudicate
+from hkpr_tui.annotate.adjudicate import Disagreement, claim_value, decide, disagreements, to_adjudicate
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault, translate
 from hkpr_tui.textsafe import safe
@@ -170,7 +169,7 @@ class AdjudicationScreen(Screen[None]):
             return
         lines = Text()
         for n, version in enumerate(item.versions, 1):
-            spans = [(t.start, t.end, t.label + _claim_value(t.attributes)) for t in version.tags]
+            spans = [(t.start, t.end, t.label + claim_value(t)) for t in version.tags]
             lines.append(f"{n} {safe(version.annotator)}: ", style="bold")
             lines.append(marked_context(self.text, item, spans) if spans else Text("(no tag here)", style="italic"))
             lines.append("\n")
@@ -253,8 +252,3 @@ class AdjudicationScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def _claim_value(attributes: dict[str, Any]) -> str:
-    value = attributes.get("value") if isinstance(attributes, dict) else None
-    return f" {value}{attributes.get('unit') or ''}" if value not in (None, "") else ""
