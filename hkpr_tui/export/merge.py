@@ -33,7 +33,6 @@ lock), so an app on the same database keeps working.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import time
@@ -465,7 +464,7 @@ def _same(x: Annotation, y: Annotation) -> bool:
 
     def said(a: Annotation) -> tuple[Any, ...]:
         attrs = {k: v for k, v in a.attributes.items() if k != "subject_id"} if isinstance(a.attributes, dict) else {}
-        return a.label, a.start, a.end, a.status, a.deleted_at is None, json.dumps(attrs, sort_keys=True, default=str)
+        return a.label, a.start, a.end, a.status, a.deleted_at is None, attrs
 
     return said(x) == said(y)
 

@@ -70,7 +70,7 @@ def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
 
 
 _OWN_STATUS = """coalesce((
-    SELECT CASE WHEN json_valid(e.payload) THEN json_extract(e.payload, '$.after') END FROM events e
+    SELECT json_extract(e.payload, '$.after') FROM events e
     WHERE e.uid = r.content_hash AND e.entity = 'releases' AND e.annotator = ?
       AND json_valid(e.payload) AND json_type(e.payload, '$.after') = 'text'
     ORDER BY e.at DESC, e.id DESC LIMIT 1), 'todo')"""
