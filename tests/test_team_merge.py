@@ -385,3 +385,26 @@ def test_sessions_come_with_the_work_so_a_team_database_shows_who_worked_when(tm
         assert len(mine) == 1 and mine[0].tags == 1 and mine[0].actions == 1
     finally:
         store.close()
+
+
+def test_forged_sessions_are_refused_and_named_not_stored(tmp_path: Path) -> None:
+    start = base(tmp_path)
+    other = fork(start, "other.db")
+    conn = sqlite3.connect(other)
+    rows = [
+        ("ev\x1b]52;c;x\x07il", "2026-01-01T00:00:00", 1),
+        ("carol", "not a time", 1),
+        ("dave", "2026-01-01T00:00:00", -4),
+    ]
+    conn.executemany("INSERT INTO sessions (annotator, started_at, actions) VALUES (?,?,?)", rows)
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(cli, ["--db", str(start), "merge", str(other)])
+    assert result.exit_code == 1
+    assert "control characters" in result.output and "bad start time" in result.output
+    assert "bad action count" in result.output and "\x1b" not in result.output
+    store = Store.open(start)
+    try:
+        assert {s.annotator for s in store.session_summaries()} == {"ann"}
+    finally:
+        store.close()
