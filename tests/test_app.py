@@ -230,3 +230,11 @@ def test_learn_settings_are_checked(tmp_path: Path) -> None:
         path.write_text(f"[learn]\n{bad}\n")
         with pytest.raises(ConfigError, match="learn"):
             load_config(path)
+
+
+def test_the_sort_mark_shows_even_on_a_narrow_column() -> None:
+    from hkpr_tui.widgets.release_table import SORTABLE, header_text
+
+    for sort in SORTABLE:
+        for descending, mark in ((True, "▼"), (False, "▲")):
+            assert header_text(100, sort, descending).count(mark) == 1, sort

@@ -70,8 +70,13 @@ def cells(row: ReleaseSummary) -> dict[str, str]:
 def header_text(width: int, sort: str, descending: bool) -> str:
     parts = []
     for key, heading, w in COLUMNS:
-        mark = (" ▼" if descending else " ▲") if key == sort else ""
-        parts.append(fit(heading + mark, w or max(width - used_width(), 5)))
+        room = w or max(width - used_width(), 5)
+        if key == sort:  # the sort mark always shows: a heading too long gives way to it
+            mark = "▼" if descending else "▲"
+            heading = heading if cell_len(heading) + 2 <= room else fit(heading, room - 2).rstrip()
+            parts.append(fit(f"{heading} {mark}", room))
+        else:
+            parts.append(fit(heading, room))
     return " ".join(parts)
 
 
