@@ -365,3 +365,57 @@ async def test_hostile_strings_from_the_database_reach_the_screen_as_visible_esc
         for text in [*shown, header]:
             assert not any(c in text for c in "\x1b\x07\x9b\u202e"), text
         assert any("a\\x1b]52" in text for text in shown) and "\\u202etitle\\x9b2J" in header
+
+
+def stale_lines(view: ReleaseView) -> list[int]:
+    """Visible lines whose last drawn form (Textual's cache of the widget, what the terminal was
+    sent) differs from what the view would draw now: a repaint the view forgot to ask for."""
+    from textual.geometry import Region
+
+    def look(style) -> tuple[object, ...]:  # type: ignore[no-untyped-def]  # Textual turns 8-bit colours to RGB
+        if style is None:
+            return ()
+        rgb = [c.get_truecolor() if c is not None else None for c in (style.color, style.bgcolor)]
+        return (*rgb, style.bold, style.italic, style.underline)
+
+    def chars(segments) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+        return [(c, look(s.style)) for s in segments for c in s.text]
+
+    left = view.scrollable_content_region.x - view.region.x  # the view's padding
+    stale = []
+    for y in range(view.scrollable_content_region.height):
+        now = chars(view.render_line(y))
+        shown = chars(view.render_lines(Region(0, y, view.size.width, 1))[0])[left : left + len(now)]
+        if shown != now:
+            stale.append(y)
+    return stale
+
+
+async def test_the_screen_follows_the_cursor_and_a_new_tag_line_by_line(seeded_db: Path) -> None:
+    """Keys repaint only the lines they change; every other line must still be what is drawn."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        for keys in (["down"] * 3, ["right"] * 5, ["up", "end"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert stale_lines(view) == []
+        start = view.text.index("數碼港")
+        await select(pilot, view, start, 3)
+        await settle(pilot)
+        assert stale_lines(view) == []
+        await pilot.press("1")  # ORG: the line of 數碼港 changes (and every match suggested elsewhere)
+        await settle(pilot)
+        assert stale_lines(view) == []
+        await pilot.press("right", "right", "right")  # off the tag: its three characters in one style
+        await settle(pilot)
+        assert underlined(view, "數碼港")
+        assert stale_lines(view) == []
+        await pilot.press("left", "left", "left", "u")  # undo: the tag's lines again
+        await settle(pilot)
+        assert stale_lines(view) == []
+        await pilot.press("right", "right", "right")
+        await settle(pilot)
+        assert not underlined(view, "數碼港")
+        assert stale_lines(view) == []

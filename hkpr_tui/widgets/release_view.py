@@ -258,7 +258,7 @@ class ReleaseView(ScrollView, can_focus=True):
         ),
     ]
 
-    cursor: reactive[int] = reactive(0, init=False)
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)  # watch_cursor repaints the lines it changes
 
     @dataclass
     class CursorMoved(Message):
@@ -299,7 +299,10 @@ class ReleaseView(ScrollView, can_focus=True):
         # drawn lines, by everything a line's look depends on: a key that tags a span, or moves the
         # cursor, repaints the view but rebuilds only the lines whose highlights changed
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._drawn: dict[int, tuple[object, ...]] = {}  # line index → the key it was last drawn with
+        self._repaint_due = False
         self._base_style: Style | None = None  # ``rich_style`` walks the ancestors: kept until styles change
+        self._highlight_styles: dict[str, Style] = {}  # likewise for the highlight classes
         self._layouts: dict[tuple[object, ...], tuple[list[VisualLine], list[int]]] = {}
         self._view_highlights: dict[str, list[tuple[int, int]]] = {}
         self._goal_cell: int | None = None
@@ -342,18 +345,18 @@ class ReleaseView(ScrollView, can_focus=True):
     def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
         self.highlights[kind] = sorted(spans)
         self._project_highlights()
-        self.refresh()
+        self.repaint()
 
     def set_styled(self, kind: str, spans: list[tuple[int, int, Style]]) -> None:
         """Highlight spans each with its own style (tags and suggestions in their label's colour).
         Outer spans first, so an inner (nested) span is drawn over its outer one."""
         self.styled[kind] = sorted(spans, key=lambda span: (span[0], -span[1]))
         self._project_highlights()
-        self.refresh()
+        self.repaint()
 
     def clear_selection(self) -> None:
         self.selection, self.selection_anchor, self.visual = None, None, False
-        self.refresh()
+        self.repaint()
 
     @property
     def text(self) -> str:
@@ -435,29 +438,37 @@ class ReleaseView(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def _line(self, index: int) -> tuple[tuple[object, ...], int, Style, Style, list[tuple[int, int, Style]]]:
+        """The drawn line ``index``'s key (everything it depends on: layout, width, styles and the
+        highlights on it; equal keys draw equal strips), width, base and line styles, highlights."""
         width = self.scrollable_content_region.width
-        index = int(self.scroll_offset.y) + y
         base = self._base_style
         if base is None:
             base = self._base_style = self.rich_style
-        if index >= len(self._lines) or self.view is None:
-            return Strip.blank(width, base)
+        if index >= len(self._lines) or self.view is None or self._lines[index].paragraph < 0:
+            return (width, base), width, base, base, []  # past the end, or between paragraphs: blank
         line = self._lines[index]
-        if line.paragraph < 0:
-            return Strip.blank(width, base)
-        text = self.view.text
         paragraph = self.paragraphs[line.paragraph] if line.paragraph < len(self.paragraphs) else None
         line_style = base
         if paragraph is not None and paragraph.kind == "heading":
-            line_style = base + self.get_component_rich_style("release-view--heading")
+            line_style = base + self._component("heading")
         elif paragraph is not None and paragraph.repeat_of is not None:
-            line_style = base + self.get_component_rich_style("release-view--repeat")
+            line_style = base + self._component("repeat")
         spans = self._spans_on(line)
-        key = (self._layout_key, index, width, base, line_style, *spans)
+        return (self._layout_key, index, width, base, line_style, *spans), width, base, line_style, spans
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        key, width, base, line_style, spans = self._line(index)
+        self._drawn[index] = key
+        if len(key) == 2:
+            return Strip.blank(width, base)
         cached = self._strips.get(key)
         if cached is not None:
             return cached
+        assert self.view is not None
+        line = self._lines[index]
+        text = self.view.text
         cuts = sorted({line.start, line.end, *(p for s, e, _ in spans for p in (s, e))})
         segments = []
         for a, b in itertools.pairwise(cuts):
@@ -472,10 +483,37 @@ class ReleaseView(ScrollView, can_focus=True):
         self._strips[key] = strip
         return strip
 
+    def repaint(self) -> None:
+        """Repaint the visible lines whose highlights changed since they were drawn, and only
+        those: a cursor move or a new tag touches a line or two, and a whole repaint re-composes
+        every line of the view (the compositor's work, not ours, dominates a key's cost). Several
+        calls while one message is handled are compared once, after it."""
+        if not self._repaint_due:
+            self._repaint_due = True
+            self.call_later(self._repaint_changed)
+
+    def _repaint_changed(self) -> None:
+        self._repaint_due = False
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if not self._drawn or not height:
+            self.refresh()
+            return
+        for index in range(top, top + height):
+            if self._drawn.get(index) != self._line(index)[0]:
+                self.refresh_line(index)
+
     def notify_style_update(self) -> None:
         self._base_style = None
+        self._highlight_styles.clear()
         self._strips.clear()
         super().notify_style_update()
+
+    def _component(self, name: str) -> Style:
+        style = self._highlight_styles.get(name)
+        if style is None:
+            style = self._highlight_styles[name] = self.get_component_rich_style(f"release-view--{name}")
+        return style
 
     def _spans_on(self, line: VisualLine) -> list[tuple[int, int, Style]]:
         """(start, end, style) of every highlight on ``line``, clipped, in drawing order."""
@@ -498,7 +536,7 @@ class ReleaseView(ScrollView, can_focus=True):
                 continue
             else:
                 spans = self._view_highlights.get(kind, [])
-            style = self.get_component_rich_style(f"release-view--{kind}")
+            style = self._component(kind)
             for s, e in spans:
                 s, e = max(s, line.start), min(e, line.end)
                 if s < e:
@@ -512,7 +550,7 @@ class ReleaseView(ScrollView, can_focus=True):
             self.selection_anchor = None  # a plain move after shift+arrows keeps the selection, ends extending it
         if self.selection_anchor is not None and self.view is not None:
             self.selection = self._span_between(self.selection_anchor, new)
-        self.refresh()
+        self.repaint()
         self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
 
     def set_cursor(self, offset: int, *, center: bool = False, keep_goal: bool = False) -> None:
@@ -659,14 +697,14 @@ class ReleaseView(ScrollView, can_focus=True):
         self.visual, self.selection_anchor = False, None
         self.set_cursor(start, center=True)
         self.selection = (start, end)
-        self.refresh()
+        self.repaint()
 
     def action_select_sentence(self) -> None:
         sentence = self.sentence_at(self.cursor)
         if sentence is not None:
             self.visual, self.selection_anchor = False, None
             self.selection = sentence
-            self.refresh()
+            self.repaint()
 
     def sentence_at(self, offset: int) -> tuple[int, int] | None:
         """The sentence holding ``offset`` without its trailing spaces, or None."""
@@ -721,7 +759,7 @@ class ReleaseView(ScrollView, can_focus=True):
         assert self._drag_anchor is not None
         self.selection = self._span_between(self._drag_anchor, offset)
         self.cursor = offset
-        self.refresh()
+        self.repaint()
 
     def _span_between(self, anchor: int, offset: int) -> tuple[int, int]:
         """The canonical selection from ``anchor`` to ``offset``, both characters included,
