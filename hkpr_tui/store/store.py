@@ -643,7 +643,9 @@ class Store(AssignmentStore, AnnotationStore):
         for term, common in zip(short_terms, dense):
             candidates = None if common else self._short_candidates(term, long_terms)
             if candidates is not None:
-                where.append(f"+f.rowid IN ({candidates[0]})")
+                # with a MATCH, "+" keeps the IN a filter on its rows (as an index, FTS5 would run
+                # the MATCH again for each candidate); without one, FTS5 looks each candidate up
+                where.append(f"{'+' if long_terms else ''}f.rowid IN ({candidates[0]})")
                 params += candidates[1]
         if long_terms:
             sql = (
