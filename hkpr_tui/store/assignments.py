@@ -202,6 +202,7 @@ class AssignmentStore(StoreBase):
             insert("paragraphs", by_ids("paragraphs", "release_id"))
             insert("sentences", by_ids("sentences", "release_id"))
             insert("release_fts", fts, ["rowid", "title", "body"])
+            insert("release_ends", by_ids("release_ends", "release_id"))
             insert("release_signatures", by_ids("release_signatures", "release_id"))
             insert("release_bands", by_ids("release_bands", "release_id"))
             insert("labels", labels)

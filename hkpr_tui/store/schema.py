@@ -12,6 +12,8 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from hkpr_tui.script import search_key_of_folded
+
 MIGRATION_SET = "hkpr"
 migrations = Migrations(MIGRATION_SET)
 KNOWN_MIGRATIONS: list[str] = []
@@ -423,4 +425,39 @@ def m008_library_indexes(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS releases_organisation_date ON releases(organisation, date);
         CREATE INDEX IF NOT EXISTS releases_status_date ON releases(status, date);
         """
+    )
+
+
+def end_keys(folded: str) -> set[str]:
+    """The keys ``release_ends`` holds for one script-folded title or text: its last two
+    characters as one string and each of them alone, ASCII lower-cased as search compares them (a
+    text of one character gives that character). These are exactly the places a string of one or
+    two characters can occur without starting one of the text's trigrams."""
+    tail = search_key_of_folded(folded[-2:])
+    return set(tail) | ({tail} if len(tail) == 2 else set())
+
+
+@migration
+def m009_search_ends(db: Database) -> None:
+    """Search for terms of one and two characters through the trigram index (``Store.search``):
+    ``release_terms`` lists the index's trigrams, so the trigrams that start with a short term are
+    found by a range of terms; ``release_ends`` holds each release's last characters, the only
+    places a short term can occur without starting a trigram. Backfilled from the index."""
+    db.executescript(
+        """
+        -- the trigrams of release_fts (read-only; FTS5 computes it from the index)
+        CREATE VIRTUAL TABLE release_terms USING fts5vocab(release_fts, 'row');
+        -- the last two characters of each release's folded title and text, together and alone
+        CREATE TABLE release_ends (
+            key TEXT NOT NULL,
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            PRIMARY KEY (key, release_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX release_ends_release ON release_ends(release_id);
+        """
+    )
+    rows = db.execute("SELECT rowid, substr(title, -2), substr(body, -2) FROM release_fts").fetchall()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO release_ends (key, release_id) VALUES (?, ?)",
+        [(key, rowid) for rowid, title, body in rows for key in end_keys(title or "") | end_keys(body or "")],
     )

@@ -164,6 +164,20 @@ TABLES: dict[str, Described] = {
         "FTS5's segment index of `release_fts`.",
         {"segid": "segment", "term": "first term", "pgno": "page"},
     ),
+    "release_terms": (
+        "The trigrams of `release_fts`, one row each (an FTS5 `fts5vocab` table, read-only; m009): search finds "
+        "the trigrams that start with a term of one or two characters as a range of them.",
+        {
+            "term": "a trigram, as the index holds it (case folded)",
+            "doc": "rows of `release_fts` that hold it",
+            "cnt": "its occurrences in all of them",
+        },
+    ),
+    "release_ends": (
+        "The last two characters of each release's folded title and text, together and each alone, lower-cased "
+        "for ASCII (m009): where a search term of one or two characters can occur without starting a trigram.",
+        {"key": "one or two characters (indexed)", "release_id": "the release"},
+    ),
     "release_signatures": (
         "MinHash signature of each release's text, for grouping versions (m003).",
         {"release_id": "the release", "signature": "the signature (bytes)"},

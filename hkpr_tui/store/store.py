@@ -37,7 +37,7 @@ from hkpr_tui.store.base import (
     translate,
     utc_now,
 )
-from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
+from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, end_keys, migrations
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -52,6 +52,37 @@ SORT_COLUMNS = {
 
 
 SNIPPET_CONTEXT = 24
+
+# Short search terms (``Store._search_ids``). Measured on the generated corpus at 100,000
+# releases (benchmarks/bench_script.py): reading a release's folded text for a LIKE costs 2–6 µs,
+# so the whole index is 0.3–0.7 s, while the newest 500 are 1–3 ms; the prefix range of
+# ``release_terms`` costs what its postings cost (70 ms for 港, which occurs everywhere; well
+# under a millisecond for a character that occurs in a few hundred releases); each trigram of a
+# MATCH's OR costs 15–45 µs to open.
+SHORT_WINDOW = 500
+"""The newest releases a short-term query is first scanned in, and its terms' frequency taken from."""
+SHORT_DENSE = 10
+"""Hits in the window (2%) from which a short term counts as common: a LIKE scan then fills a page of
+20 in about 50 rows per hit (~1,000 rows, a few ms), and its trigram postings would cost more."""
+LONG_FEW = 1000
+"""Rows the long terms match below which a short term is simply a LIKE on each (≤ 1,000 reads, a few ms)."""
+MAX_PREFIX_TERMS = 2000
+"""Trigrams starting with a short term beyond which the index is not used for it: an OR of 2,000
+phrases takes 30–90 ms to open, what a LIKE scan of the newest 10,000–30,000 texts costs. A term
+with so many different continuations is common somewhere, and the LIKE finds it there."""
+
+
+def _quote(term: str) -> str:
+    """A term as an FTS5 string: literal text, never query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _match(terms: list[str]) -> str:
+    return " ".join(_quote(t) for t in terms)
+
+
+def _like_pattern(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _hit(row: tuple[Any, ...], term: str) -> SearchHit:
@@ -327,6 +358,7 @@ class Store(AssignmentStore, AnnotationStore):
             if self.check_schema():  # another process may have migrated while we waited
                 migrations.apply(self.db)
         self._replicated = None
+        self._ends = None
 
     def _claim_replica(self, path: Path) -> None:
         """Record the file this database's origin id belongs to; a database found at another path
@@ -405,12 +437,25 @@ class Store(AssignmentStore, AnnotationStore):
         )
         release_id = int(cursor.lastrowid or 0)
         self._write_segments(release_id, rel)
-        conn.execute(
-            "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
-            (release_id, fold(rel.title), fold(rel.text)),
-        )
+        self._index_text(release_id, rel)
         self._log(annotator, "import", "releases", release_id, {"source": rel.source}, at=now, uid=rel.content_hash)
         return AddResult(release_id, duplicate=False)
+
+    _ends: bool | None = None  # whether the schema has release_ends (m009); None: not checked yet
+
+    def _index_text(self, release_id: int, rel: NewRelease) -> None:
+        """The search index's rows for a release (its folded title and text, and their last
+        characters), in the caller's transaction."""
+        title, body = fold(rel.title), fold(rel.text)
+        conn = self.db.conn
+        conn.execute("INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)", (release_id, title, body))
+        if self._ends is None:  # a database written at an older schema (tests make them) gets them from m009
+            self._ends = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'release_ends'").fetchone())
+        if self._ends:
+            conn.executemany(
+                "INSERT OR IGNORE INTO release_ends (key, release_id) VALUES (?, ?)",
+                [(key, release_id) for key in end_keys(title) | end_keys(body)],
+            )
 
     def _write_segments(self, release_id: int, rel: NewRelease) -> None:
         """The paragraphs and sentences of a release, in the caller's transaction."""
@@ -543,32 +588,15 @@ class Store(AssignmentStore, AnnotationStore):
         Terms are separated by white space and matched as literal text (quotes, ``*``, ``OR``
         are characters, never syntax). The index holds script-folded text, so 数码港 and 數碼港
         find each other. Terms of three or more characters use the trigram index and are ranked
-        (title matches weigh more); shorter terms are matched with LIKE, so a page stops as soon as
-        it is full.
+        (title matches weigh more); with none, the newest releases come first. Terms of one or two
+        characters are matched as LIKE matches them (``_short_terms`` says how they are found fast).
         """
         terms = [t for t in search_key(query).split() if t]
         if not terms:
             return SearchPage([], offset, False)
         long_terms = [t for t in terms if len(t) >= 3]
         short_terms = [t for t in terms if len(t) < 3]
-        where: list[str] = []
-        params: list[Any] = []
-        if long_terms:
-            where.append("release_fts MATCH ?")
-            params.append(" ".join('"' + t.replace('"', '""') + '"' for t in long_terms))
-        for term in short_terms:
-            where.append("(release_fts.body LIKE ? ESCAPE '\\' OR release_fts.title LIKE ? ESCAPE '\\')")
-            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [pattern, pattern]
-        order = "bm25(release_fts, 10.0, 1.0)" if long_terms else "release_fts.rowid DESC"
-        # two steps: rank in the index alone (no release row read), then read the page's rows
-        ids = [
-            row[0]
-            for row in self.db.execute(
-                f"SELECT rowid FROM release_fts WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit + 1, offset],
-            ).fetchall()
-        ]
+        ids = self._search_ids(long_terms, short_terms, limit + 1, offset)
         page = ids[:limit]
         rows = {
             row[0]: row
@@ -581,6 +609,105 @@ class Store(AssignmentStore, AnnotationStore):
         first = max(terms, key=len)
         hits = [_hit(rows[i], first) for i in page if i in rows]
         return SearchPage(hits, offset, has_more=len(ids) > limit)
+
+    def _search_ids(self, long_terms: list[str], short_terms: list[str], limit: int, offset: int) -> list[int]:
+        """The ids of one page of matches (step one of two: the index alone, no release row read).
+
+        Long terms are one MATCH, ranked by bm25. A short term is a LIKE on the folded title and
+        text of each row the rest of the query leaves; one that is rare among the newest releases
+        also gets the set of rows it can occur in from the index (``_short_candidates``), so a
+        query with few or no hits reads only those rows instead of every text."""
+        likes = [_like_pattern(t) for t in short_terms]
+        like_sql = ["(f.body LIKE ? ESCAPE '\\' OR f.title LIKE ? ESCAPE '\\')"] * len(likes)
+        like_params = [p for pattern in likes for p in (pattern, pattern)]
+        need = offset + limit
+        if not long_terms:
+            # newest first: when the newest releases hold a page, a scan of them is the answer
+            window = self._newest_window()
+            ids = self._ids(
+                f"SELECT f.rowid FROM release_fts f WHERE f.rowid >= ? AND {' AND '.join(like_sql)} "
+                "ORDER BY f.rowid DESC LIMIT ?",
+                [window, *like_params, need],
+            )
+            if len(ids) >= need:
+                return ids[offset:]
+            # one term: the scan just counted it in the window
+            dense = [len(ids) >= SHORT_DENSE] if len(short_terms) == 1 else [self._dense(t) for t in short_terms]
+        else:
+            few = self._ids(
+                "SELECT rowid FROM release_fts WHERE release_fts MATCH ? LIMIT ?", [_match(long_terms), LONG_FEW]
+            )
+            # a few rows: each short term is a LIKE on each of them; else the rare ones narrow them first
+            dense = [True] * len(short_terms) if len(few) < LONG_FEW else [self._dense(t) for t in short_terms]
+        where, params = [], []
+        for term, common in zip(short_terms, dense):
+            candidates = None if common else self._short_candidates(term, long_terms)
+            if candidates is not None:
+                # with a MATCH, "+" keeps the IN a filter on its rows (as an index, FTS5 would run
+                # the MATCH again for each candidate); without one, FTS5 looks each candidate up
+                where.append(f"{'+' if long_terms else ''}f.rowid IN ({candidates[0]})")
+                params += candidates[1]
+        if long_terms:
+            sql = (
+                "SELECT f.rowid FROM release_fts f WHERE f.release_fts MATCH ? "
+                + "".join(f" AND {w}" for w in [*where, *like_sql])
+                + " ORDER BY bm25(f.release_fts, 10.0, 1.0) LIMIT ? OFFSET ?"
+            )
+            return self._ids(sql, [_match(long_terms), *params, *like_params, limit, offset])
+        sql = (
+            f"SELECT f.rowid FROM release_fts f WHERE {' AND '.join([*where, *like_sql])} "
+            "ORDER BY f.rowid DESC LIMIT ? OFFSET ?"
+        )
+        return self._ids(sql, [*params, *like_params, limit, offset])
+
+    def _ids(self, sql: str, params: Sequence[Any]) -> list[int]:
+        return [int(row[0]) for row in self.db.execute(sql, list(params)).fetchall()]
+
+    def _newest_window(self) -> int:
+        """The smallest id of the newest ``SHORT_WINDOW`` releases, when ids have no gaps (a packed
+        copy's have some: its window holds fewer). ``max(id)`` reads one page; counting the
+        window's rows off the index would read their texts."""
+        row = self.db.execute("SELECT max(id) FROM releases").fetchone()
+        return int(row[0] or 0) - SHORT_WINDOW + 1
+
+    def _dense(self, term: str) -> bool:
+        """Whether a short term occurs in at least ``SHORT_DENSE`` of the newest ``SHORT_WINDOW``
+        releases (the scan stops at the ``SHORT_DENSE``th)."""
+        pattern = _like_pattern(term)
+        n = self.db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM release_fts f WHERE f.rowid >= ? "
+            "AND (f.body LIKE ? ESCAPE '\\' OR f.title LIKE ? ESCAPE '\\') ORDER BY f.rowid DESC LIMIT ?)",
+            [self._newest_window(), pattern, pattern, SHORT_DENSE],
+        ).fetchone()[0]
+        return int(n) >= SHORT_DENSE
+
+    def _short_candidates(self, term: str, long_terms: list[str]) -> tuple[str, list[Any]] | None:
+        """A subquery for the rows a short term can occur in, or None when the index cannot say.
+
+        The trigram tokenizer indexes every window of three characters (white space and
+        punctuation included, case folded), so a term of one or two characters occurs in a text
+        exactly where one of the text's trigrams starts with it, or among its last two characters
+        (``release_ends``). The trigrams that start with it are a range of ``release_terms``; a
+        MATCH of their OR (with the long terms) finds the rows. The rows found are a superset
+        (the tokenizer folds more letters than LIKE), and the caller's LIKE keeps the exact ones.
+        """
+        if not all(c.isascii() or c.lower() == c.upper() == c for c in term):
+            return None  # a cased letter beyond ASCII: the tokenizer folds it, LIKE does not
+        prefixed: list[str] = []
+        for (trigram,) in self.db.execute("SELECT term FROM release_terms WHERE term >= ?", [term]):
+            if not trigram.startswith(term):
+                break
+            if len(prefixed) == MAX_PREFIX_TERMS or "\x00" in trigram:
+                return None
+            prefixed.append(trigram)
+        sql, params = "SELECT release_id FROM release_ends WHERE key = ?", [term]
+        if prefixed:
+            expr = " OR ".join(_quote(t) for t in prefixed)
+            if long_terms:
+                expr = f"{_match(long_terms)} AND ({expr})"
+            sql = f"SELECT rowid FROM release_fts WHERE release_fts MATCH ? UNION ALL {sql}"
+            params = [expr, *params]
+        return sql, params
 
     # -- statistics ------------------------------------------------------------------------
 
@@ -688,10 +815,8 @@ class Store(AssignmentStore, AnnotationStore):
             conn.execute("DELETE FROM sentences WHERE release_id = ?", (release_id,))
             self._write_segments(release_id, rel)
             conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
-            conn.execute(
-                "INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)",
-                (release_id, fold(rel.title), fold(rel.text)),
-            )
+            conn.execute("DELETE FROM release_ends WHERE release_id = ?", (release_id,))
+            self._index_text(release_id, rel)
             self._log(annotator, "reclean", "releases", release_id, uid=rel.content_hash, payload=
                       {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
 
