@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.corpus import generate
+from benchmarks.corpus import annotation_rows, generate
 from benchmarks.report import emit, p95
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import suggest
@@ -45,22 +45,7 @@ def main() -> None:
         releases = [(r.id, len(store.release(r.id).text)) for r in store.list_releases(sort="id")]
         texts = {rid: store.release(rid).text for rid, _ in releases}
 
-        def rows():  # type: ignore[no-untyped-def]
-            # non-overlapping 2–6 character spans, walking each release from its start
-            per_release = 2 * (args.annotations // len(releases) + 1)  # short texts take fewer
-            made = 0
-            for rid, length in releases:
-                pos = 0
-                for _ in range(per_release):
-                    size = rng.randint(2, 6)
-                    if pos + size >= length or made >= args.annotations:
-                        break
-                    yield {"release_id": rid, "kind": "entity", "label": rng.choice(["ORG", "LOC", "MONEY", "DATE"]),
-                           "start": pos, "end": pos + size, "text": texts[rid][pos : pos + size], "annotator": "bench"}  # fmt: skip
-                    made += 1
-                    pos += size + rng.randint(0, 1)
-
-        inserted = store.insert_annotations(rows())
+        inserted = store.insert_annotations(annotation_rows(releases, texts, args.annotations, rng))
         emit(bench="annotate", what="set-up", releases=len(releases), annotations=inserted,
              seconds=round(time.perf_counter() - start, 1))  # fmt: skip
 

@@ -18,13 +18,21 @@ and the app's work per key: the process's CPU time from the key press until the 
 same run (wall time in a Pilot run is mostly Pilot's own pacing).
 
     python -m benchmarks.bench_session
+    python -m benchmarks.bench_session --annotations 1000000   # the same with a team's million tags stored
+
+With ``--annotations N`` the database also holds 4,500 generated releases carrying N stored tags
+(2–6 character spans: many of their strings occur in seed 000, so every suggestion refresh looks
+them up); the suggestion walk is then capped at ``--walk`` decisions, since junk strings would make
+it thousands of keys long. The key counts are only meaningful without ``--annotations``.
 Targets (issue 12): ≤1 key per accepted suggestion, ≤3 keys per manual entity, ≤4 per claim,
 p95 ≤30 ms of app work for a key that only moves or tags.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -32,9 +40,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.corpus import annotation_rows, generate
 from benchmarks.report import emit, p95
 from hkpr_tui.app import HkprApp
-from hkpr_tui.corpus import parse_file
+from hkpr_tui.corpus import parse_file, parse_text
 from hkpr_tui.screens.reader import ReaderScreen
 from hkpr_tui.store import Store
 
@@ -86,7 +95,7 @@ def gold_spans(text: str) -> set[tuple[int, int, str]]:
     return out
 
 
-async def session(db: Path, release_id: int) -> dict[str, Any]:
+async def session(db: Path, release_id: int, walk_limit: int | None = None) -> dict[str, Any]:
     app = HkprApp(db_path=db, annotator="bench")
     async with app.run_test(size=(120, 36)) as pilot:
         keys = Keys(pilot)
@@ -108,6 +117,8 @@ async def session(db: Path, release_id: int) -> dict[str, Any]:
         while True:
             found = reader.suggestion_at(reader.panes[0])
             if found is None or (found.start, found.end, found.label) in seen:
+                break
+            if walk_limit is not None and len(seen) >= walk_limit:
                 break
             seen.add((found.start, found.end, found.label))
             if (found.start, found.end, found.label) in gold:
@@ -168,14 +179,28 @@ async def session(db: Path, release_id: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--annotations", type=int, default=0, help="stored tags on 4,500 other releases")
+    parser.add_argument("--walk", type=int, default=60, help="suggestion decisions at most, with --annotations")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         store = Store.open(db)
         store.add_releases(parse_file(p) for p in sorted((ROOT / "seeds").glob("*.txt")))
         release_id = next(r.id for r in store.list_releases(sort="id") if Path(r.source).name.startswith("000"))
+        if args.annotations:
+            began = time.perf_counter()
+            store.add_releases(parse_text(r.text, source=r.name) for r in generate(4500, 0))
+            ids = [i for i in store.release_ids_where() if i != release_id]
+            texts = {r.id: r.text for n in range(0, len(ids), 500) for r in store.releases(ids[n : n + 500])}
+            others = [(i, len(texts[i])) for i in ids]
+            stored = store.insert_annotations(annotation_rows(others, texts, args.annotations, random.Random(0)))
+            emit(bench="session", what="set-up", releases=len(others) + 1, annotations=stored,
+                 distinct_strings=len(store.known_strings()), seconds=round(time.perf_counter() - began, 1))  # fmt: skip
+            del texts
         store.close()
         began = time.perf_counter()
-        r = asyncio.run(session(db, release_id))
+        r = asyncio.run(session(db, release_id, args.walk if args.annotations else None))
         seconds = time.perf_counter() - began
     counts = r["counts"]
     emit(bench="session", release="seed 000", gold_entities=r["gold"], tagged_right=r["gold_found"], extra=r["extra"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -244,3 +245,22 @@ def write_files(folder: Path, files: list[tuple[str, bytes, int]]) -> list[Path]
         path.write_bytes(data)
         paths.append(path)
     return paths
+
+
+def annotation_rows(
+    releases: list[tuple[int, int]], texts: dict[int, str], count: int, rng: random.Random
+) -> Iterator[dict[str, object]]:
+    """``count`` stored-annotation rows for ``Store.insert_annotations``: non-overlapping 2–6
+    character entity spans, walking each of ``releases`` ((id, text length)) from its start."""
+    per_release = 2 * (count // max(len(releases), 1) + 1)  # short texts take fewer
+    made = 0
+    for rid, length in releases:
+        pos = 0
+        for _ in range(per_release):
+            size = rng.randint(2, 6)
+            if pos + size >= length or made >= count:
+                break
+            yield {"release_id": rid, "kind": "entity", "label": rng.choice(["ORG", "LOC", "MONEY", "DATE"]),
+                   "start": pos, "end": pos + size, "text": texts[rid][pos : pos + size], "annotator": "bench"}  # fmt: skip
+            made += 1
+            pos += size + rng.randint(0, 1)

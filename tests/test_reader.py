@@ -277,3 +277,23 @@ async def test_kept_lines_follow_a_change_of_theme(seeded_db: Path) -> None:
         after = view.render_line(2)
         assert after is not before and after.text == before.text
         assert {s.style.bgcolor for s in after if s.style} != {s.style.bgcolor for s in before if s.style}
+
+
+def test_spans_on_a_line_are_found_by_bisection_exactly_as_by_a_scan() -> None:
+    """Every highlight overlapping a line, nested and long ones included, in drawing order."""
+    import random
+
+    from hkpr_tui.widgets.release_view import _Spans
+
+    rng = random.Random(7)
+    for _ in range(200):
+        spans = []
+        for _ in range(rng.randint(0, 40)):
+            start = rng.randint(0, 200)
+            spans.append((start, start + rng.choice([1, 2, 3, 5, 80, 150]), rng.random()))
+        spans.sort(key=lambda span: (span[0], -span[1]))
+        index = _Spans(spans)
+        for _ in range(20):
+            a = rng.randint(0, 250)
+            b = a + rng.randint(1, 40)
+            assert index.on(a, b) == [span for span in spans if span[0] < b and span[1] > a]

@@ -70,3 +70,53 @@ def test_the_app_call_still_works() -> None:  # as screens/annotating.py calls i
 def test_odd_text_never_fails(text: str) -> None:
     for s in suggest(text, tagged=[(0, 1, "ORG"), (5, 2, "X")], known={"": "ORG", "《": "DOCUMENT"}):
         assert text[s.start : s.end] == s.text
+
+
+def test_suggestions_by_one_walk_and_by_update_equal_a_search_of_every_string() -> None:
+    """Known strings found by walking the text (and after adding, relabelling and removing a
+    string) are every occurrence a plain search finds, in either script; crossing tags are
+    refused exactly as by comparing every pair."""
+    import random
+
+    from hkpr_tui.annotate.suggest import KnownMatches, Suggestion, filter_suggestions
+    from hkpr_tui.script import fold
+
+    rng = random.Random(3)
+    alphabet = "數码碼港灣區政府財政ab "
+    for _ in range(150):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        folded = fold(text)
+        known = {
+            fold("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))): rng.choice("AB") for _ in range(8)
+        }
+
+        def every(known: dict[str, str]) -> set[tuple[int, int, str]]:
+            return {
+                (i, i + len(k), label)
+                for k, label in known.items()
+                if len(k) >= 2
+                for i in range(len(folded))
+                if folded.startswith(k, i)
+            }
+
+        matches = KnownMatches(text, known)
+        assert {(s.start, s.end, s.label) for s in matches.suggestions()} == every(known)
+        assert all(s.text == text[s.start : s.end] for s in matches.suggestions())
+        changed: dict[str, str | None] = {next(iter(known)): None, fold(text[3:6]): "C"} if len(text) > 6 else {}
+        matches.update(changed)
+        after = {k: v for k, v in {**known, **changed}.items() if v is not None}
+        assert {(s.start, s.end, s.label) for s in matches.suggestions()} == every(after)
+
+        tags = [(a, a + rng.randint(1, 8), "ORG") for a in rng.sample(range(70), 4)]
+        candidates = [Suggestion(a, a + rng.randint(1, 6), "X", "known", "") for a in range(60)]
+        kept = {(s.start, s.end) for s in filter_suggestions(candidates, tagged=tags)}
+
+        def crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
+            return a[0] < b[0] < a[1] < b[1] or b[0] < a[0] < b[1] < a[1]
+
+        expected = {
+            (s.start, s.end)
+            for s in candidates
+            if (s.start, s.end) not in {t[:2] for t in tags} and not any(crosses((s.start, s.end), t[:2]) for t in tags)
+        }
+        assert kept == expected

@@ -16,6 +16,7 @@ DATE only when the DATE label says ``fiscal_years = true`` (labels.toml). Headle
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -58,22 +59,62 @@ def rule_suggestions(text: str, *, fiscal_years: bool = False) -> list[Suggestio
 def known_suggestions(text: str, known: dict[str, str], *, folded_keys: bool = False) -> list[Suggestion]:
     """Every occurrence in ``text`` of a string tagged before (``known``: text → label; with
     ``folded_keys`` the texts are script-folded already, as ``Store.known_strings(text)`` gives them)."""
-    folded = fold(text)
-    by_folded: dict[str, str] = {}
-    for string, label in known.items():
-        if len(string) >= 2:
-            by_folded.setdefault(string if folded_keys else fold(string), label)
-    out = []
-    for string, label in by_folded.items():
-        start = folded.find(string)
-        while start >= 0:
-            out.append(Suggestion(start, start + len(string), label, "known", text[start : start + len(string)]))
-            start = folded.find(string, start + 1)
-    return out
+    matches = KnownMatches(text, known if folded_keys else {})
+    if not folded_keys:
+        matches.update({fold(string): label for string, label in known.items()})
+    return matches.suggestions()
 
 
-def _crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[0] < a[1] < b[1] or b[0] < a[0] < b[1] < a[1]
+class KnownMatches:
+    """The occurrences in one text of the strings tagged anywhere, kept string by string.
+
+    Found by walking the text once: at each position, the known strings starting with its two
+    (folded) characters are looked up by length, so the cost follows the text's length and the
+    matches, not the number of known strings (a team's database holds 100k+). ``update`` changes
+    a few strings (a tag added, relabelled or removed) without walking the text again."""
+
+    def __init__(self, text: str, known: dict[str, str]) -> None:
+        self.text = text
+        self.folded = fold(text)
+        self.labels: dict[str, str] = {}  # folded string → label
+        self._found: dict[str, list[Suggestion]] = {}
+        self._found_by_walk(known)
+
+    def _found_by_walk(self, known: dict[str, str]) -> None:
+        index: dict[str, dict[int, set[str]]] = {}  # first two characters → length → strings
+        for string, label in known.items():
+            if len(string) >= 2:
+                self.labels[string] = label
+                index.setdefault(string[:2], {}).setdefault(len(string), set()).add(string)
+        folded, text = self.folded, self.text
+        found = self._found
+        for i in range(len(folded) - 1):
+            by_length = index.get(folded[i : i + 2])
+            if by_length is None:
+                continue
+            for length, strings in by_length.items():
+                string = folded[i : i + length]
+                if string in strings:
+                    found.setdefault(string, []).append(
+                        Suggestion(i, i + length, self.labels[string], "known", text[i : i + length])
+                    )
+
+    def update(self, changed: dict[str, str | None]) -> None:
+        """Folded strings whose label changed (None: no longer tagged anywhere)."""
+        for string, label in changed.items():
+            self._found.pop(string, None)
+            if label is None or len(string) < 2:
+                self.labels.pop(string, None)
+                continue
+            self.labels[string] = label
+            start = self.folded.find(string)
+            while start >= 0:
+                end = start + len(string)
+                self._found.setdefault(string, []).append(Suggestion(start, end, label, "known", self.text[start:end]))
+                start = self.folded.find(string, start + 1)
+
+    def suggestions(self) -> list[Suggestion]:
+        return [s for found in self._found.values() for s in found]
 
 
 @cache
@@ -98,33 +139,54 @@ def suggest(
     ``tagged`` holds entities and claims alike; ``label_defs`` (the labels in use) tells which
     labels are claims, and whether DATE suggests financial years. Without it, the shipped
     labels' claim types are the claims and financial years are not suggested."""
+    defs = list(label_defs) if label_defs is not None else None
+    fiscal_years = defs is not None and any(l.name == "DATE" and l.fiscal_years for l in defs)
+    candidates = [
+        *rule_suggestions(text, fiscal_years=fiscal_years),
+        *known_suggestions(text, known or {}, folded_keys=known_folded),
+    ]
+    return filter_suggestions(candidates, tagged=tagged, rejected=rejected, labels=labels, label_defs=defs)
+
+
+def filter_suggestions(
+    candidates: Iterable[Suggestion],
+    *,
+    tagged: Iterable[tuple[int, int, str]] = (),
+    rejected: Iterable[tuple[int, int, str]] = (),
+    labels: Iterable[str] | None = None,
+    label_defs: Iterable[Label] | None = None,
+) -> list[Suggestion]:
+    """``suggest``'s rules of what is never suggested, applied to ``candidates`` (rule and known
+    suggestions found earlier: the app keeps them per release and filters again after each tag)."""
     tagged = list(tagged)
     defs = list(label_defs) if label_defs is not None else None
-    if defs is not None:
-        claim_labels = frozenset(l.name for l in defs if l.kind == "claim")
-        fiscal_years = any(l.name == "DATE" and l.fiscal_years for l in defs)
-    else:
-        claim_labels, fiscal_years = _default_claim_labels(), False
+    claim_labels = frozenset(l.name for l in defs if l.kind == "claim") if defs is not None else _default_claim_labels()
     entity_spans = [(s, e) for s, e, label in tagged if label not in claim_labels]
-    spans = [(s, e) for s, e, _ in tagged]
+    spans = sorted((s, e) for s, e, _ in tagged)
+    starts = [s for s, _ in spans]
+    by_end = sorted((e, s) for s, e in spans)
+    ends = [e for e, _ in by_end]
     taken = set(spans)
     refused = set(rejected)
     allowed = set(labels) if labels is not None else None
     seen: set[tuple[int, int, str]] = set()
     out = []
-    for suggestion in [
-        *rule_suggestions(text, fiscal_years=fiscal_years),
-        *known_suggestions(text, known or {}, folded_keys=known_folded),
-    ]:
+    for suggestion in candidates:
         key = (suggestion.start, suggestion.end, suggestion.label)
-        span = key[:2]
-        if key in seen or key in refused or span in taken:
+        s, e = key[0], key[1]
+        if key in seen or key in refused or (s, e) in taken:
             continue
         if allowed is not None and suggestion.label not in allowed:
             continue
-        if any(_crosses(span, other) for other in spans):
+        # crossing a tag: one that starts inside and ends after, or starts before and ends inside
+        # (most candidates have no tag inside them: the ranges are empty, no generator is made)
+        lo, hi = bisect_right(starts, s), bisect_left(starts, e)
+        if lo < hi and any(spans[i][1] > e for i in range(lo, hi)):
             continue
-        if suggestion.source == "rule" and any(s <= span[0] and span[1] <= e for s, e in entity_spans):
+        lo, hi = bisect_right(ends, s), bisect_left(ends, e)
+        if lo < hi and any(by_end[i][1] < s for i in range(lo, hi)):
+            continue
+        if suggestion.source == "rule" and any(a <= s and e <= b for a, b in entity_spans):
             continue  # part of a tagged name
         seen.add(key)
         out.append(suggestion)

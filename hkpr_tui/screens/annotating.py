@@ -8,9 +8,11 @@ keys into those calls and shows the result. Suggestions are computed in a thread
 from __future__ import annotations
 
 import dataclasses
+import functools
+import threading
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,9 +29,10 @@ from textual.worker import get_current_worker
 from hkpr_tui.annotate.claims import ClaimFacts, LinkSuggestion, draft_for, suggest_links
 from hkpr_tui.annotate.labels import Label
 from hkpr_tui.annotate.session import Actions
-from hkpr_tui.annotate.suggest import Suggestion, suggest
+from hkpr_tui.annotate.suggest import KnownMatches, Suggestion, filter_suggestions, rule_suggestions
 from hkpr_tui.models import Annotation
 from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen, number_text
+from hkpr_tui.script import fold
 from hkpr_tui.store import SpanError, Store, StoreBusy, StoreError
 from hkpr_tui.store.annotations import TAG_STATUSES
 from hkpr_tui.textsafe import safe
@@ -159,6 +162,27 @@ def tag_bindings(labels: list[Label]) -> list[Binding]:
     ]
 
 
+@dataclass
+class _Candidates:
+    """A release's rule suggestions and known-string matches, kept while it is open so that a
+    tag refreshes suggestions in time that does not grow with the database's tags."""
+
+    known: KnownMatches | None = None
+    strings: set[tuple[str, str]] = field(default_factory=set)  # (folded text, label) of its entity tags
+    rules: tuple[bool, list[Suggestion]] | None = None  # (fiscal years, what the rules found)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@functools.lru_cache(maxsize=256)
+def _tag_style(colour: str, kind: str, suggested: bool = False) -> Style:
+    """How a tag (or a suggestion) of a label of ``colour`` is drawn."""
+    if suggested:
+        return Style(color=_dim(colour, 0.8), italic=True, bgcolor="grey23")
+    if kind == "claim":
+        return Style(bgcolor=_dim(colour, 0.45))
+    return Style(color=colour, bold=True, underline=True)
+
+
 def _dim(colour: str, amount: float) -> Color:
     c = Color.parse(colour).get_truecolor()
     return Color.from_rgb(c.red * amount, c.green * amount, c.blue * amount)
@@ -200,6 +224,7 @@ class AnnotatingScreen(Screen[None]):
     def _init_annotating(self) -> None:
         self.tags: dict[int, list[Annotation]] = {}
         self.suggestions: dict[int, list[Suggestion]] = {}
+        self._candidates: dict[int, _Candidates] = {}  # per release: what suggestions are drawn from
         self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
         self._last_status = ""
         self._described: Suggestion | None = None  # the suggestion the status line names
@@ -243,7 +268,7 @@ class AnnotatingScreen(Screen[None]):
             except StoreError as exc:
                 self._status(f"Tags not reloaded: {exc}")
                 continue
-            self._draw(release_id)
+            self._draw(release_id, suggestions=False)
             text = next(p.loaded.release.text for p in self.panes if p.loaded and p.loaded.release.id == release_id)
             self.compute_suggestions(release_id, text)
         self._fill_panel()
@@ -258,21 +283,28 @@ class AnnotatingScreen(Screen[None]):
             (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
         )
 
+        fiscal_years = any(label.name == "DATE" and label.fiscal_years for label in label_defs)
+        state = self._candidates.setdefault(release_id, _Candidates())
+
         def work() -> None:
-            with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
-                known = store.known_strings_in(text)  # only strings that may occur in this text
+            with state.lock, closing(Store.connect(self.db_path)) as store:  # the thread's own connection
                 rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
+                strings = {(fold(a.text), a.label) for a in rows if a.kind == "entity" and a.status == "accepted"}
+                if state.known is None or state.known.text != text:
+                    # once per release: the strings tagged anywhere that may occur in it
+                    state.known = KnownMatches(text, store.known_strings_in(text))
+                elif changed := {string for string, _ in strings ^ state.strings}:
+                    # after a tag: only the strings this release's tags changed are looked up again
+                    state.known.update(store.known_labels(changed))
+                state.strings = strings
+                if state.rules is None or state.rules[0] != fiscal_years:
+                    state.rules = (fiscal_years, rule_suggestions(text, fiscal_years=fiscal_years))
+                candidates = [*state.rules[1], *state.known.suggestions()]
             tagged = [(a.start, a.end, a.label) for a in rows if a.status == "accepted"]
             rejected = [(a.start, a.end, a.label) for a in rows if a.status == "rejected"]
             stored = [a for a in rows if a.status == "suggested"]  # imported model predictions
-            found = suggest(
-                text,
-                known=known,
-                known_folded=True,
-                tagged=tagged,
-                rejected=rejected,
-                labels=labels,
-                label_defs=label_defs,
+            found = filter_suggestions(
+                candidates, tagged=tagged, rejected=rejected, labels=labels, label_defs=label_defs
             )
             taken = {(s, e) for s, e, _ in tagged} | {(s, e) for s, e, _ in rejected}
             predicted = [
@@ -305,23 +337,31 @@ class AnnotatingScreen(Screen[None]):
 
     def _style(self, label_name: str, kind: str, suggested: bool = False) -> Style:
         label = self.labels.get(label_name)
-        colour = label.colour if label else "#a0a0a0"
-        if suggested:
-            return Style(color=_dim(colour, 0.8), italic=True, bgcolor="grey23")
-        if kind == "claim":
-            return Style(bgcolor=_dim(colour, 0.45))
-        return Style(color=colour, bold=True, underline=True)
+        return _tag_style(label.colour if label else "#a0a0a0", kind, suggested)
 
-    def _draw(self, release_id: int) -> None:
-        tags = self.tags.get(release_id, [])
-        spans = [(a.start, a.end, self._style(a.label, a.kind)) for a in tags]
-        suggested = [
-            (s.start, s.end, self._style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])
-        ]
+    def _draw(self, release_id: int, *, suggestions: bool = True) -> None:
+        """Draw the release's tags (and its suggestions, unless ``suggestions`` is False: after a
+        tag they are redrawn when the worker has refreshed them, and there can be tens of
+        thousands)."""
+        styles: dict[tuple[str, str, bool], Style] = {}
+
+        def style(label: str, kind: str, suggested: bool = False) -> Style:
+            found = styles.get((label, kind, suggested))
+            if found is None:
+                found = styles[(label, kind, suggested)] = self._style(label, kind, suggested)
+            return found
+
+        spans = [(a.start, a.end, style(a.label, a.kind)) for a in self.tags.get(release_id, [])]
+        suggested = (
+            [(s.start, s.end, style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])]
+            if suggestions
+            else None
+        )
         for pane in self.panes:
             if pane.loaded and pane.loaded.release.id == release_id:
                 pane.view.set_styled("annotation", spans)
-                pane.view.set_styled("suggestion", suggested)
+                if suggested is not None:
+                    pane.view.set_styled("suggestion", suggested)
 
     # -- the side panel --------------------------------------------------------------------
 
@@ -687,11 +727,11 @@ class AnnotatingScreen(Screen[None]):
     # -- walking the suggestions -------------------------------------------------------------
 
     def _open_suggestions(self, pane: Pane) -> list[Suggestion]:
-        """The suggestions of ``pane``'s release still open (not accepted or rejected), in text order."""
+        """The suggestions of ``pane``'s release still open (not accepted or rejected), in text
+        order (``compute_suggestions`` keeps them sorted)."""
         release_id = self._release_id(pane)
         taken = {(a.start, a.end, a.label) for a in self.tags.get(release_id or -1, [])}
-        found = [s for s in self.suggestions.get(release_id or -1, []) if (s.start, s.end, s.label) not in taken]
-        return sorted(found, key=lambda s: (s.start, s.end))
+        return [s for s in self.suggestions.get(release_id or -1, []) if (s.start, s.end, s.label) not in taken]
 
     def action_walk(self, delta: int) -> None:
         """Go to the next (``delta`` 1) or previous (-1) suggestion and say what it is."""

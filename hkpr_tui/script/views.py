@@ -249,6 +249,8 @@ class ScriptView:
 
     def to_view(self, start: int, end: int) -> tuple[int, int]:
         """A canonical span → the view span covering exactly its converted characters."""
+        if not self.units:  # the original, or a text conversion left unchanged
+            return start, end
         return self._map.to_target(start, end)
 
     def to_canonical(self, start: int, end: int) -> tuple[int, int]:

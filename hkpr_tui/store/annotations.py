@@ -148,6 +148,21 @@ class AnnotationStore(StoreBase):
                     best[string] = (label, n)
         return {string: label for string, (label, _) in best.items()}
 
+    def known_labels(self, strings: Iterable[str]) -> dict[str, str | None]:
+        """The most used label of each (folded) string among the strings tagged anywhere; None
+        for a string no longer tagged. For keeping a release's suggestions up to date after a tag."""
+        wanted = sorted(set(strings))
+        best: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for string, label, n in self.db.execute(
+                f"SELECT folded, label, n FROM known_strings WHERE folded IN ({','.join('?' * len(chunk))}) AND n > 0",
+                chunk,
+            ).fetchall():
+                if string not in best or n > best[string][1]:
+                    best[string] = (label, n)
+        return {string: best[string][0] if string in best else None for string in wanted}
+
     def _known(self, changes: Iterable[tuple[str, str, int]]) -> None:
         """Count tagged strings in and out of ``known_strings`` (text, label, +1 or -1), in the
         caller's transaction: every write of an accepted live entity calls it."""

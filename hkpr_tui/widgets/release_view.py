@@ -15,6 +15,8 @@ from __future__ import annotations
 import bisect
 import itertools
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
@@ -97,6 +99,24 @@ def wrap(text: str, paragraphs: list[tuple[int, int]], width: int) -> list[Visua
 
 STRIP_CACHE = 2_000
 """Drawn lines kept by ``ReleaseView`` (each is a line's segments: a few screens' worth)."""
+
+
+class _Spans:
+    """Highlight spans (view offsets) sorted by start, found per line by bisection: a release with
+    tens of thousands of suggestions draws a line without looking at every one of them."""
+
+    __slots__ = ("_reach", "_starts", "spans")
+
+    def __init__(self, spans: list[Any]) -> None:
+        self.spans = spans  # (start, end, …) in drawing order, sorted by start
+        self._starts = [span[0] for span in spans]
+        self._reach = list(itertools.accumulate((span[1] for span in spans), max))  # furthest end so far
+
+    def on(self, start: int, end: int) -> list[Any]:
+        """The spans that overlap ``[start, end)`` (unclipped), in drawing order."""
+        first = bisect.bisect_right(self._reach, start)  # spans before it all end by ``start``
+        stop = bisect.bisect_left(self._starts, end)
+        return [span for span in self.spans[first:stop] if span[1] > start]
 
 
 class ReleaseView(ScrollView, can_focus=True):
@@ -304,14 +324,14 @@ class ReleaseView(ScrollView, can_focus=True):
         self._base_style: Style | None = None  # ``rich_style`` walks the ancestors: kept until styles change
         self._highlight_styles: dict[str, Style] = {}  # likewise for the highlight classes
         self._layouts: dict[tuple[object, ...], tuple[list[VisualLine], list[int]]] = {}
-        self._view_highlights: dict[str, list[tuple[int, int]]] = {}
+        self._view_highlights: dict[str, _Spans] = {}
         self._goal_cell: int | None = None
         self._drag_anchor: int | None = None
         self.selection_anchor: int | None = None  # keyboard selection: from here to the cursor
         self.visual = False  # visual mode: every move extends the selection
         self._extending = False
         self.styled: dict[str, list[tuple[int, int, Style]]] = {}
-        self._view_styled: dict[str, list[tuple[int, int, Style]]] = {}
+        self._view_styled: dict[str, _Spans] = {}
 
     # -- content ---------------------------------------------------------------------------
 
@@ -344,14 +364,21 @@ class ReleaseView(ScrollView, can_focus=True):
 
     def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
         self.highlights[kind] = sorted(spans)
-        self._project_highlights()
+        if self.view is not None:
+            self._view_highlights[kind] = _Spans([self.view.to_view(s, e) for s, e in self.highlights[kind]])
         self.repaint()
 
     def set_styled(self, kind: str, spans: list[tuple[int, int, Style]]) -> None:
         """Highlight spans each with its own style (tags and suggestions in their label's colour).
         Outer spans first, so an inner (nested) span is drawn over its outer one."""
-        self.styled[kind] = sorted(spans, key=lambda span: (span[0], -span[1]))
-        self._project_highlights()
+        ordered = sorted(spans, key=itemgetter(1), reverse=True)  # two stable sorts in C, not a
+        ordered.sort(key=itemgetter(0))  # Python key per span: by start, the longer first
+        self.styled[kind] = ordered
+        if self.view is not None:
+            view = self.view
+            self._view_styled[kind] = _Spans(
+                ordered if not view.units else [(*view.to_view(s, e), style) for s, e, style in ordered]
+            )
         self.repaint()
 
     def clear_selection(self) -> None:
@@ -410,10 +437,10 @@ class ReleaseView(ScrollView, can_focus=True):
             return
         view = self.view
         self._view_highlights = {
-            kind: [view.to_view(s, e) for s, e in spans] for kind, spans in self.highlights.items()
+            kind: _Spans([view.to_view(s, e) for s, e in spans]) for kind, spans in self.highlights.items()
         }
         self._view_styled = {
-            kind: [(*view.to_view(s, e), style) for s, e, style in spans] for kind, spans in self.styled.items()
+            kind: _Spans([(*view.to_view(s, e), style) for s, e, style in spans]) for kind, spans in self.styled.items()
         }
 
     def on_resize(self, event: events.Resize) -> None:
@@ -529,13 +556,15 @@ class ReleaseView(ScrollView, can_focus=True):
             elif kind == "selection":
                 spans = [self.view.to_view(*self.selection)] if self.selection and self.view else []
             elif kind in STYLED_KINDS:
-                for s, e, extra in self._view_styled.get(kind, []):
+                styled = self._view_styled.get(kind)
+                for s, e, extra in styled.on(line.start, line.end) if styled else ():
                     s, e = max(s, line.start), min(e, line.end)
                     if s < e:
                         out.append((s, e, extra))
                 continue
             else:
-                spans = self._view_highlights.get(kind, [])
+                found = self._view_highlights.get(kind)
+                spans = found.on(line.start, line.end) if found else []
             style = self._component(kind)
             for s, e in spans:
                 s, e = max(s, line.start), min(e, line.end)
