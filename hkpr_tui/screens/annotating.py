@@ -634,7 +634,7 @@ class AnnotatingScreen(Screen[None]):
 
         def work() -> None:
             with closing(Store.connect(self.db_path)) as store:
-                others = [a for anns in store.live_annotations().values() for a in anns if a.kind == "claim"]
+                others = [a for anns in store.live_annotations(kinds=["claim"]).values() for a in anns]
                 linked = {i for link in store.links([claim.id]) for i in (link.source_id, link.target_id)}
             facts = ClaimFacts.from_annotation(claim)
             found = suggest_links(facts, [ClaimFacts.from_annotation(a) for a in others], linked=linked)

@@ -356,9 +356,16 @@ class AnnotationStore(StoreBase):
         annotators: Sequence[str] | None = None,
         labels: Sequence[str] | None = None,
         statuses: Sequence[str] = ("accepted",),
+        kinds: Sequence[str] | None = None,
     ) -> dict[int, list[Annotation]]:
         """Live annotations by release (text order, outer first), filtered; for exports and agreement."""
-        where, params = ["deleted_at IS NULL", f"status IN ({','.join('?' * len(statuses))})"], [*statuses]
+        if tuple(statuses) == ("accepted",):  # written out, so the partial index annotations_text serves kinds
+            where, params = ["deleted_at IS NULL", "status = 'accepted'"], []
+        else:
+            where, params = ["deleted_at IS NULL", f"status IN ({','.join('?' * len(statuses))})"], [*statuses]
+        if kinds:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params += list(kinds)
         if annotators:
             where.append(f"annotator IN ({','.join('?' * len(annotators))})")
             params += list(annotators)
