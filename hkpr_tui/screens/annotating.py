@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -323,7 +324,9 @@ class AnnotatingScreen(Screen[None]):
                     if (s.start, s.end) not in taken and (s.start, s.end) not in spans and s.label in labels
                     and not any(a < s.end and s.start < b and not (a <= s.start and s.end <= b) for a, b in taken)
                 ]  # fmt: skip
-            found = sorted([*found, *predicted], key=lambda s: (s.start, s.end))
+            found = [*found, *predicted]  # by (start, end): two stable sorts with C keys (there
+            found.sort(key=attrgetter("end"))  # can be tens of thousands with a team's tags)
+            found.sort(key=attrgetter("start"))
             if not get_current_worker().is_cancelled:
                 self.post_message(SuggestionsReady(release_id, found))
 
