@@ -63,6 +63,32 @@ async def test_sort_and_filter(seeded_db: Path) -> None:
         assert len(titles(screen)) == 5
 
 
+async def test_sort_starts_at_the_top_and_a_filter_keeps_the_library_progress(seeded_db: Path) -> None:
+    store = Store.open(seeded_db)
+    store.set_status(store.list_releases(sort="id")[0].id, "done", annotator="tester")
+    by_organisation = [r.title for r in store.list_releases(sort="organisation", descending=True)]
+    store.close()
+    app = HkprApp(db_path=seeded_db, annotator="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        status = screen.query_one("#library-status")
+        assert "done 1/5 (20%)" in str(status.render())
+        await pilot.press("down", "down")
+        await pilot.press("s")  # by organisation: the new order, from its first row
+        await settle(pilot)
+        assert titles(screen) == by_organisation
+        assert screen.table.cursor == 0 and screen.table.scroll_offset.y == 0
+        await pilot.press("F")
+        await settle(pilot)
+        app.screen.query_one("#filter-script", Select).value = "hans"
+        await settle(pilot)
+        assert len(titles(screen)) == 1
+        assert "1 release · filter: script=hans" in str(status.render())
+        assert "done 1/5 (20%)" in str(status.render())  # the progress is the whole library's
+
+
 async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: Path) -> None:
     app = HkprApp(db_path=seeded_db)
     async with app.run_test(size=(120, 36)) as pilot:

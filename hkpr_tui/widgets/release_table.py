@@ -142,6 +142,12 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.pages, self.wanted = {}, set()
         self.refresh()
 
+    def forget(self) -> None:
+        """Drop the rows: another order or filter is being read, and its first page comes with
+        ``reset`` and ``set_page``. The screen is not redrawn meanwhile (it keeps the old rows
+        for those few milliseconds rather than draw every line as "…" and then again)."""
+        self.pages, self.wanted = {}, set()
+
     def set_page(self, page: int, rows: list[ReleaseSummary]) -> None:
         self.pages[page] = rows
         self.wanted.discard(page)
