@@ -89,6 +89,19 @@ async def test_sort_starts_at_the_top_and_a_filter_keeps_the_library_progress(se
         assert "done 1/5 (20%)" in str(status.render())  # the progress is the whole library's
 
 
+async def test_a_list_longer_than_the_screen_scrolls_only_up_and_down(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(80, 10)) as pilot:  # room for fewer rows than the 5 releases
+        await settle(pilot)
+        table = app.screen.query_one(ReleaseTable)
+        for key in ("", "s"):  # as shown first, and after a sort
+            if key:
+                await pilot.press(key)
+                await settle(pilot)
+            assert table.show_vertical_scrollbar
+            assert not table.show_horizontal_scrollbar  # lines are cut to the width: no row lost to a scrollbar
+
+
 async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: Path) -> None:
     app = HkprApp(db_path=seeded_db)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -133,7 +133,8 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.total = total
         self.pages, self.wanted = {}, set()
         self.cursor = 0
-        self.virtual_size = Size(self.size.width, total)
+        # as wide as nothing: lines are cut to the width, so no horizontal scrollbar takes a row
+        self.virtual_size = Size(0, total)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
