@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -128,6 +129,7 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.pages: dict[int, list[ReleaseSummary]] = {}
         self.wanted: set[int] = set()
         self._texts: dict[tuple[ReleaseSummary, int], str] = {}  # a row's line, by row and width
+        self._drawing: tuple[int, Style] | None = None  # (width, base style) while render_lines draws
 
     def reset(self, total: int) -> None:
         self.total = total
@@ -168,10 +170,18 @@ class ReleaseTable(ScrollView, can_focus=True):
             self.wanted.add(page)
             self.post_message(self.PageWanted(self, page))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line of one drawing shares, looked up once for all of them: Textual's style
+        # lookups are the costly part of a line once its text is fitted
+        self._drawing = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base = self._drawing or (self.scrollable_content_region.width, self.rich_style)
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
         row = self.row(index)
