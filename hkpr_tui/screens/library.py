@@ -271,9 +271,15 @@ class LibraryScreen(Screen[int | None]):
 
     @work(thread=True, group="library-page", exit_on_error=False)
     def load_page(self, generation: int, page: int, top: bool = False) -> None:
+        total = self.table.total  # a page near the end is read from the end
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             rows = store.list_releases(
-                sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+                sort=self.sort,
+                descending=self.descending,
+                where=self.filter,
+                limit=PAGE_SIZE,
+                offset=page * PAGE_SIZE,
+                total=total,
             )
         self.post_message(self.PageLoaded(generation, page, rows, top))
 

@@ -128,11 +128,13 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.total = 0
         self.pages: dict[int, list[ReleaseSummary]] = {}
         self.wanted: set[int] = set()
+        self.waiting = False  # rows forgotten, a new count coming: ask for no page
         self._texts: dict[tuple[ReleaseSummary, int], str] = {}  # a row's line, by row and width
         self._drawing: tuple[int, Style] | None = None  # (width, base style) while render_lines draws
 
     def reset(self, total: int) -> None:
         self.total = total
+        self.waiting = False
         self.pages, self.wanted = {}, set()
         self.cursor = 0
         # as wide as nothing: lines are cut to the width, so no horizontal scrollbar takes a row
@@ -146,10 +148,12 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.refresh()
 
     def forget(self) -> None:
-        """Drop the rows: another order or filter is being read, and its first page comes with
-        ``reset`` and ``set_page``. The screen is not redrawn meanwhile (it keeps the old rows
-        for those few milliseconds rather than draw every line as "…" and then again)."""
+        """Drop the rows: another order or filter is being read, and its count and first page
+        come with ``reset`` and ``set_page``. The screen is not redrawn meanwhile (it keeps the
+        old rows for those few milliseconds rather than draw every line as "…" and then again),
+        and no page is asked for until then (``total`` is the old one)."""
         self.pages, self.wanted = {}, set()
+        self.waiting = True
 
     def set_page(self, page: int, rows: list[ReleaseSummary]) -> None:
         self.pages[page] = rows
@@ -166,7 +170,7 @@ class ReleaseTable(ScrollView, can_focus=True):
 
     def _want(self, index: int) -> None:
         page = index // PAGE_SIZE
-        if page not in self.pages and page not in self.wanted:
+        if page not in self.pages and page not in self.wanted and not self.waiting:
             self.wanted.add(page)
             self.post_message(self.PageWanted(self, page))
 
