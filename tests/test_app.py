@@ -9,6 +9,7 @@ from textual.widgets import Select, Static
 
 from hkpr_tui.app import HkprApp, binding_ids
 from hkpr_tui.importer import import_paths
+from hkpr_tui.models import ReleaseFilter
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import FilterScreen, LibraryScreen
 from hkpr_tui.screens.reader import ReaderScreen
@@ -87,6 +88,25 @@ async def test_sort_starts_at_the_top_and_a_filter_keeps_the_library_progress(se
         assert len(titles(screen)) == 1
         assert "1 release · filter: script=hans" in str(status.render())
         assert "done 1/5 (20%)" in str(status.render())  # the progress is the whole library's
+
+
+async def test_a_sort_right_after_a_filter_sorts_the_filtered_releases(seeded_db: Path) -> None:
+    store = Store.open(seeded_db)
+    hans = [
+        r.title for r in store.list_releases(sort="organisation", descending=True, where=ReleaseFilter(script="hans"))
+    ]
+    store.close()
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        screen.filter = ReleaseFilter(script="hans")
+        screen._requery()  # what choosing in the filter menu does; then "s" before its count has come
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.sort == "organisation"
+        assert screen.table.total == len(hans) and titles(screen) == hans
 
 
 async def test_a_list_longer_than_the_screen_scrolls_only_up_and_down(seeded_db: Path) -> None:

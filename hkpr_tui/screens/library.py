@@ -375,7 +375,7 @@ class LibraryScreen(Screen[int | None]):
     def _resort(self) -> None:
         """Another order of the same releases: only the pages are read again (the count, the
         progress and the menus stay), from the top."""
-        if self.query_text or not self.table.total:
+        if self.query_text or not self.table.total or self.table.waiting:  # waiting: a new filter's count is due
             self._requery()
             return
         self.generation += 1

@@ -145,6 +145,7 @@ class ReleaseTable(ScrollView, can_focus=True):
     def invalidate(self) -> None:
         """Fetch the rows again as they are drawn (statuses, tag counts), keeping the position."""
         self.pages, self.wanted = {}, set()
+        self.waiting = False
         self.refresh()
 
     def forget(self) -> None:
