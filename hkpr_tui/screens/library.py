@@ -270,8 +270,8 @@ class LibraryScreen(Screen[int | None]):
                 self.post_message(self.Faceted(store.facets()))
 
     @work(thread=True, group="library-page", exit_on_error=False)
-    def load_page(self, generation: int, page: int, top: bool = False) -> None:
-        total = self.table.total  # a page near the end is read from the end
+    def load_page(self, generation: int, page: int, total: int, top: bool = False) -> None:
+        """One page of the list; ``total``: its count (a page near the end is read from the end)."""
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             rows = store.list_releases(
                 sort=self.sort,
@@ -324,8 +324,8 @@ class LibraryScreen(Screen[int | None]):
 
     @on(ReleaseTable.PageWanted)
     def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
-        if not self.query_text:
-            self.load_page(self.generation, message.page)
+        if not self.query_text and not self.table.waiting:  # waiting: asked before a new filter or order
+            self.load_page(self.generation, message.page, self.table.total)
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
@@ -381,7 +381,7 @@ class LibraryScreen(Screen[int | None]):
         self.generation += 1
         self.table.forget()  # drawn again, from the top, when the first page of the new order comes
         self.table.wanted.add(0)  # asked for here: the table must not ask again if it draws meanwhile
-        self.load_page(self.generation, 0, top=True)
+        self.load_page(self.generation, 0, self.table.total, top=True)
         self._update_header()
 
     def action_filter(self) -> None:
