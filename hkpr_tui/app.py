@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 from contextlib import closing
 from pathlib import Path
@@ -92,6 +93,10 @@ class HkprApp(App[None]):
         ask_annotator: bool = False,
     ) -> None:
         super().__init__()
+        # what is loaded by now (modules, classes, Textual's tables) lives as long as the process:
+        # out of the collector's full passes, which would otherwise walk it again and again (one
+        # such pass took 15-25 ms of the first frame, and of a key now and then)
+        gc.freeze()
         self.db_path = Path(db_path)
         self.annotator = annotator or getpass.getuser()
         self.seed_dir = Path(seed_dir) if seed_dir else None
@@ -148,6 +153,7 @@ class HkprApp(App[None]):
         except StoreError as exc:
             self.notify(f"Tags will not be saved: {exc}", severity="error", timeout=20)
         self.push_screen(LibraryScreen(self.db_path, annotator=self.annotator))
+        self.call_after_refresh(gc.freeze)  # the first screen's widgets and styles too, once drawn
         if self.seed_dir is not None:
             self.notify(f"First run: importing {self.seed_dir}/ …")
             self.import_seeds(self.seed_dir)
@@ -291,6 +297,7 @@ class HkprApp(App[None]):
             self.push_screen(HelpScreen([binding for _, binding in context_bindings(self)]))
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # another app in this process (tests) starts from a collector that sees everything
         store = self.store
         if store is None:
             return

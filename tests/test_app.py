@@ -9,6 +9,7 @@ from textual.widgets import Select, Static
 
 from hkpr_tui.app import HkprApp, binding_ids
 from hkpr_tui.importer import import_paths
+from hkpr_tui.models import ReleaseFilter
 from hkpr_tui.screens.help import HelpScreen
 from hkpr_tui.screens.library import FilterScreen, LibraryScreen
 from hkpr_tui.screens.reader import ReaderScreen
@@ -61,6 +62,64 @@ async def test_sort_and_filter(seeded_db: Path) -> None:
         await pilot.press("ctrl+r")  # clear all
         await settle(pilot)
         assert len(titles(screen)) == 5
+
+
+async def test_sort_starts_at_the_top_and_a_filter_keeps_the_library_progress(seeded_db: Path) -> None:
+    store = Store.open(seeded_db)
+    store.set_status(store.list_releases(sort="id")[0].id, "done", annotator="tester")
+    by_organisation = [r.title for r in store.list_releases(sort="organisation", descending=True)]
+    store.close()
+    app = HkprApp(db_path=seeded_db, annotator="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        status = screen.query_one("#library-status")
+        assert "done 1/5 (20%)" in str(status.render())
+        await pilot.press("down", "down")
+        await pilot.press("s")  # by organisation: the new order, from its first row
+        await settle(pilot)
+        assert titles(screen) == by_organisation
+        assert screen.table.cursor == 0 and screen.table.scroll_offset.y == 0
+        await pilot.press("F")
+        await settle(pilot)
+        app.screen.query_one("#filter-script", Select).value = "hans"
+        await settle(pilot)
+        assert len(titles(screen)) == 1
+        assert "1 release · filter: script=hans" in str(status.render())
+        assert "done 1/5 (20%)" in str(status.render())  # the progress is the whole library's
+
+
+async def test_a_sort_right_after_a_filter_sorts_the_filtered_releases(seeded_db: Path) -> None:
+    store = Store.open(seeded_db)
+    hans = [
+        r.title for r in store.list_releases(sort="organisation", descending=True, where=ReleaseFilter(script="hans"))
+    ]
+    store.close()
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        screen.filter = ReleaseFilter(script="hans")
+        screen._requery()  # what choosing in the filter menu does; then "s" before its count has come
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.sort == "organisation"
+        assert screen.table.total == len(hans) and titles(screen) == hans
+
+
+async def test_a_list_longer_than_the_screen_scrolls_only_up_and_down(seeded_db: Path) -> None:
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(80, 10)) as pilot:  # room for fewer rows than the 5 releases
+        await settle(pilot)
+        table = app.screen.query_one(ReleaseTable)
+        for key in ("", "s"):  # as shown first, and after a sort
+            if key:
+                await pilot.press(key)
+                await settle(pilot)
+            assert table.show_vertical_scrollbar
+            assert not table.show_horizontal_scrollbar  # lines are cut to the width: no row lost to a scrollbar
 
 
 async def test_search_across_scripts_opens_the_release_at_the_match(seeded_db: Path) -> None:

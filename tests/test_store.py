@@ -70,6 +70,20 @@ def test_list_sorts_and_pages(seeded_store: Store) -> None:
         seeded_store.list_releases(sort="title; DROP TABLE releases")
 
 
+def test_a_page_is_the_same_read_from_either_end(seeded_store: Store) -> None:
+    # the library passes the count: a page past the middle is read from the end, reversed
+    total = seeded_store.count_releases()
+    for sort in ("date", "organisation", "title", "script", "status", "id"):  # ties, and an undated release
+        for descending in (False, True):
+            whole = seeded_store.list_releases(sort=sort, descending=descending)
+            for limit in (1, 2, 3):
+                for offset in range(total + 2):
+                    page = seeded_store.list_releases(
+                        sort=sort, descending=descending, limit=limit, offset=offset, total=total
+                    )
+                    assert page == whole[offset : offset + limit], (sort, descending, limit, offset)
+
+
 def test_import_is_logged_and_the_log_is_append_only(seeded_store: Store) -> None:
     events = seeded_store.events()
     assert len(events) == 5 and {e["action"] for e in events} == {"import"}

@@ -22,7 +22,8 @@ from textual.worker import Worker, WorkerState
 
 from hkpr_tui.messages import OpenRelease
 from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
-from hkpr_tui.store import Store
+from hkpr_tui.store import Store, StoreError
+from hkpr_tui.store.base import DatabaseFault
 from hkpr_tui.textsafe import safe
 from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 
@@ -150,11 +151,11 @@ class LibraryScreen(Screen[int | None]):
 
     @dataclass
     class Counted(Message):
-        total: int
-        progress: dict[str, int]  # releases by status, whole library
+        total: int | None  # None: the rows were not read again (only the progress)
+        progress: dict[str, int] | None  # releases by status, whole library; None: not read again
         keep_position: bool = False
         queue: int = 0  # releases in the annotator's queue (assigned to them, not done)
-        first_page: list[ReleaseSummary] | None = None  # read with the count: the first frame needs one worker
+        first_page: list[ReleaseSummary] | None = None  # read with the count, on the same connection
 
     @dataclass
     class Faceted(Message):
@@ -165,6 +166,7 @@ class LibraryScreen(Screen[int | None]):
         generation: int
         page: int
         rows: list[ReleaseSummary]
+        top: bool = False  # the first page of a new order: the list goes back to its top
 
     @dataclass
     class Searched(Message):
@@ -184,6 +186,8 @@ class LibraryScreen(Screen[int | None]):
         self.hits: dict[int, SearchHit] = {}
         self.generation = 0  # pages of an older query or filter are dropped
         self.facets: dict[str, list[str]] = {}
+        self.progress: dict[str, int] = {}  # releases by status, as last read ({}: not read yet)
+        self.queue = 0  # releases in the annotator's queue, as last read
         self.keep_cursor: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -199,7 +203,26 @@ class LibraryScreen(Screen[int | None]):
         self.query_one("#library-empty").display = False
         if self.pick:
             self.sub_title = "choose a release to open in the pane (enter), or escape"
-        self.action_reload()
+        self._first_rows()
+
+    def _first_rows(self) -> None:
+        """The count and the first page, read here rather than in a worker: two queries served by
+        indexes (a few milliseconds at 100,000 releases) that let the first frame draw the rows
+        at once, instead of "Loading…" and then every line again. The progress, the queue and
+        the filter menus, which read every release, follow from a worker once it is drawn."""
+        self.generation += 1
+        try:
+            with closing(Store.connect(self.db_path)) as store:
+                total = store.count_releases(self.filter)
+                first = store.list_releases(
+                    sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
+                )
+        except (StoreError, DatabaseFault):  # the worker reads again, and says what went wrong
+            self.action_reload()
+            return
+        self._counted(self.Counted(total, None, first_page=first))
+        # after the first frame is drawn: these read every release, on another thread
+        self.call_after_refresh(self.count, self.generation, rows=False)
 
     @property
     def table(self) -> ReleaseTable:
@@ -208,42 +231,57 @@ class LibraryScreen(Screen[int | None]):
     # -- loading ---------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Read everything again: rows, counts and the filter menus (an import may have brought
-        organisations and years)."""
+        """Read everything again: rows, counts, progress and the filter menus (an import may have
+        brought organisations and years)."""
         self.facets = {}
+        self.progress = {}
         self._requery()
 
     def _requery(self) -> None:
-        """Read the rows and counts again for a new filter or search (the menus stay)."""
+        """Read the rows and counts again for a new filter or search (the menus and the progress,
+        which are of the whole library, stay). The list is drawn once, when its count and first
+        page come (``_counted``, ``_searched``)."""
         self.generation += 1
-        self.table.reset(0)
+        self.table.forget()
         if self.query_text:
             self.run_search(self.generation, self.query_text)
         else:
-            self.count(self.generation)
+            self.count(self.generation, progress=not self.progress)
 
     @work(thread=True, exclusive=True, group="library-count", exit_on_error=False)
-    def count(self, generation: int, keep_position: bool = False) -> None:
+    def count(self, generation: int, keep_position: bool = False, *, rows: bool = True, progress: bool = True) -> None:
+        """The count and first page of the rows (``rows``), and the progress and queue of the
+        whole library (``progress``); then the filter menus, if not read yet."""
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
-            total = store.count_releases(self.filter)
-            first = None
-            if not keep_position:  # the rows the list shows first, on the same connection
-                first = store.list_releases(
-                    sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
-                )
-            queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
+            total, first = None, None
+            if rows:
+                total = store.count_releases(self.filter)
+                if not keep_position:  # the rows the list shows first, on the same connection
+                    first = store.list_releases(
+                        sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
+                    )
+            counts, queue = None, 0
+            if progress:
+                queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
+                counts = store.status_counts()
             if generation == self.generation:
-                self.post_message(self.Counted(total, store.status_counts(), keep_position, queue, first))
+                self.post_message(self.Counted(total, counts, keep_position, queue, first))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
 
     @work(thread=True, group="library-page", exit_on_error=False)
-    def load_page(self, generation: int, page: int) -> None:
+    def load_page(self, generation: int, page: int, total: int, top: bool = False) -> None:
+        """One page of the list; ``total``: its count (a page near the end is read from the end)."""
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             rows = store.list_releases(
-                sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+                sort=self.sort,
+                descending=self.descending,
+                where=self.filter,
+                limit=PAGE_SIZE,
+                offset=page * PAGE_SIZE,
+                total=total,
             )
-        self.post_message(self.PageLoaded(generation, page, rows))
+        self.post_message(self.PageLoaded(generation, page, rows, top))
 
     @on(Faceted)
     def _faceted(self, message: Faceted) -> None:
@@ -251,22 +289,28 @@ class LibraryScreen(Screen[int | None]):
 
     @on(Counted)
     def _counted(self, message: Counted) -> None:
-        if message.keep_position and message.total == self.table.total:
+        if message.progress is not None:
+            self.progress, self.queue = message.progress, message.queue
+        total = message.total
+        if total is None:  # only the progress was read: the rows stay
+            total = self.table.total
+        elif message.keep_position and total == self.table.total:
             self.table.invalidate()
         else:
-            self.table.reset(message.total)
+            self.table.reset(total)
             if message.first_page is not None:
                 self.table.set_page(0, message.first_page)
-        self._show_empty(message.total == 0 and self.filter == ReleaseFilter())
-        self._update_header()
+        if message.total is not None:
+            self._show_empty(total == 0 and self.filter == ReleaseFilter())
+            self._update_header()
         active = [
             f"my queue of {v}" if k == "queue" else f"{k}={v}" for k, v in self.filter.__dict__.items() if v is not None
         ]
         self._status(
-            f"{message.total} release{'' if message.total == 1 else 's'}"
+            f"{total} release{'' if total == 1 else 's'}"
             + (f" · filter: {', '.join(active)} (F)" if active else "")
-            + (f" · my queue: {message.queue} (m)" if message.queue and not self.filter.queue else "")
-            + progress_text(message.progress)
+            + (f" · my queue: {self.queue} (m)" if self.queue and not self.filter.queue else "")
+            + progress_text(self.progress)
         )
 
     def refresh_rows(self) -> None:
@@ -280,21 +324,26 @@ class LibraryScreen(Screen[int | None]):
 
     @on(ReleaseTable.PageWanted)
     def _page_wanted(self, message: ReleaseTable.PageWanted) -> None:
-        if not self.query_text:
-            self.load_page(self.generation, message.page)
+        if not self.query_text and not self.table.waiting:  # waiting: asked before a new filter or order
+            self.load_page(self.generation, message.page, self.table.total)
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.generation == self.generation:
+            if message.top:
+                self.table.reset(self.table.total)
             self.table.set_page(message.page, message.rows)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self._status(f"Could not read {self.db_path}: {event.worker.error}")
+            self.table.refresh()  # rows it forgot for a new order or filter are no longer shown
 
     def _show_empty(self, empty: bool) -> None:
         self.table.display = not empty
+        if empty and self.table.has_focus:  # hidden, it must not keep the keys: Textual moves the focus on
+            self.table.blur()
         self.query_one("#table-header").display = not empty
         self.query_one("#library-empty").display = empty
         search = self.query_one("#search", Input)
@@ -304,13 +353,14 @@ class LibraryScreen(Screen[int | None]):
     def _update_header(self) -> None:
         width = max(self.table.scrollable_content_region.width, 40)
         sort = "" if self.query_text else self.sort  # a search lists the best matches first: no sort mark
-        self.query_one("#table-header", Static).update(Text(header_text(width, sort, self.descending)))
+        # one line high whatever it holds (see DEFAULT_CSS): no layout of the screen for a new heading
+        self.query_one("#table-header", Static).update(Text(header_text(width, sort, self.descending)), layout=False)
 
     def on_resize(self) -> None:
         self._update_header()
 
     def _status(self, text: str) -> None:
-        self.query_one("#library-status", Static).update(Text(safe(f"{text} · {self.db_path}")))
+        self.query_one("#library-status", Static).update(Text(safe(f"{text} · {self.db_path}")), layout=False)
 
     # -- sort and filter -------------------------------------------------------------------
 
@@ -325,13 +375,13 @@ class LibraryScreen(Screen[int | None]):
     def _resort(self) -> None:
         """Another order of the same releases: only the pages are read again (the count, the
         progress and the menus stay), from the top."""
-        if self.query_text or not self.table.total:
+        if self.query_text or not self.table.total or self.table.waiting:  # waiting: a new filter's count is due
             self._requery()
             return
         self.generation += 1
-        self.table.reset(self.table.total)
-        self.table.wanted.add(0)  # asked for here: the table must not ask again when it draws
-        self.load_page(self.generation, 0)
+        self.table.forget()  # drawn again, from the top, when the first page of the new order comes
+        self.table.wanted.add(0)  # asked for here: the table must not ask again if it draws meanwhile
+        self.load_page(self.generation, 0, self.table.total, top=True)
         self._update_header()
 
     def action_filter(self) -> None:

@@ -524,16 +524,29 @@ class Store(AssignmentStore, AnnotationStore):
         offset: int = 0,
         ids: Sequence[int] | None = None,
         where: ReleaseFilter | None = None,
+        total: int | None = None,
     ) -> list[ReleaseSummary]:
-        """Releases for a library view, one page at a time (``limit``/``offset``)."""
+        """Releases for a library view, one page at a time (``limit``/``offset``).
+
+        ``total``, the number of releases ``where`` selects, if the caller knows it: a page past
+        the middle is then read from the other end, in the reverse order (SQLite steps over
+        every row before the OFFSET: the last page of 100,000 releases took 10–200 ms)."""
         column = SORT_COLUMNS.get(sort)
         if column is None:
             raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
-        direction = "DESC" if descending else "ASC"
         clause, params = _filter_sql(where)
         if ids is not None:
             clause += (" AND " if clause else "WHERE ") + f"r.id IN ({','.join('?' * len(ids))})"
             params = [*params, *ids]
+        nulls = "LAST"
+        reverse = total is not None and limit is not None and ids is None and offset > total // 2
+        if reverse:  # the same page counted from the end, in exactly the reverse order
+            assert total is not None and limit is not None
+            limit, offset = min(limit, total - offset), max(total - offset - limit, 0)
+            if limit <= 0:
+                return []
+            descending, nulls = not descending, "FIRST"
+        direction = "DESC" if descending else "ASC"
         sql = f"""
             SELECT r.id, r.title, r.organisation, r.date, r.kind, r.script, r.source, r.status, r.group_id,
               (SELECT count(*) FROM paragraphs p WHERE p.release_id = r.id) AS n_paragraphs,
@@ -543,11 +556,12 @@ class Store(AssignmentStore, AnnotationStore):
               (SELECT count(*) FROM annotations a WHERE a.release_id = r.id AND a.kind = 'claim'
                  AND a.status = 'accepted' AND a.deleted_at IS NULL) AS n_claims
             FROM releases r {clause}
-            ORDER BY {column} {direction} NULLS LAST, r.id {direction}
+            ORDER BY {column} {direction} NULLS {nulls}, r.id {direction}
             LIMIT ? OFFSET ?
         """
         params = [*params, -1 if limit is None else limit, offset]
-        return [ReleaseSummary(**row) for row in self.db.query(sql, params)]
+        rows = [ReleaseSummary(**row) for row in self.db.query(sql, params)]
+        return rows[::-1] if reverse else rows
 
     def facets(self) -> dict[str, list[str]]:
         """The values a library can filter on: organisations, years, statuses, scripts."""

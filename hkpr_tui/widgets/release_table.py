@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -127,20 +128,33 @@ class ReleaseTable(ScrollView, can_focus=True):
         self.total = 0
         self.pages: dict[int, list[ReleaseSummary]] = {}
         self.wanted: set[int] = set()
+        self.waiting = False  # rows forgotten, a new count coming: ask for no page
         self._texts: dict[tuple[ReleaseSummary, int], str] = {}  # a row's line, by row and width
+        self._drawing: tuple[int, Style] | None = None  # (width, base style) while render_lines draws
 
     def reset(self, total: int) -> None:
         self.total = total
+        self.waiting = False
         self.pages, self.wanted = {}, set()
         self.cursor = 0
-        self.virtual_size = Size(self.size.width, total)
+        # as wide as nothing: lines are cut to the width, so no horizontal scrollbar takes a row
+        self.virtual_size = Size(0, total)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
     def invalidate(self) -> None:
         """Fetch the rows again as they are drawn (statuses, tag counts), keeping the position."""
         self.pages, self.wanted = {}, set()
+        self.waiting = False
         self.refresh()
+
+    def forget(self) -> None:
+        """Drop the rows: another order or filter is being read, and its count and first page
+        come with ``reset`` and ``set_page``. The screen is not redrawn meanwhile (it keeps the
+        old rows for those few milliseconds rather than draw every line as "…" and then again),
+        and no page is asked for until then (``total`` is the old one)."""
+        self.pages, self.wanted = {}, set()
+        self.waiting = True
 
     def set_page(self, page: int, rows: list[ReleaseSummary]) -> None:
         self.pages[page] = rows
@@ -157,14 +171,22 @@ class ReleaseTable(ScrollView, can_focus=True):
 
     def _want(self, index: int) -> None:
         page = index // PAGE_SIZE
-        if page not in self.pages and page not in self.wanted:
+        if page not in self.pages and page not in self.wanted and not self.waiting:
             self.wanted.add(page)
             self.post_message(self.PageWanted(self, page))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line of one drawing shares, looked up once for all of them: Textual's style
+        # lookups are the costly part of a line once its text is fitted
+        self._drawing = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base = self._drawing or (self.scrollable_content_region.width, self.rich_style)
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
         row = self.row(index)
