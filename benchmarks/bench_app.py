@@ -5,6 +5,7 @@ headless and stops at its first rendered screen: for hkpr, the library with its 
 drawn. Runs alternate between the apps, so load on the machine hits all of them alike.
 
     python -m benchmarks.bench_app --runs 7 --releases 100000
+    python -m benchmarks.bench_app --reader-only --annotations 1000000   # open/toggle with 1M tags stored
 """
 
 from __future__ import annotations
@@ -177,8 +178,10 @@ def bench_first_frame(runs: int, count: int) -> None:
             )
 
 
-async def bench_reader(repeat: int) -> None:
-    from benchmarks.corpus import generate
+async def bench_reader(repeat: int, annotations: int = 0) -> None:
+    import random
+
+    from benchmarks.corpus import annotation_rows, generate
     from hkpr_tui.app import HkprApp
     from hkpr_tui.corpus import parse_text
     from hkpr_tui.screens.reader import ReaderScreen
@@ -193,6 +196,15 @@ async def bench_reader(repeat: int) -> None:
         store = Store.open(db)
         release_id = store.add_release(parse_text(text)).release_id
         length = len(store.release(release_id).text)
+        if annotations:  # a team's tags on 4,500 other releases: their strings are suggested here too
+            store.add_releases(parse_text(r.text, source=r.name) for r in generate(4500, 0))
+            ids = [i for i in store.release_ids_where() if i != release_id]
+            texts = {r.id: r.text for n in range(0, len(ids), 500) for r in store.releases(ids[n : n + 500])}
+            stored = store.insert_annotations(
+                annotation_rows([(i, len(texts[i])) for i in ids], texts, annotations, random.Random(0))
+            )
+            emit(bench="reader", what="set-up", annotations_in_db=stored, distinct_strings=len(store.known_strings()))
+            del texts
         store.close()
         app = HkprApp(db_path=db)
         async with app.run_test(size=(120, 36)) as pilot:
@@ -345,9 +357,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--annotations", type=int, default=0, help="tags stored on other releases, for the reader")
+    parser.add_argument("--reader-only", action="store_true", help="only open and toggle a long release")
     args = parser.parse_args()
-    asyncio.run(bench_reader(args.repeat))
-    bench_first_frame(args.runs, args.releases)
+    asyncio.run(bench_reader(args.repeat, args.annotations))
+    if not args.reader_only:
+        bench_first_frame(args.runs, args.releases)
 
 
 if __name__ == "__main__":
