@@ -332,6 +332,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._extending = False
         self.styled: dict[str, list[tuple[int, int, Style]]] = {}
         self._view_styled: dict[str, _Spans] = {}
+        self._projections: dict[tuple[str, str], tuple[ScriptView, list[tuple[int, int, Style]], _Spans]] = {}
 
     # -- content ---------------------------------------------------------------------------
 
@@ -346,6 +347,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self.release, self.paragraphs, self.sentences = release, paragraphs, sentences
         self.script = script
         self.highlights, self.selection, self.styled = {}, None, {}
+        self._projections.clear()
         self.selection_anchor, self.visual = None, False
         self._layout_key = ()
         self._relayout()
@@ -375,10 +377,7 @@ class ReleaseView(ScrollView, can_focus=True):
         ordered.sort(key=itemgetter(0))  # Python key per span: by start, the longer first
         self.styled[kind] = ordered
         if self.view is not None:
-            view = self.view
-            self._view_styled[kind] = _Spans(
-                ordered if not view.units else [(*view.to_view(s, e), style) for s, e, style in ordered]
-            )
+            self._view_styled[kind] = self._projected(kind, self.view)
         self.repaint()
 
     def clear_selection(self) -> None:
@@ -439,9 +438,18 @@ class ReleaseView(ScrollView, can_focus=True):
         self._view_highlights = {
             kind: _Spans([view.to_view(s, e) for s, e in spans]) for kind, spans in self.highlights.items()
         }
-        self._view_styled = {
-            kind: _Spans([(*view.to_view(s, e), style) for s, e, style in spans]) for kind, spans in self.styled.items()
-        }
+        self._view_styled = {kind: self._projected(kind, view) for kind in self.styled}
+
+    def _projected(self, kind: str, view: ScriptView) -> _Spans:
+        """The ``styled`` spans of ``kind`` in ``view``'s offsets, kept per script while they do
+        not change: toggling back and forth does not project tens of thousands of suggestions again."""
+        spans = self.styled[kind]
+        kept = self._projections.get((kind, view.view))
+        if kept is not None and kept[0] is view and kept[1] is spans:
+            return kept[2]
+        found = _Spans(spans if not view.units else [(*view.to_view(s, e), style) for s, e, style in spans])
+        self._projections[(kind, view.view)] = (view, spans, found)
+        return found
 
     def on_resize(self, event: events.Resize) -> None:
         if self.release is not None:
