@@ -114,6 +114,26 @@ async def test_split_shows_the_same_release_in_another_script(seeded_db: Path) -
         assert len(reader.panes) == 1
 
 
+async def test_split_again_after_closing_the_left_pane(seeded_db: Path) -> None:
+    """Unsplit from the right pane keeps it; splitting again must not crash (DuplicateIds, seen in
+    a tmux walk) and puts the new pane on the left."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("backslash")
+        await settle(pilot)
+        await pilot.press("tab", "backslash")  # the right pane is kept
+        await settle(pilot)
+        assert [p.index for p in reader.panes] == [1]
+        await pilot.press("backslash")
+        await settle(pilot)
+        left, right = reader.panes
+        assert (left.index, right.index) == (0, 1)
+        assert left.loaded and right.loaded and left.loaded.release.id == right.loaded.release.id
+        assert right.view.script == "hans" and left.view.script == "original"
+        assert app.is_running
+
+
 async def test_compare_001_and_000_highlights_190_and_500(seeded_db: Path) -> None:
     app = HkprApp(db_path=seeded_db)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -373,11 +373,17 @@ class ReaderScreen(AnnotatingScreen):
         first = panes[0]
         if first.loaded is None:
             return
-        new = Pane(1)
-        self.query_one("#panes").mount(new, before=self.query_one(TagPanel))
-        # the same release in the other script: 原文 beside 简 (繁 for a Simplified release)
+        # the pane left after an unsplit may be the right one (index 1): the new one takes the other
+        # index, on its side, so pane 0 is always the left one
+        index = 1 - first.index
+        new = Pane(index)
+        self.query_one("#panes").mount(new, before=first if index == 0 else self.query_one(TagPanel))
+        # the same release in the other script: 原文 beside 简 (繁 for a Simplified release);
+        # beside a converted view, the original
         script: View = "hans" if first.loaded.release.script != "hans" else "hant"
-        self.load(1, first.loaded.release.id, script, first.view.top_offset())
+        if first.view.script != "original":
+            script = "original"
+        self.load(index, first.loaded.release.id, script, first.view.top_offset())
 
     def action_other_pane(self) -> None:
         other = self.other(self.current)
