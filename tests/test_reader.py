@@ -317,3 +317,20 @@ def test_spans_on_a_line_are_found_by_bisection_exactly_as_by_a_scan() -> None:
             a = rng.randint(0, 250)
             b = a + rng.randint(1, 40)
             assert index.on(a, b) == [span for span in spans if span[0] < b and span[1] > a]
+
+
+async def test_a_pane_split_off_lower_down_shows_its_cursor(seeded_db: Path) -> None:
+    """Split after scrolling: the new pane opens at the same paragraph, its cursor on screen
+    (it was set before the pane had a size, and the pane then showed the top)."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("pagedown", "pagedown")
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+        right = reader.panes[1].view
+        assert right.cursor > 0
+        line = right._line_of(right.cursor)
+        top = int(right.scroll_offset.y)
+        assert top <= line < top + right.scrollable_content_region.height

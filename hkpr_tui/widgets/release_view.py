@@ -321,6 +321,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._drawn: dict[int, tuple[object, ...]] = {}  # line index → the key it was last drawn with
         self._repaint_due = False
+        self._unsized = False
         self._base_style: Style | None = None  # ``rich_style`` walks the ancestors: kept until styles change
         self._highlight_styles: dict[str, Style] = {}  # likewise for the highlight classes
         self._layouts: dict[tuple[object, ...], tuple[list[VisualLine], list[int]]] = {}
@@ -351,6 +352,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self.selection_anchor, self.visual = None, False
         self._layout_key = ()
         self._relayout()
+        self._unsized = not self.scrollable_content_region.height  # a pane just split off: see on_resize
         self.set_cursor(cursor, center=True)
         self.refresh()
 
@@ -453,9 +455,13 @@ class ReleaseView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         if self.release is not None:
+            unsized, self._unsized = self._unsized, False
             top = self.top_offset()
             self._relayout()
-            self.scroll_to(y=self._line_of(top), animate=False, immediate=True)
+            if unsized:  # shown before it had a size: its scroll meant nothing, its cursor does
+                self.call_after_refresh(self.scroll_to_offset, self.cursor, center=True)
+            else:
+                self.scroll_to(y=self._line_of(top), animate=False, immediate=True)
 
     def _line_of(self, offset: int) -> int:
         """The visual line showing canonical ``offset``."""
