@@ -334,3 +334,15 @@ async def test_a_pane_split_off_lower_down_shows_its_cursor(seeded_db: Path) -> 
         line = right._line_of(right.cursor)
         top = int(right.scroll_offset.y)
         assert top <= line < top + right.scrollable_content_region.height
+
+
+async def test_opened_from_a_search_of_several_words_every_word_is_highlighted(seeded_db: Path) -> None:
+    """The library search finds releases holding every word; the reader then highlights each of
+    them (it showed "0 matches", looking for the words as one string, seen in a tmux walk)."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000", find="數碼港 创科")
+        view = reader.panes[0].view
+        found = {view.text[s:e] for s, e in view.highlights["match"]}
+        assert found == {"數碼港", "創科"}
+        assert "0 matches" not in str(reader.query_one("#reader-status").render())

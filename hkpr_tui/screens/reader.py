@@ -177,6 +177,7 @@ class ReaderScreen(AnnotatingScreen):
         self.first_release = release_id
         self.first_cursor = cursor
         self.initial_find = find
+        self._searched: str | None = None
         self.comparison: Comparison | None = None
         self.sync = True
         self.change_index = -1
@@ -280,8 +281,9 @@ class ReaderScreen(AnnotatingScreen):
         pane.view.show(loaded.release, loaded.paragraphs, loaded.sentences, message.script, message.cursor)
         pane.update_header()
         if message.pane == 0 and self.initial_find:
+            self._searched = self.initial_find  # the find bar shows it; its words are highlighted
             self.query_one("#find", Input).value = self.initial_find
-            self._highlight_matches(pane, self.initial_find)
+            self._highlight_matches(pane, self.initial_find, every_word=True)
             self.initial_find = None
         if len(self.panes) == 1 or message.pane == 0:
             pane.view.focus()
@@ -555,7 +557,9 @@ class ReaderScreen(AnnotatingScreen):
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
-        self._highlight_matches(self.current, event.value)
+        # the library search the reader was opened from matched each of its words; typed text is literal
+        searched, self._searched = self._searched, None
+        self._highlight_matches(self.current, event.value, every_word=event.value == searched)
 
     @on(Input.Submitted, "#find")
     def _find_submitted(self, event: Input.Submitted) -> None:
@@ -594,16 +598,19 @@ class ReaderScreen(AnnotatingScreen):
         self.tag_all_matches = True
         self._status(f"All {len(matches)} matches: press a label key (1–0) to tag them all; escape cancels")
 
-    def _highlight_matches(self, pane: Pane, query: str) -> None:
+    def _highlight_matches(self, pane: Pane, query: str, *, every_word: bool = False) -> None:
+        """Highlight ``query`` as typed in the find bar (literally, spaces included); with
+        ``every_word`` (opened from a library search) each of its words, as search matched them."""
         query = search_key(query.strip())
         spans: list[tuple[int, int]] = []
         if query and pane.loaded:
             haystack = search_key(pane.loaded.release.text)  # same length: offsets are canonical
-            start = haystack.find(query)
-            while start >= 0:
-                spans.append((start, start + len(query)))
-                start = haystack.find(query, start + 1)
-        pane.view.set_highlights("match", spans)
+            for needle in dict.fromkeys(query.split()) if every_word else [query]:
+                start = haystack.find(needle)
+                while start >= 0:
+                    spans.append((start, start + len(needle)))
+                    start = haystack.find(needle, start + 1)
+        pane.view.set_highlights("match", sorted(spans))
         self._status((f"{len(spans)} match" + ("" if len(spans) == 1 else "es")) if query else "")
 
     def _status(self, text: str) -> None:

@@ -354,7 +354,13 @@ class ReleaseView(ScrollView, can_focus=True):
         self._relayout()
         self._unsized = not self.scrollable_content_region.height  # a pane just split off: see on_resize
         self.set_cursor(cursor, center=True)
+        self.call_after_refresh(self._cursor_in_sight)  # that scroll is clamped to the size laid out before
         self.refresh()
+
+    def _cursor_in_sight(self) -> None:
+        line, top = self._line_of(self.cursor), int(self.scroll_offset.y)
+        if not top <= line < top + self.scrollable_content_region.height:
+            self.scroll_to_offset(self.cursor, center=True)
 
     def set_script(self, script: View) -> None:
         """Show another script, keeping the paragraph at the top of the screen at the top."""
