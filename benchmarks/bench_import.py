@@ -50,37 +50,32 @@ def run(count: int, seed: int, tmp: Path) -> dict[str, float]:
          bytes=sum(len(data) for _, data, _ in files))  # fmt: skip
     del files
 
+    def plain_import(name: str, *, fts: bool) -> float:
+        """Best of three (the baseline is short: one run is at the mercy of the machine's noise)."""
+        timings = []
+        for attempt in range(3):
+            start = time.perf_counter()
+            plain = Database(tmp / f"{name}{count}-{attempt}.db")
+            plain["texts"].insert_all(
+                ({"name": p.name, "text": _plain_decode(p.read_bytes())} for p in paths), batch_size=200
+            )
+            if fts:
+                plain.execute("CREATE VIRTUAL TABLE texts_fts USING fts5(text, tokenize = 'trigram')")
+                with plain.conn:
+                    plain.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts")
+            plain.close()
+            timings.append(time.perf_counter() - start)
+        return min(timings)
+
     # Baseline: plain sqlite-utils inserts of the same texts, read and decoded from the same files.
-    # Best of three: the baseline is short, so one run is at the mercy of the machine's noise.
-    timings = []
-    for attempt in range(3):
-        start = time.perf_counter()
-        plain = Database(tmp / f"plain{count}-{attempt}.db")
-        plain["texts"].insert_all(
-            ({"name": p.name, "text": _plain_decode(p.read_bytes())} for p in paths), batch_size=200
-        )
-        plain.close()
-        timings.append(time.perf_counter() - start)
-    baseline = min(timings)
+    baseline = plain_import("plain", fts=False)
     emit(bench="import", what="plain sqlite-utils insert_all", releases=count, seconds=round(baseline, 3))
 
     # A second, honest floor: the same inserts plus an FTS5 trigram index of the same texts, the
     # least any import must do for its texts to be searchable (hkpr indexes the script-folded text,
     # which costs a fold on top). The issue's aim is against the first baseline; this one shows
     # how much of the gap no cleaning or grouping work can close.
-    timings = []
-    for attempt in range(3):
-        start = time.perf_counter()
-        plain = Database(tmp / f"plainfts{count}-{attempt}.db")
-        plain["texts"].insert_all(
-            ({"name": p.name, "text": _plain_decode(p.read_bytes())} for p in paths), batch_size=200
-        )
-        plain.execute("CREATE VIRTUAL TABLE texts_fts USING fts5(text, tokenize = 'trigram')")
-        with plain.conn:
-            plain.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts")
-        plain.close()
-        timings.append(time.perf_counter() - start)
-    floor = min(timings)
+    floor = plain_import("plainfts", fts=True)
     emit(bench="import", what="plain sqlite-utils insert_all + FTS5 trigram index", releases=count,
          seconds=round(floor, 3), ratio_vs_plain=round(floor / baseline, 2))  # fmt: skip
 

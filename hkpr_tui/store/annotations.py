@@ -136,32 +136,30 @@ class AnnotationStore(StoreBase):
         label: only those whose first two folded characters occur in it are read, through the
         ``known_strings`` table, so the cost follows the text's length, not the number of tags."""
         folded = fold(text)
-        keys = sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+        return self._most_used_labels("key", {folded[i : i + 2] for i in range(len(folded) - 1)})
+
+    def known_labels(self, strings: Iterable[str]) -> dict[str, str | None]:
+        """The most used label of each (folded) string among the strings tagged anywhere; None
+        for a string no longer tagged. For keeping a release's suggestions up to date after a tag."""
+        wanted = set(strings)
+        best = self._most_used_labels("folded", wanted)
+        return {string: best.get(string) for string in sorted(wanted)}
+
+    def _most_used_labels(self, column: str, values: set[str]) -> dict[str, str]:
+        """Folded string → its most used label, for the ``known_strings`` rows whose ``column``
+        (``key`` or ``folded``) is one of ``values``."""
+        assert column in ("key", "folded")
+        keys = sorted(values)
         best: dict[str, tuple[str, int]] = {}
         for start in range(0, len(keys), 500):  # never more than 500 variables in one statement
             chunk = keys[start : start + 500]
             for string, label, n in self.db.execute(
-                f"SELECT folded, label, n FROM known_strings WHERE key IN ({','.join('?' * len(chunk))}) AND n > 0",
+                f"SELECT folded, label, n FROM known_strings WHERE {column} IN ({','.join('?' * len(chunk))}) AND n > 0",
                 chunk,
             ).fetchall():
                 if string not in best or n > best[string][1]:
                     best[string] = (label, n)
         return {string: label for string, (label, _) in best.items()}
-
-    def known_labels(self, strings: Iterable[str]) -> dict[str, str | None]:
-        """The most used label of each (folded) string among the strings tagged anywhere; None
-        for a string no longer tagged. For keeping a release's suggestions up to date after a tag."""
-        wanted = sorted(set(strings))
-        best: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            for string, label, n in self.db.execute(
-                f"SELECT folded, label, n FROM known_strings WHERE folded IN ({','.join('?' * len(chunk))}) AND n > 0",
-                chunk,
-            ).fetchall():
-                if string not in best or n > best[string][1]:
-                    best[string] = (label, n)
-        return {string: best[string][0] if string in best else None for string in wanted}
 
     def _known(self, changes: Iterable[tuple[str, str, int]]) -> None:
         """Count tagged strings in and out of ``known_strings`` (text, label, +1 or -1), in the
