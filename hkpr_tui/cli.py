@@ -399,6 +399,8 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int) -> No
         where = "title" if hit.in_title else f"{hit.start}-{hit.end}"
         echo(f"#{hit.release_id}  {hit.date or '—'}  {_truncate(hit.title, 60)}  [{where}]")
         echo(f"    {hit.snippet}")
+    if result.ranked_among:
+        echo(f"(many releases match: best first among the newest {result.ranked_among:,} matches)")
     if result.has_more:
         echo(f"(more: --page {page + 1})")
 

@@ -137,6 +137,7 @@ class SearchPage:
     hits: list[SearchHit]
     offset: int
     has_more: bool
+    ranked_among: int | None = None  # many matches: best first among the newest this many of them
 
 
 @dataclass(frozen=True)

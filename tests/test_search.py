@@ -102,3 +102,29 @@ def test_cli_search_json(seeded_db: Path) -> None:
     assert set(hits[0]) >= {"release_id", "source", "title", "start", "end", "snippet"}
     result = CliRunner().invoke(cli, ["--db", str(seeded_db), "search", "不存在的詞語"])
     assert result.exit_code == 0 and "No release contains" in result.stdout
+
+
+def test_a_query_matching_very_many_releases_is_ranked_among_its_newest_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bm25 scores every match; past RANK_AMONG matches only the newest are ranked, and the page
+    and `hkpr search` say so. Here: the best match (數碼港 three times) is the oldest release."""
+    import hkpr_tui.store.store as store_module
+
+    db = tmp_path / "many.db"
+    store = Store.open(db)
+    store.add_releases(
+        [parse_text("數碼港數碼港數碼港。", source="best.txt")]
+        + [parse_text(f"第{i}篇：數碼港計劃消息。" + "其他內容。" * 20, source=f"r{i}.txt") for i in range(6)]
+    )
+    assert Path(store.search("數碼港").hits[0].source).name == "best.txt"
+    assert store.search("數碼港").ranked_among is None
+    monkeypatch.setattr(store_module, "RANK_AMONG", 4)
+    monkeypatch.setattr(store_module, "LONG_FEW", 2)
+    page = store.search("數碼港")
+    assert page.ranked_among == 4
+    assert {Path(h.source).name for h in page.hits} == {"r2.txt", "r3.txt", "r4.txt", "r5.txt"}
+    store.close()
+    result = CliRunner().invoke(cli, ["--db", str(db), "search", "数码港"])
+    assert result.exit_code == 0, result.output
+    assert "best first among the newest 4 matches" in result.output

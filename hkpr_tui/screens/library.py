@@ -174,6 +174,7 @@ class LibraryScreen(Screen[int | None]):
         query: str
         hits: list[SearchHit]
         rows: list[ReleaseSummary]
+        ranked_among: int | None = None
 
     def __init__(self, db_path: Path, *, pick: bool = False, annotator: str | None = None) -> None:
         super().__init__()
@@ -413,10 +414,11 @@ class LibraryScreen(Screen[int | None]):
     @work(thread=True, exclusive=True, group="library-search", exit_on_error=False)
     def run_search(self, generation: int, query: str) -> None:
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
-            hits = store.search(query, limit=SEARCH_LIMIT).hits
+            found = store.search(query, limit=SEARCH_LIMIT)
+            hits = found.hits
             by_id = {r.id: r for r in store.list_releases(ids=[h.release_id for h in hits])}
         rows = [by_id[h.release_id] for h in hits if h.release_id in by_id]
-        self.post_message(self.Searched(generation, query, hits, rows))
+        self.post_message(self.Searched(generation, query, hits, rows, found.ranked_among))
 
     @on(Searched)
     def _searched(self, message: Searched) -> None:
@@ -431,7 +433,12 @@ class LibraryScreen(Screen[int | None]):
             self.keep_cursor = None
         more = "+" if len(message.hits) >= SEARCH_LIMIT else ""
         self._update_header()
-        self._status(f"{len(message.rows)}{more} releases contain “{message.query}”, best match first (escape: clear)")
+        order = (
+            f"best match first among the newest {message.ranked_among:,} matches"
+            if message.ranked_among
+            else "best match first"
+        )
+        self._status(f"{len(message.rows)}{more} releases contain “{message.query}”, {order} (escape: clear)")
         self._show_empty(False)
 
     def action_clear(self) -> None:
