@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 
 from hkpr_tui.annotate.dates import find_dates
 from hkpr_tui.annotate.labels import Label, default_labels
@@ -190,4 +191,8 @@ def filter_suggestions(
             continue  # part of a tagged name
         seen.add(key)
         out.append(suggestion)
-    return sorted(out, key=lambda s: (s.start, -s.end, s.label))
+    # by (start, -end, label): three stable sorts with C keys (tens of thousands with a team's tags)
+    out.sort(key=attrgetter("label"))
+    out.sort(key=attrgetter("end"), reverse=True)
+    out.sort(key=attrgetter("start"))
+    return out

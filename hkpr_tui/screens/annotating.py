@@ -355,11 +355,11 @@ class AnnotatingScreen(Screen[None]):
             return found
 
         spans = [(a.start, a.end, style(a.label, a.kind)) for a in self.tags.get(release_id, [])]
-        suggested = (
-            [(s.start, s.end, style(s.label, "entity", True)) for s in self.suggestions.get(release_id, [])]
-            if suggestions
-            else None
-        )
+        suggested = None
+        if suggestions:
+            found = self.suggestions.get(release_id, [])
+            by_label = {label: style(label, "entity", True) for label in {s.label for s in found}}
+            suggested = [(s.start, s.end, by_label[s.label]) for s in found]
         for pane in self.panes:
             if pane.loaded and pane.loaded.release.id == release_id:
                 pane.view.set_styled("annotation", spans)
