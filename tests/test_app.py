@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from textual.widgets import Select, Static
 
 from hkpr_tui.app import HkprApp, binding_ids
@@ -297,3 +298,19 @@ def test_the_sort_mark_shows_even_on_a_narrow_column() -> None:
     for sort in SORTABLE:
         for descending, mark in ((True, "▼"), (False, "▲")):
             assert header_text(100, sort, descending).count(mark) == 1, sort
+
+
+async def test_a_search_matching_very_many_releases_says_how_it_is_ranked(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hkpr_tui.store.store as store_module
+
+    monkeypatch.setattr(store_module, "RANK_AMONG", 2)
+    monkeypatch.setattr(store_module, "LONG_FEW", 1)
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"数码港", "enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#library-status").render())
+        assert "(best among the newest 2 matches)" in status  # beside the highlighted hit's snippet

@@ -185,6 +185,7 @@ class LibraryScreen(Screen[int | None]):
         self.filter = ReleaseFilter()
         self.query_text = ""
         self.hits: dict[int, SearchHit] = {}
+        self._ranked_among: int | None = None  # the search ranked only its newest matches (see Store.search)
         self.generation = 0  # pages of an older query or filter are dropped
         self.facets: dict[str, list[str]] = {}
         self.progress: dict[str, int] = {}  # releases by status, as last read ({}: not read yet)
@@ -425,6 +426,7 @@ class LibraryScreen(Screen[int | None]):
         if message.generation != self.generation:
             return
         self.hits = {h.release_id: h for h in message.hits}
+        self._ranked_among = message.ranked_among
         self.table.reset(len(message.rows))
         for page in range(0, len(message.rows), PAGE_SIZE):
             self.table.set_page(page // PAGE_SIZE, message.rows[page : page + PAGE_SIZE])
@@ -454,7 +456,8 @@ class LibraryScreen(Screen[int | None]):
     def _highlighted(self, message: ReleaseTable.Highlighted) -> None:
         if message.row is not None and message.row.id in self.hits:
             hit = self.hits[message.row.id]
-            self._status(f"“{self.query_text}”: {hit.snippet}")
+            among = f" (best among the newest {self._ranked_among:,} matches)" if self._ranked_among else ""
+            self._status(f"“{self.query_text}”{among}: {hit.snippet}")
 
     # -- open ------------------------------------------------------------------------------
 
