@@ -57,13 +57,16 @@ def rule_suggestions(text: str, *, fiscal_years: bool = False) -> list[Suggestio
     return out
 
 
+def suggests_fiscal_years(label_defs: Iterable[Label]) -> bool:
+    """Whether the DATE label of ``label_defs`` asks for financial years (2026-27年度) too."""
+    return any(label.name == "DATE" and label.fiscal_years for label in label_defs)
+
+
 def known_suggestions(text: str, known: dict[str, str], *, folded_keys: bool = False) -> list[Suggestion]:
     """Every occurrence in ``text`` of a string tagged before (``known``: text → label; with
     ``folded_keys`` the texts are script-folded already, as ``Store.known_strings(text)`` gives them)."""
-    matches = KnownMatches(text, known if folded_keys else {})
-    if not folded_keys:
-        matches.update({fold(string): label for string, label in known.items()})
-    return matches.suggestions()
+    folded = known if folded_keys else {fold(string): label for string, label in known.items()}
+    return KnownMatches(text, folded).suggestions()
 
 
 class KnownMatches:
@@ -141,9 +144,8 @@ def suggest(
     labels are claims, and whether DATE suggests financial years. Without it, the shipped
     labels' claim types are the claims and financial years are not suggested."""
     defs = list(label_defs) if label_defs is not None else None
-    fiscal_years = defs is not None and any(l.name == "DATE" and l.fiscal_years for l in defs)
     candidates = [
-        *rule_suggestions(text, fiscal_years=fiscal_years),
+        *rule_suggestions(text, fiscal_years=suggests_fiscal_years(defs or ())),
         *known_suggestions(text, known or {}, folded_keys=known_folded),
     ]
     return filter_suggestions(candidates, tagged=tagged, rejected=rejected, labels=labels, label_defs=defs)

@@ -30,7 +30,13 @@ from textual.worker import get_current_worker
 from hkpr_tui.annotate.claims import ClaimFacts, LinkSuggestion, draft_for, suggest_links
 from hkpr_tui.annotate.labels import Label
 from hkpr_tui.annotate.session import Actions
-from hkpr_tui.annotate.suggest import KnownMatches, Suggestion, filter_suggestions, rule_suggestions
+from hkpr_tui.annotate.suggest import (
+    KnownMatches,
+    Suggestion,
+    filter_suggestions,
+    rule_suggestions,
+    suggests_fiscal_years,
+)
 from hkpr_tui.models import Annotation
 from hkpr_tui.screens.annotate_forms import ChoiceScreen, ClaimForm, ThreadScreen, number_text
 from hkpr_tui.script import fold
@@ -174,6 +180,9 @@ class _Candidates:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+NO_COLOUR = "#a0a0a0"  # a tag whose label is no longer defined
+
+
 @functools.lru_cache(maxsize=256)
 def _tag_style(colour: str, kind: str, suggested: bool = False) -> Style:
     """How a tag (or a suggestion) of a label of ``colour`` is drawn."""
@@ -284,7 +293,7 @@ class AnnotatingScreen(Screen[None]):
             (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
         )
 
-        fiscal_years = any(label.name == "DATE" and label.fiscal_years for label in label_defs)
+        fiscal_years = suggests_fiscal_years(label_defs)
         state = self._candidates.setdefault(release_id, _Candidates())
 
         def work() -> None:
@@ -340,25 +349,22 @@ class AnnotatingScreen(Screen[None]):
 
     def _style(self, label_name: str, kind: str, suggested: bool = False) -> Style:
         label = self.labels.get(label_name)
-        return _tag_style(label.colour if label else "#a0a0a0", kind, suggested)
+        return _tag_style(label.colour if label else NO_COLOUR, kind, suggested)
 
     def _draw(self, release_id: int, *, suggestions: bool = True) -> None:
         """Draw the release's tags (and its suggestions, unless ``suggestions`` is False: after a
         tag they are redrawn when the worker has refreshed them, and there can be tens of
         thousands)."""
-        styles: dict[tuple[str, str, bool], Style] = {}
-
-        def style(label: str, kind: str, suggested: bool = False) -> Style:
-            found = styles.get((label, kind, suggested))
-            if found is None:
-                found = styles[(label, kind, suggested)] = self._style(label, kind, suggested)
-            return found
-
-        spans = [(a.start, a.end, style(a.label, a.kind)) for a in self.tags.get(release_id, [])]
+        colours = {label.name: label.colour for label in self.hkpr.labels}
+        spans = [
+            (a.start, a.end, _tag_style(colours.get(a.label, NO_COLOUR), a.kind)) for a in self.tags.get(release_id, [])
+        ]
         suggested = None
         if suggestions:
             found = self.suggestions.get(release_id, [])
-            by_label = {label: style(label, "entity", True) for label in {s.label for s in found}}
+            by_label = {
+                label: _tag_style(colours.get(label, NO_COLOUR), "entity", True) for label in {s.label for s in found}
+            }
             suggested = [(s.start, s.end, by_label[s.label]) for s in found]
         for pane in self.panes:
             if pane.loaded and pane.loaded.release.id == release_id:

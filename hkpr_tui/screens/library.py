@@ -215,16 +215,24 @@ class LibraryScreen(Screen[int | None]):
         self.generation += 1
         try:
             with closing(Store.connect(self.db_path)) as store:
-                total = store.count_releases(self.filter)
-                first = store.list_releases(
-                    sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
-                )
+                total, first = self._count_and_first_page(store)
         except (StoreError, DatabaseFault):  # the worker reads again, and says what went wrong
             self.action_reload()
             return
         self._counted(self.Counted(total, None, first_page=first))
         # after the first frame is drawn: these read every release, on another thread
         self.call_after_refresh(self.count, self.generation, rows=False)
+
+    def _count_and_first_page(
+        self, store: Store, *, first_page: bool = True
+    ) -> tuple[int, list[ReleaseSummary] | None]:
+        """The releases the filter selects: how many, and the first page in the current order."""
+        total = store.count_releases(self.filter)
+        if not first_page:
+            return total, None
+        return total, store.list_releases(
+            sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
+        )
 
     @property
     def table(self) -> ReleaseTable:
@@ -256,12 +264,8 @@ class LibraryScreen(Screen[int | None]):
         whole library (``progress``); then the filter menus, if not read yet."""
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
             total, first = None, None
-            if rows:
-                total = store.count_releases(self.filter)
-                if not keep_position:  # the rows the list shows first, on the same connection
-                    first = store.list_releases(
-                        sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
-                    )
+            if rows:  # with keep_position, the rows shown stay (only invalidated if the count changed)
+                total, first = self._count_and_first_page(store, first_page=not keep_position)
             counts, queue = None, 0
             if progress:
                 queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0

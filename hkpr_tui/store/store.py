@@ -448,14 +448,18 @@ class Store(AssignmentStore, AnnotationStore):
 
     _ends: bool | None = None  # whether the schema has release_ends (m009); None: not checked yet
 
-    def _index_text(self, release_id: int, rel: NewRelease) -> None:
+    def _index_text(self, release_id: int, rel: NewRelease, *, replace: bool = False) -> None:
         """The search index's rows for a release (its folded title and text, and their last
-        characters), in the caller's transaction."""
+        characters), in the caller's transaction; ``replace`` removes the old ones first."""
         title, body = fold(rel.title), fold(rel.text)
         conn = self.db.conn
-        conn.execute("INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)", (release_id, title, body))
         if self._ends is None:  # a database written at an older schema (tests make them) gets them from m009
             self._ends = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'release_ends'").fetchone())
+        if replace:
+            conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
+            if self._ends:
+                conn.execute("DELETE FROM release_ends WHERE release_id = ?", (release_id,))
+        conn.execute("INSERT INTO release_fts (rowid, title, body) VALUES (?,?,?)", (release_id, title, body))
         if self._ends:
             conn.executemany(
                 "INSERT OR IGNORE INTO release_ends (key, release_id) VALUES (?, ?)",
@@ -656,11 +660,14 @@ class Store(AssignmentStore, AnnotationStore):
             # one term: the scan just counted it in the window
             dense = [len(ids) >= SHORT_DENSE] if len(short_terms) == 1 else [self._dense(t) for t in short_terms]
         else:
-            few = self._ids(
-                "SELECT rowid FROM release_fts WHERE release_fts MATCH ? LIMIT ?", [_match(long_terms), LONG_FEW]
+            # the newest matches, newest first (a few ms): how many there are (up to RANK_AMONG + 1),
+            # and where ranking starts when there are more
+            newest = self._ids(
+                "SELECT rowid FROM release_fts WHERE release_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                [_match(long_terms), max(RANK_AMONG, LONG_FEW) + 1],
             )
             # a few rows: each short term is a LIKE on each of them; else the rare ones narrow them first
-            dense = [True] * len(short_terms) if len(few) < LONG_FEW else [self._dense(t) for t in short_terms]
+            dense = [True] * len(short_terms) if len(newest) < LONG_FEW else [self._dense(t) for t in short_terms]
         where, params = [], []
         for term, common in zip(short_terms, dense):
             candidates = None if common else self._short_candidates(term, long_terms)
@@ -671,15 +678,10 @@ class Store(AssignmentStore, AnnotationStore):
                 params += candidates[1]
         if long_terms:
             ranked_among = None
-            if len(few) >= LONG_FEW:  # many matches: is it more than RANK_AMONG? (newest first, ~ms)
-                newest = self._ids(
-                    "SELECT rowid FROM release_fts WHERE release_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-                    [_match(long_terms), RANK_AMONG + 1],
-                )
-                if len(newest) > RANK_AMONG:
-                    where.append("f.rowid >= ?")  # FTS5 starts its doclists there
-                    params.append(newest[RANK_AMONG - 1])
-                    ranked_among = RANK_AMONG
+            if len(newest) > RANK_AMONG:
+                where.append("f.rowid >= ?")  # FTS5 starts its doclists there
+                params.append(newest[RANK_AMONG - 1])
+                ranked_among = RANK_AMONG
             sql = (
                 "SELECT f.rowid FROM release_fts f WHERE f.release_fts MATCH ? "
                 + "".join(f" AND {w}" for w in [*where, *like_sql])
@@ -846,9 +848,7 @@ class Store(AssignmentStore, AnnotationStore):
             conn.execute("DELETE FROM paragraphs WHERE release_id = ?", (release_id,))
             conn.execute("DELETE FROM sentences WHERE release_id = ?", (release_id,))
             self._write_segments(release_id, rel)
-            conn.execute("DELETE FROM release_fts WHERE rowid = ?", (release_id,))
-            conn.execute("DELETE FROM release_ends WHERE release_id = ?", (release_id,))
-            self._index_text(release_id, rel)
+            self._index_text(release_id, rel, replace=True)
             self._log(annotator, "reclean", "releases", release_id, uid=rel.content_hash, payload=
                       {"before": {"content_hash": old[0], "title": old[1]}, "after": {"content_hash": rel.content_hash, "title": rel.title}})  # fmt: skip
 

@@ -375,7 +375,7 @@ class ReleaseView(ScrollView, can_focus=True):
     def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
         self.highlights[kind] = sorted(spans)
         if self.view is not None:
-            self._view_highlights[kind] = _Spans([self.view.to_view(s, e) for s, e in self.highlights[kind]])
+            self._view_highlights[kind] = self._projected_highlights(kind, self.view)
         self.repaint()
 
     def set_styled(self, kind: str, spans: list[tuple[int, int, Style]]) -> None:
@@ -443,10 +443,11 @@ class ReleaseView(ScrollView, can_focus=True):
         if self.view is None:
             return
         view = self.view
-        self._view_highlights = {
-            kind: _Spans([view.to_view(s, e) for s, e in spans]) for kind, spans in self.highlights.items()
-        }
+        self._view_highlights = {kind: self._projected_highlights(kind, view) for kind in self.highlights}
         self._view_styled = {kind: self._projected(kind, view) for kind in self.styled}
+
+    def _projected_highlights(self, kind: str, view: ScriptView) -> _Spans:
+        return _Spans([view.to_view(s, e) for s, e in self.highlights[kind]])
 
     def _projected(self, kind: str, view: ScriptView) -> _Spans:
         """The ``styled`` spans of ``kind`` in ``view``'s offsets, kept per script while they do
@@ -465,7 +466,7 @@ class ReleaseView(ScrollView, can_focus=True):
             top = self.top_offset()
             self._relayout()
             if unsized:  # shown before it had a size: its scroll meant nothing, its cursor does
-                self.call_after_refresh(self.scroll_to_offset, self.cursor, center=True)
+                self.call_after_refresh(self._cursor_in_sight)
             else:
                 self.scroll_to(y=self._line_of(top), animate=False, immediate=True)
 
