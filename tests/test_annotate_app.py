@@ -382,6 +382,8 @@ def stale_lines(view: ReleaseView) -> list[int]:
         return [(c, look(s.style)) for s in segments for c in s.text]
 
     left = view.scrollable_content_region.x - view.region.x  # the view's padding
+    view._fixed.clear()  # what the view would draw from scratch: not from the highlights it keeps per line
+    view._strips.clear()
     stale = []
     for y in range(view.scrollable_content_region.height):
         now = chars(view.render_line(y))
@@ -415,7 +417,48 @@ async def test_the_screen_follows_the_cursor_and_a_new_tag_line_by_line(seeded_d
         await pilot.press("left", "left", "left", "u")  # undo: the tag's lines again
         await settle(pilot)
         assert stale_lines(view) == []
+        await pilot.press("full_stop", "r", "a", "r")  # the suggestions walked: a few change, in place
+        await settle(pilot)
+        assert stale_lines(view) == []
+        await pilot.press("u", "u")
+        await settle(pilot)
+        assert stale_lines(view) == []
         await pilot.press("right", "right", "right")
         await settle(pilot)
         assert not underlined(view, "數碼港")
         assert stale_lines(view) == []
+
+
+async def test_both_panes_on_one_release_follow_its_suggestions_as_it_is_tagged(seeded_db: Path) -> None:
+    """A release in two panes (the second opened after its suggestions were drawn): a tag in one
+    changes the suggestions drawn in both, each line as it would be drawn from scratch, in both
+    scripts."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("backslash")  # the same release in a second pane
+        await settle(pilot)
+        left, right = (pane.view for pane in reader.panes)
+        assert left.release is right.release or left.release.id == right.release.id  # type: ignore[union-attr]
+        rid = reader._release_id(reader.panes[0])
+        assert rid is not None
+        before = len(reader.suggestions[rid])
+        reader.panes[0].view.focus()
+        start = left.text.index("數碼港")
+        await select(pilot, left, start, 3)
+        await pilot.press("1")  # ORG: every other 數碼港 is now suggested
+        await settle(pilot)
+        assert len(reader.suggestions[rid]) != before
+        expected = sorted((s.start, s.end) for s in reader.suggestions[rid])
+        for view in (left, right):
+            assert sorted((s, e) for s, e, _ in view.styled["suggestion"]) == expected
+            assert stale_lines(view) == []
+        await pilot.press("t")  # the left pane in another script: its suggestions projected again
+        await settle(pilot)
+        assert stale_lines(left) == []
+        await pilot.press("u")
+        await settle(pilot)
+        expected = sorted((s.start, s.end) for s in reader.suggestions[rid])
+        for view in (left, right):
+            assert sorted((s, e) for s, e, _ in view.styled["suggestion"]) == expected
+            assert stale_lines(view) == []

@@ -300,7 +300,8 @@ async def test_kept_lines_follow_a_change_of_theme(seeded_db: Path) -> None:
 
 
 def test_spans_on_a_line_are_found_by_bisection_exactly_as_by_a_scan() -> None:
-    """Every highlight overlapping a line, nested and long ones included, in drawing order."""
+    """Every highlight overlapping a line, nested and long ones included, in drawing order; and
+    still after some are taken out and others put in."""
     import random
 
     from hkpr_tui.widgets.release_view import _Spans
@@ -317,6 +318,23 @@ def test_spans_on_a_line_are_found_by_bisection_exactly_as_by_a_scan() -> None:
             a = rng.randint(0, 250)
             b = a + rng.randint(1, 40)
             assert index.on(a, b) == [span for span in spans if span[0] < b and span[1] > a]
+        # after spans are taken out and put in (a tag refreshing some of the suggestions)
+        for _ in range(5):
+            removed = rng.sample(spans, min(len(spans), rng.randint(0, 4)))
+            added = []
+            for _ in range(rng.randint(0, 4)):
+                start = rng.randint(0, 200)
+                added.append((start, start + rng.choice([1, 2, 3, 5, 80, 150]), rng.random()))
+            index.update(removed, added)
+            for span in removed:
+                spans.remove(span)
+            spans = sorted([*spans, *added], key=lambda span: (span[0], -span[1]))
+            assert sorted(index.spans) == sorted(spans)
+            assert [(s, -e) for s, e, _ in index.spans] == sorted((s, -e) for s, e, _ in spans)
+            for _ in range(20):
+                a = rng.randint(0, 250)
+                b = a + rng.randint(1, 40)
+                assert sorted(index.on(a, b)) == sorted(span for span in spans if span[0] < b and span[1] > a)
 
 
 async def test_a_pane_split_off_lower_down_shows_its_cursor(seeded_db: Path) -> None:

@@ -32,11 +32,16 @@ def release(title: str, text: str, n: int) -> NewRelease:
 
 
 def like_scan(store: Store, query: str) -> list[int]:
-    """What search answered before the index was used for short terms: every term a LIKE on
-    every text (long ones too: a LIKE finds what the trigram MATCH finds), newest first."""
+    """What search answered before the index was used for short terms: every short term a LIKE on
+    every text, newest first. A long term is what the trigram index finds for it (a LIKE folds
+    only ASCII case; the index folds É to é too)."""
     terms = search_key(query).split()
     where, params = [], []
     for term in terms:
+        if len(term) >= 3:
+            where.append("rowid IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)")
+            params.append('"' + term.replace('"', '""') + '"')
+            continue
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append("(body LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')")
         params += [pattern, pattern]

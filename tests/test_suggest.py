@@ -120,3 +120,110 @@ def test_suggestions_by_one_walk_and_by_update_equal_a_search_of_every_string() 
             if (s.start, s.end) not in {t[:2] for t in tags} and not any(crosses((s.start, s.end), t[:2]) for t in tags)
         }
         assert kept == expected
+
+
+def _reference(candidates, stored, model, tagged, rejected, labels):  # type: ignore[no-untyped-def]
+    """What a release's suggestions are, computed from scratch the plain way: the filter, then
+    imported predictions on no tagged or rejected span, then the model's on no span suggested
+    already and crossing no tag."""
+    from hkpr_tui.annotate.suggest import filter_suggestions
+
+    found = filter_suggestions(candidates, tagged=tagged, rejected=rejected, labels=labels)
+    taken = {(s, e) for s, e, _ in tagged} | {(s, e) for s, e, _ in rejected}
+    predicted = [p for p in stored if (p.start, p.end) not in taken and p.label in labels]
+    spans = {(s.start, s.end) for s in [*found, *predicted]}
+    predicted += [
+        p
+        for p in model
+        if (p.start, p.end) not in taken and (p.start, p.end) not in spans and p.label in labels
+        and not any(a < p.end and p.start < b and not (a <= p.start and p.end <= b) for a, b in taken)
+    ]  # fmt: skip
+    return sorted([*found, *predicted], key=lambda s: (s.start, s.end, s.label))
+
+
+def test_live_suggestions_refreshed_after_each_change_equal_filtering_everything_again() -> None:
+    """After any sequence of tags, rejections, undos, known strings changing and predictions
+    changing, the suggestions kept by refiltering only the changed spans are exactly those
+    computed from scratch, and the (removed, added) reported turn the old list into the new."""
+    import random
+    from collections import Counter
+
+    from hkpr_tui.annotate.suggest import LiveSuggestions, Suggestion
+
+    rng = random.Random(11)
+    labels = ["A", "B", "DATE"]
+
+    def span(length: int = 6) -> tuple[int, int]:
+        start = rng.randrange(0, 80)
+        return start, start + rng.randint(1, length)
+
+    def suggestion(source: str) -> Suggestion:
+        s, e = span(8 if source == "rule" else 5)
+        return Suggestion(s, e, rng.choice([*labels, "GONE"]), source, "")
+
+    for _ in range(60):
+        rules = [suggestion("rule") for _ in range(15)]
+        known = list(dict.fromkeys(suggestion("known") for _ in range(60)))  # as KnownMatches: each once
+        stored = [suggestion("model") for _ in range(4)]
+        model = [suggestion("model") for _ in range(6)]
+        tagged = {(*span(), rng.choice(labels)) for _ in range(3)}
+        rejected: set[tuple[int, int, str]] = set()
+        live = LiveSuggestions()
+        live.reset([*rules, *known], stored=stored, model=model, tagged=tagged, rejected=rejected, labels=labels)
+        assert live.found == _reference([*rules, *known], stored, model, tagged, rejected, labels)
+        for _ in range(12):
+            before = Counter(live.found)
+            removed, added = [], []
+            what = rng.randrange(6)
+            if what == 0:
+                tagged.add((*span(), rng.choice(labels)))
+            elif what == 1 and tagged:
+                tagged.discard(rng.choice(sorted(tagged)))
+            elif what == 2 and live.found:
+                s = rng.choice(live.found)
+                rejected.add((s.start, s.end, s.label))
+            elif what == 3:
+                removed = rng.sample(known, min(3, len(known)))
+                known = [k for k in known if k not in removed]
+                added = [s for s in dict.fromkeys(suggestion("known") for _ in range(3)) if s not in known]
+                known += added
+            elif what == 4:
+                stored = [*stored[1:], suggestion("model")]
+            else:
+                model = [*model[1:], suggestion("model")]
+            gone, new = live.refresh(
+                removed=removed, added=added, stored=stored, model=model, tagged=tagged, rejected=rejected
+            )
+            expected = _reference([*rules, *known], stored, model, tagged, rejected, labels)
+            assert live.found == expected
+            assert before - Counter(gone) + Counter(new) == Counter(expected)
+            assert not Counter(gone) - before
+
+
+def test_suggestion_list_finds_by_position_as_a_scan_does() -> None:
+    """The reader's lookups in a release's suggestions (what covers the cursor, the next and the
+    previous one still open, a suggestion's place among the open ones) agree with a scan."""
+    import random
+
+    from hkpr_tui.annotate.suggest import Suggestion, SuggestionList
+
+    rng = random.Random(5)
+    for _ in range(100):
+        items = []
+        for _ in range(rng.randint(0, 40)):
+            start = rng.randrange(50)
+            items.append(Suggestion(start, start + rng.randint(1, 7), rng.choice("AB"), "known", ""))
+        found = SuggestionList(items)
+        plain = sorted(items, key=lambda s: (s.start, s.end, s.label))
+        assert list(found) == plain and len(found) == len(plain)
+        taken = {(s.start, s.end, s.label) for s in rng.sample(plain, len(plain) // 3)}
+        open_ = [s for s in plain if (s.start, s.end, s.label) not in taken]
+        for offset in range(-1, 60):
+            assert found.covering(offset) == [s for s in plain if s.start <= offset < s.end]
+            assert found.next_open(offset, taken) == next((s for s in open_ if s.start > offset), None)
+            assert found.next_open(offset, taken, at=True) == next((s for s in open_ if s.start >= offset), None)
+            assert found.previous_open(offset, taken) == next((s for s in reversed(open_) if s.start < offset), None)
+        for s in plain:
+            assert s in found
+            place = open_.index(s) + 1 if s in open_ else 0
+            assert found.open_position(s, taken) == (place, len(open_))

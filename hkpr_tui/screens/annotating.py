@@ -10,10 +10,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,8 +31,9 @@ from hkpr_tui.annotate.labels import Label
 from hkpr_tui.annotate.session import Actions
 from hkpr_tui.annotate.suggest import (
     KnownMatches,
+    LiveSuggestions,
     Suggestion,
-    filter_suggestions,
+    SuggestionList,
     rule_suggestions,
     suggests_fiscal_years,
 )
@@ -47,6 +47,7 @@ from hkpr_tui.widgets.pane import Pane
 
 if TYPE_CHECKING:
     from hkpr_tui.app import HkprApp
+    from hkpr_tui.widgets.release_view import ReleaseView
 
 
 ANNOTATE_BINDINGS = [
@@ -171,12 +172,15 @@ def tag_bindings(labels: list[Label]) -> list[Binding]:
 
 @dataclass
 class _Candidates:
-    """A release's rule suggestions and known-string matches, kept while it is open so that a
-    tag refreshes suggestions in time that does not grow with the database's tags."""
+    """A release's rule suggestions, known-string matches and suggestions, kept while it is open
+    so that a tag refreshes suggestions in time that does not grow with the database's tags."""
 
     known: KnownMatches | None = None
     strings: set[tuple[str, str]] = field(default_factory=set)  # (folded text, label) of its entity tags
     rules: tuple[bool, list[Suggestion]] | None = None  # (fiscal years, what the rules found)
+    live: LiveSuggestions = field(default_factory=LiveSuggestions)
+    labels: tuple[object, ...] | None = None  # the labels ``live`` was filtered with (names, definitions)
+    version: int = 0  # of ``live``: one more per refresh
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -218,8 +222,15 @@ class LinksFound(Message):
 
 @dataclass
 class SuggestionsReady(Message):
+    """A release's suggestions after a refresh: all of them, and what changed since ``since``
+    (the version drawn before: when it is not the one on screen, all are drawn again)."""
+
     release_id: int
-    suggestions: list[Suggestion]
+    suggestions: SuggestionList
+    removed: list[Suggestion]
+    added: list[Suggestion]
+    since: int | None  # None: drawn from scratch
+    version: int
 
 
 class AnnotatingScreen(Screen[None]):
@@ -233,8 +244,10 @@ class AnnotatingScreen(Screen[None]):
 
     def _init_annotating(self) -> None:
         self.tags: dict[int, list[Annotation]] = {}
-        self.suggestions: dict[int, list[Suggestion]] = {}
+        self.suggestions: dict[int, SuggestionList] = {}
         self._candidates: dict[int, _Candidates] = {}  # per release: what suggestions are drawn from
+        self._versions: dict[int, int] = {}  # per release: the version of ``suggestions``
+        self._drawn_versions: dict[ReleaseView, tuple[int, int]] = {}  # per view: (release, version) it shows
         self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
         self._last_status = ""
         self._described: Suggestion | None = None  # the suggestion the status line names
@@ -300,56 +313,85 @@ class AnnotatingScreen(Screen[None]):
             with state.lock, closing(Store.connect(self.db_path)) as store:  # the thread's own connection
                 rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
                 strings = {(fold(a.text), a.label) for a in rows if a.kind == "entity" and a.status == "accepted"}
-                if state.known is None or state.known.text != text:
-                    # once per release: the strings tagged anywhere that may occur in it
-                    state.known = KnownMatches(text, store.known_strings_in(text))
+                removed: list[Suggestion] = []
+                added: list[Suggestion] = []
+                known = state.known
+                fresh = known is None or known.text != text  # filtered from scratch: first, or labels changed
+                if (
+                    known is None or known.text != text
+                ):  # once per release: the strings tagged anywhere that may occur in it
+                    known = state.known = KnownMatches(text, store.known_strings_in(text))
                 elif changed := {string for string, _ in strings ^ state.strings}:
                     # after a tag: only the strings this release's tags changed are looked up again
-                    state.known.update(store.known_labels(changed))
+                    removed, added = known.update(store.known_labels(changed))
                 state.strings = strings
                 if state.rules is None or state.rules[0] != fiscal_years:
                     state.rules = (fiscal_years, rule_suggestions(text, fiscal_years=fiscal_years))
-                candidates = [*state.rules[1], *state.known.suggestions()]
-            tagged = [(a.start, a.end, a.label) for a in rows if a.status == "accepted"]
-            rejected = [(a.start, a.end, a.label) for a in rows if a.status == "rejected"]
-            stored = [a for a in rows if a.status == "suggested"]  # imported model predictions
-            found = filter_suggestions(
-                candidates, tagged=tagged, rejected=rejected, labels=labels, label_defs=label_defs
-            )
-            taken = {(s, e) for s, e, _ in tagged} | {(s, e) for s, e, _ in rejected}
-            predicted = [
-                Suggestion(a.start, a.end, a.label, str(a.attributes.get("suggested_by") or "model"), a.text)
-                for a in stored
-                if a.kind == "entity" and (a.start, a.end) not in taken and a.label in labels
-            ]
-            if model is not None:  # the model trained on this database's done releases
-                spans = {(s.start, s.end) for s in [*found, *predicted]}
-                key = (id(model), release_id, threshold)  # a release's text does not change as it is tagged
-                if key not in cache:
-                    cache[key] = model.suggest(text, threshold=threshold, script=script)
-                predicted += [
-                    s
-                    for s in cache[key]
-                    if (s.start, s.end) not in taken and (s.start, s.end) not in spans and s.label in labels
-                    and not any(a < s.end and s.start < b and not (a <= s.start and s.end <= b) for a, b in taken)
-                ]  # fmt: skip
-            found = [*found, *predicted]  # by (start, end): two stable sorts with C keys (there
-            found.sort(key=attrgetter("end"))  # can be tens of thousands with a team's tags)
-            found.sort(key=attrgetter("start"))
+                    fresh = True
+                context = (tuple(labels), tuple(label_defs))
+                fresh = fresh or state.labels != context
+                tagged = [(a.start, a.end, a.label) for a in rows if a.status == "accepted"]
+                rejected = [(a.start, a.end, a.label) for a in rows if a.status == "rejected"]
+                stored = [  # imported model predictions
+                    Suggestion(a.start, a.end, a.label, str(a.attributes.get("suggested_by") or "model"), a.text)
+                    for a in rows
+                    if a.status == "suggested" and a.kind == "entity"
+                ]
+                predicted: list[Suggestion] = []
+                if model is not None:  # the model trained on this database's done releases
+                    key = (id(model), release_id, threshold)  # a release's text does not change as it is tagged
+                    if key not in cache:
+                        cache[key] = model.suggest(text, threshold=threshold, script=script)
+                    predicted = cache[key]
+                since: int | None = state.version
+                if fresh:
+                    since, state.labels = None, context
+                    state.live.reset(
+                        [*state.rules[1], *known.suggestions()],
+                        stored=stored, model=predicted, tagged=tagged, rejected=rejected,
+                        labels=labels, label_defs=label_defs,
+                    )  # fmt: skip
+                else:
+                    removed, added = state.live.refresh(
+                        removed=removed, added=added, stored=stored, model=predicted, tagged=tagged, rejected=rejected
+                    )
+                state.version += 1
+                ready = SuggestionsReady(release_id, state.live.snapshot(), removed, added, since, state.version)
             if not get_current_worker().is_cancelled:
-                self.post_message(SuggestionsReady(release_id, found))
+                self.post_message(ready)
 
         self.run_worker(work, thread=True, group=f"suggest-{release_id}", exclusive=True, exit_on_error=False)
 
     # handlers are named, not @on-decorated: Textual collects @on only from the class body itself
 
     def on_suggestions_ready(self, message: SuggestionsReady) -> None:
-        self.suggestions[message.release_id] = message.suggestions
-        self._draw(message.release_id)
+        release_id = message.release_id
+        self.suggestions[release_id] = message.suggestions
+        self._versions[release_id] = message.version
+        styled = self._suggested_spans
+        changes: tuple[list[tuple[int, int, Style]], list[tuple[int, int, Style]]] | None = None
+        for pane in self.panes:
+            if not pane.loaded or pane.loaded.release.id != release_id:
+                continue
+            view = pane.view
+            if message.since is not None and self._drawn_versions.get(view) == (release_id, message.since):
+                # only what changed: a tag changes a few of a release's thousands of suggestions
+                changes = changes or (styled(message.removed), styled(message.added))
+                view.update_styled("suggestion", *changes)
+            else:  # all of them: the first time, or this view did not draw the refresh before
+                view.set_styled("suggestion", styled(message.suggestions))
+            self._drawn_versions[view] = (release_id, message.version)
 
     def _style(self, label_name: str, kind: str, suggested: bool = False) -> Style:
         label = self.labels.get(label_name)
         return _tag_style(label.colour if label else NO_COLOUR, kind, suggested)
+
+    def _suggested_spans(self, found: Iterable[Suggestion]) -> list[tuple[int, int, Style]]:
+        """(start, end, style) of suggestions: one style per label, looked up once."""
+        colours = {label.name: label.colour for label in self.hkpr.labels}
+        by_label = {label: _tag_style(colour, "entity", True) for label, colour in colours.items()}
+        dim = _tag_style(NO_COLOUR, "entity", True)
+        return [(s.start, s.end, by_label.get(s.label, dim)) for s in found]
 
     def _draw(self, release_id: int, *, suggestions: bool = True) -> None:
         """Draw the release's tags (and its suggestions, unless ``suggestions`` is False: after a
@@ -359,18 +401,13 @@ class AnnotatingScreen(Screen[None]):
         spans = [
             (a.start, a.end, _tag_style(colours.get(a.label, NO_COLOUR), a.kind)) for a in self.tags.get(release_id, [])
         ]
-        suggested = None
-        if suggestions:
-            found = self.suggestions.get(release_id, [])
-            by_label = {
-                label: _tag_style(colours.get(label, NO_COLOUR), "entity", True) for label in {s.label for s in found}
-            }
-            suggested = [(s.start, s.end, by_label[s.label]) for s in found]
+        suggested = self._suggested_spans(self.suggestions.get(release_id, ())) if suggestions else None
         for pane in self.panes:
             if pane.loaded and pane.loaded.release.id == release_id:
                 pane.view.set_styled("annotation", spans)
                 if suggested is not None:
                     pane.view.set_styled("suggestion", suggested)
+                    self._drawn_versions[pane.view] = (release_id, self._versions.get(release_id, 0))
 
     # -- the side panel --------------------------------------------------------------------
 
@@ -439,8 +476,8 @@ class AnnotatingScreen(Screen[None]):
         return min(covering, key=lambda a: (a.end - a.start, a.kind != "entity"), default=None)
 
     def suggestion_at(self, pane: Pane) -> Suggestion | None:
-        cursor = pane.view.cursor
-        covering = [s for s in self.suggestions.get(self._release_id(pane) or -1, []) if s.start <= cursor < s.end]
+        found = self.suggestions.get(self._release_id(pane) or -1)
+        covering = found.covering(pane.view.cursor) if found else []
         return min(covering, key=lambda s: s.end - s.start, default=None)
 
     def _do(
@@ -735,44 +772,45 @@ class AnnotatingScreen(Screen[None]):
 
     # -- walking the suggestions -------------------------------------------------------------
 
-    def _open_suggestions(self, pane: Pane) -> list[Suggestion]:
-        """The suggestions of ``pane``'s release still open (not accepted or rejected), in text
-        order (``compute_suggestions`` keeps them sorted)."""
-        release_id = self._release_id(pane)
-        taken = {(a.start, a.end, a.label) for a in self.tags.get(release_id or -1, [])}
-        return [s for s in self.suggestions.get(release_id or -1, []) if (s.start, s.end, s.label) not in taken]
+    def _open_suggestions(self, pane: Pane) -> tuple[SuggestionList, set[tuple[int, int, str]]]:
+        """``pane``'s release's suggestions, and the (start, end, label) of its tags: a suggestion
+        among them was accepted or rejected since the suggestions were refreshed (not open)."""
+        release_id = self._release_id(pane) or -1
+        taken = {(a.start, a.end, a.label) for a in self.tags.get(release_id, [])}
+        return self.suggestions.get(release_id, SuggestionList()), taken
 
     def action_walk(self, delta: int) -> None:
         """Go to the next (``delta`` 1) or previous (-1) suggestion and say what it is."""
         pane = self.current
-        found = self._open_suggestions(pane)
-        if not found:
-            self._status("No suggestions open in this release")
-            return
+        found, taken = self._open_suggestions(pane)
         cursor = pane.view.cursor
         if delta > 0:
-            target = next((s for s in found if s.start > cursor), found[0])
+            target = found.next_open(cursor, taken) or found.next_open(-1, taken)
         else:
-            target = next((s for s in reversed(found) if s.start < cursor), found[-1])
+            target = found.previous_open(cursor, taken) or found.previous_open(len(pane.view.text) + 1, taken)
+        if target is None:
+            self._status("No suggestions open in this release")
+            return
         pane.view.set_cursor(target.start, center=True)
         self._described = target
-        self._status(self._describe(target, found))
+        self._status(self._describe(target, pane))
 
     def _walk_on(self, after: int) -> None:
         """After accepting or rejecting: on to the next open suggestion (one key per decision)."""
         pane = self.current
-        found = [s for s in self._open_suggestions(pane) if s.start >= after]
-        if found:
-            if found[0].start != pane.view.cursor:
+        found, taken = self._open_suggestions(pane)
+        target = found.next_open(after, taken, at=True)
+        if target is not None:
+            if target.start != pane.view.cursor:
                 self._quiet_moves += 1  # the status says both what was saved and what comes next
-            pane.view.set_cursor(found[0].start, center=True)
-            self._described = found[0]
-            self._status(f"{self._last_status} → {self._describe(found[0], self._open_suggestions(pane))}")
+            pane.view.set_cursor(target.start, center=True)
+            self._described = target
+            self._status(f"{self._last_status} → {self._describe(target, pane)}")
 
-    @staticmethod
-    def _describe(s: Suggestion, found: list[Suggestion]) -> str:
-        where = found.index(s) + 1 if s in found else 0
-        return f"{s.label} 「{s.text}」 ({where}/{len(found)}) — a accept · r reject · A all {s.label} · . next"
+    def _describe(self, s: Suggestion, pane: Pane) -> str:
+        found, taken = self._open_suggestions(pane)
+        where, count = found.open_position(s, taken)
+        return f"{s.label} 「{s.text}」 ({where}/{count}) — a accept · r reject · A all {s.label} · . next"
 
     # -- undo, redo, status ----------------------------------------------------------------
 

@@ -305,7 +305,7 @@ class ReaderScreen(AnnotatingScreen):
             self._quiet_moves -= 1  # a move made by find or compare: their message stays
         elif found is not None and found != self._described:
             self._described = found
-            self._status(self._describe(found, self._open_suggestions(pane)))
+            self._status(self._describe(found, pane))
         if self.comparison is not None and self.sync:
             other = self.other(pane)
             partner = (self.comparison.right_for if pane.index == 0 else self.comparison.left_for)(message.paragraph)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -34,6 +35,7 @@ from hkpr_tui.script.views import ScriptView, View, script_view
 from hkpr_tui.textsafe import visible
 
 HIGHLIGHT_ORDER = ("suggestion", "annotation", "figure", "match", "selection", "cursor")
+FIXED_ORDER = HIGHLIGHT_ORDER[:-2]  # those a line keeps until a change touches it
 STYLED_KINDS = ("suggestion", "annotation")  # spans that carry their own style (a label's colour)
 
 
@@ -101,22 +103,70 @@ STRIP_CACHE = 2_000
 """Drawn lines kept by ``ReleaseView`` (each is a line's segments: a few screens' worth)."""
 
 
+def _insert_span(spans: list[Any], span: Any) -> int:
+    """Put ``span`` into ``spans`` (sorted by start, the longer first: an outer span is drawn
+    before the spans inside it), after those equal to it; return where it went."""
+    lo = bisect.bisect_left(spans, span[0], key=itemgetter(0))
+    hi = bisect.bisect_right(spans, span[0], lo, key=itemgetter(0))
+    index = lo + sum(1 for i in range(lo, hi) if spans[i][1] >= span[1])
+    spans.insert(index, span)
+    return index
+
+
+def _remove_span(spans: list[Any], span: Any) -> int | None:
+    """Take one ``span`` out of ``spans`` (sorted by start); return where it was."""
+    lo = bisect.bisect_left(spans, span[0], key=itemgetter(0))
+    for index in range(lo, len(spans)):
+        if spans[index][0] != span[0]:
+            break
+        if spans[index] == span:
+            del spans[index]
+            return index
+    return None
+
+
 class _Spans:
     """Highlight spans (view offsets) sorted by start, found per line by bisection: a release with
     tens of thousands of suggestions draws a line without looking at every one of them."""
 
-    __slots__ = ("_reach", "_starts", "spans")
+    __slots__ = ("_ends", "_reach", "_starts", "spans")
 
     def __init__(self, spans: list[Any]) -> None:
-        self.spans = spans  # (start, end, …) in drawing order, sorted by start
+        self.spans = list(spans)  # (start, end, …) in drawing order, sorted by start
         self._starts = [span[0] for span in spans]
-        self._reach = list(itertools.accumulate((span[1] for span in spans), max))  # furthest end so far
+        self._ends = [span[1] for span in spans]
+        self._reach = list(itertools.accumulate(self._ends, max))  # furthest end so far
 
     def on(self, start: int, end: int) -> list[Any]:
         """The spans that overlap ``[start, end)`` (unclipped), in drawing order."""
         first = bisect.bisect_right(self._reach, start)  # spans before it all end by ``start``
         stop = bisect.bisect_left(self._starts, end)
         return [span for span in self.spans[first:stop] if span[1] > start]
+
+    def update(self, removed: list[Any], added: list[Any]) -> None:
+        """Take ``removed`` out and put ``added`` in (styled spans: the longer first at a start)."""
+        for span in removed:
+            index = _remove_span(self.spans, span)
+            if index is not None:
+                del self._starts[index], self._ends[index], self._reach[index]
+                self._reach_from(index)
+        for span in added:
+            index = _insert_span(self.spans, span)
+            self._starts.insert(index, span[0])
+            self._ends.insert(index, span[1])
+            self._reach.insert(index, span[1])
+            self._reach_from(index)
+
+    def _reach_from(self, index: int) -> None:
+        """Running maxima of the ends again from ``index`` on, until one agrees with what it was
+        (from there on they all do): a few steps, not the release's thousands of spans."""
+        reach, ends = self._reach, self._ends
+        before = reach[index - 1] if index else -1
+        for i in range(index, len(ends)):
+            value = before if before > ends[i] else ends[i]
+            if i > index and reach[i] == value:
+                return
+            reach[i] = before = value
 
 
 class ReleaseView(ScrollView, can_focus=True):
@@ -320,6 +370,9 @@ class ReleaseView(ScrollView, can_focus=True):
         # cursor, repaints the view but rebuilds only the lines whose highlights changed
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._drawn: dict[int, tuple[object, ...]] = {}  # line index → the key it was last drawn with
+        # line index → its highlights other than the selection and the cursor, clipped: kept until
+        # a change touches that line, so comparing a line with how it was drawn is cheap
+        self._fixed: dict[int, tuple[tuple[int, int, Style], ...]] = {}
         self._repaint_due = False
         self._unsized = False
         self._base_style: Style | None = None  # ``rich_style`` walks the ancestors: kept until styles change
@@ -373,7 +426,9 @@ class ReleaseView(ScrollView, can_focus=True):
         self.refresh()
 
     def set_highlights(self, kind: str, spans: list[tuple[int, int]]) -> None:
-        self.highlights[kind] = sorted(spans)
+        new = sorted(spans)
+        self._forget_changed(self.highlights.get(kind), new)
+        self.highlights[kind] = new
         if self.view is not None:
             self._view_highlights[kind] = self._projected_highlights(kind, self.view)
         self.repaint()
@@ -383,8 +438,58 @@ class ReleaseView(ScrollView, can_focus=True):
         Outer spans first, so an inner (nested) span is drawn over its outer one."""
         ordered = sorted(spans, key=itemgetter(1), reverse=True)  # two stable sorts in C, not a
         ordered.sort(key=itemgetter(0))  # Python key per span: by start, the longer first
+        self._forget_changed(self.styled.get(kind), ordered)
         self.styled[kind] = ordered
         if self.view is not None:
+            self._view_styled[kind] = self._projected(kind, self.view)
+        self.repaint()
+
+    def _forget_changed(self, old: list[Any] | None, new: list[Any]) -> None:
+        """Forget the kept highlights of the lines where ``old`` and ``new`` spans differ (of
+        all lines when there are too many spans to compare)."""
+        if old is None or len(old) + len(new) > 4_000:
+            self._fixed.clear()
+        else:
+            self._forget_lines(set(old).symmetric_difference(new))
+
+    def _forget_lines(self, spans: Iterable[tuple[Any, ...]], *, projected: bool = False) -> None:
+        """Forget the kept highlights of the lines that ``spans`` (canonical offsets, or the view's
+        with ``projected``) are on."""
+        if self.view is None or not self._fixed:
+            return
+        lines, starts = self._lines, self._line_starts
+        for span in spans:
+            s, e = (span[0], span[1]) if projected else self.view.to_view(span[0], span[1])
+            index = max(0, bisect.bisect_right(starts, s) - 1)
+            while index < len(lines) and lines[index].start <= e:
+                self._fixed.pop(index, None)
+                index += 1
+
+    def update_styled(
+        self, kind: str, removed: list[tuple[int, int, Style]], added: list[tuple[int, int, Style]]
+    ) -> None:
+        """Take ``removed`` out of ``kind``'s styled spans and put ``added`` in: a tag changes a few
+        of a release's thousands of suggestions, and only those are projected and drawn again."""
+        spans = self.styled.get(kind)
+        if spans is None:
+            self.set_styled(kind, added)
+            return
+        self._forget_lines([*removed, *added])
+        for span in removed:
+            _remove_span(spans, span)
+        for span in added:
+            _insert_span(spans, span)
+        for key in [key for key in self._projections if key[0] == kind]:
+            del self._projections[key]  # other scripts' projections: made again when shown
+        current = self._view_styled.get(kind)
+        if self.view is not None and current is not None:
+            if self.view.units:
+                to_view = self.view.to_view
+                removed = [(*to_view(s, e), style) for s, e, style in removed]
+                added = [(*to_view(s, e), style) for s, e, style in added]
+            current.update(removed, added)
+            self._projections[(kind, self.view.view)] = (self.view, spans, current)
+        elif self.view is not None:
             self._view_styled[kind] = self._projected(kind, self.view)
         self.repaint()
 
@@ -440,6 +545,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self.virtual_size = Size(self._content_width(), len(self._lines))
 
     def _project_highlights(self) -> None:
+        self._fixed.clear()
         if self.view is None:
             return
         view = self.view
@@ -502,8 +608,9 @@ class ReleaseView(ScrollView, can_focus=True):
             line_style = base + self._component("heading")
         elif paragraph is not None and paragraph.repeat_of is not None:
             line_style = base + self._component("repeat")
-        spans = self._spans_on(line)
-        return (self._layout_key, index, width, base, line_style, *spans), width, base, line_style, spans
+        fixed, dynamic = self._spans_on(index, line)
+        key = (self._layout_key, index, width, base, line_style, fixed, *dynamic)
+        return key, width, base, line_style, [*fixed, *dynamic]
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -555,6 +662,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._base_style = None
         self._highlight_styles.clear()
         self._strips.clear()
+        self._fixed.clear()
         super().notify_style_update()
 
     def _component(self, name: str) -> Style:
@@ -563,31 +671,44 @@ class ReleaseView(ScrollView, can_focus=True):
             style = self._highlight_styles[name] = self.get_component_rich_style(f"release-view--{name}")
         return style
 
-    def _spans_on(self, line: VisualLine) -> list[tuple[int, int, Style]]:
-        """(start, end, style) of every highlight on ``line``, clipped, in drawing order."""
+    def _spans_on(self, index: int, line: VisualLine) -> tuple[tuple[Any, ...], list[tuple[int, int, Style]]]:
+        """(start, end, style) of every highlight on line ``index``, clipped, in drawing order: those
+        kept for the line (one tuple: a line unchanged compares by identity), then the selection
+        and the cursor."""
+        fixed = self._fixed.get(index)
+        if fixed is None:
+            fixed = self._fixed[index] = tuple(self._fixed_on(line))
+        dynamic: list[tuple[int, int, Style]] = []
+        if self.view is None:
+            return fixed, dynamic
+        s, e = self.view.to_view(self.cursor, min(self.cursor + 1, len(self.text)))
+        on_line = {
+            "selection": [self.view.to_view(*self.selection)] if self.selection else [],
+            "cursor": [(s, max(e, s + 1))],
+        }
+        for kind, spans in on_line.items():
+            style = self._component(kind)
+            for s, e in spans:
+                s, e = max(s, line.start), min(e, line.end)
+                if s < e:
+                    dynamic.append((s, e, style))
+        return fixed, dynamic
+
+    def _fixed_on(self, line: VisualLine) -> list[tuple[int, int, Style]]:
+        """The highlights on ``line`` that keys other than tagging do not change (all but the
+        selection and the cursor, which are drawn over them), clipped, in drawing order."""
         out = []
-        for kind in HIGHLIGHT_ORDER:
-            if kind == "cursor":
-                if self.view is None:
-                    continue
-                s, e = self.view.to_view(self.cursor, min(self.cursor + 1, len(self.text)))
-                if e == s:
-                    e = s + 1
-                spans = [(s, e)]
-            elif kind == "selection":
-                spans = [self.view.to_view(*self.selection)] if self.selection and self.view else []
-            elif kind in STYLED_KINDS:
+        for kind in FIXED_ORDER:
+            if kind in STYLED_KINDS:
                 styled = self._view_styled.get(kind)
                 for s, e, extra in styled.on(line.start, line.end) if styled else ():
                     s, e = max(s, line.start), min(e, line.end)
                     if s < e:
                         out.append((s, e, extra))
                 continue
-            else:
-                found = self._view_highlights.get(kind)
-                spans = found.on(line.start, line.end) if found else []
+            found = self._view_highlights.get(kind)
             style = self._component(kind)
-            for s, e in spans:
+            for s, e in found.on(line.start, line.end) if found else ():
                 s, e = max(s, line.start), min(e, line.end)
                 if s < e:
                     out.append((s, e, style))
