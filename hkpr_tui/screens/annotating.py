@@ -179,9 +179,50 @@ class _Candidates:
     strings: set[tuple[str, str]] = field(default_factory=set)  # (folded text, label) of its entity tags
     rules: tuple[bool, list[Suggestion]] | None = None  # (fiscal years, what the rules found)
     live: LiveSuggestions = field(default_factory=LiveSuggestions)
-    labels: tuple[object, ...] | None = None  # the labels ``live`` was filtered with (names, definitions)
+    labels: list[Label] | None = None  # the labels ``live`` was filtered with
     version: int = 0  # of ``live``: one more per refresh
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh(
+        self, store: Store, release_id: int, text: str, labels: list[Label], predicted: list[Suggestion]
+    ) -> SuggestionsReady:
+        """The release's suggestions after its tags (or ``labels``, or the model's ``predicted``)
+        changed. The first time, every string tagged anywhere that occurs in ``text`` is read and
+        everything filtered; after that only the strings whose tags changed are read again, and
+        only the spans where something changed are filtered again."""
+        rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
+        strings = {(fold(a.text), a.label) for a in rows if a.kind == "entity" and a.status == "accepted"}
+        removed: list[Suggestion] = []
+        added: list[Suggestion] = []
+        fresh = self.labels != labels
+        if self.known is None or self.known.text != text:
+            self.known, fresh = KnownMatches(text, store.known_strings_in(text)), True
+        elif changed := {string for string, _ in strings ^ self.strings}:
+            removed, added = self.known.update(store.known_labels(changed))
+        self.strings = strings
+        fiscal_years = suggests_fiscal_years(labels)
+        if self.rules is None or self.rules[0] != fiscal_years:
+            self.rules, fresh = (fiscal_years, rule_suggestions(text, fiscal_years=fiscal_years)), True
+        tags = {
+            "tagged": [(a.start, a.end, a.label) for a in rows if a.status == "accepted"],
+            "rejected": [(a.start, a.end, a.label) for a in rows if a.status == "rejected"],
+        }
+        stored = [  # imported model predictions
+            Suggestion(a.start, a.end, a.label, str(a.attributes.get("suggested_by") or "model"), a.text)
+            for a in rows
+            if a.status == "suggested" and a.kind == "entity"
+        ]
+        since: int | None = None if fresh else self.version
+        if fresh:
+            self.labels = labels
+            self.live.reset(
+                [*self.rules[1], *self.known.suggestions()], stored=stored, model=predicted,
+                labels=[label.name for label in labels], label_defs=labels, **tags,
+            )  # fmt: skip
+        else:
+            removed, added = self.live.refresh(removed=removed, added=added, stored=stored, model=predicted, **tags)
+        self.version += 1
+        return SuggestionsReady(release_id, self.live.snapshot(), removed, added, since, self.version)
 
 
 NO_COLOUR = "#a0a0a0"  # a tag whose label is no longer defined
@@ -299,64 +340,22 @@ class AnnotatingScreen(Screen[None]):
     def compute_suggestions(self, release_id: int, text: str) -> None:
         """Suggestions for one release in a thread worker; a newer request for the same release
         replaces one still running (exclusive per release, so two panes do not cancel each other)."""
-        labels = list(self.labels)
         label_defs = list(self.labels.values())
         model, threshold, cache = self.hkpr.model, self.hkpr.config.threshold, self.hkpr.model_suggestions
         script = next(
             (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
         )
-
-        fiscal_years = suggests_fiscal_years(label_defs)
         state = self._candidates.setdefault(release_id, _Candidates())
 
         def work() -> None:
             with state.lock, closing(Store.connect(self.db_path)) as store:  # the thread's own connection
-                rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
-                strings = {(fold(a.text), a.label) for a in rows if a.kind == "entity" and a.status == "accepted"}
-                removed: list[Suggestion] = []
-                added: list[Suggestion] = []
-                known = state.known
-                fresh = known is None or known.text != text  # filtered from scratch: first, or labels changed
-                if (
-                    known is None or known.text != text
-                ):  # once per release: the strings tagged anywhere that may occur in it
-                    known = state.known = KnownMatches(text, store.known_strings_in(text))
-                elif changed := {string for string, _ in strings ^ state.strings}:
-                    # after a tag: only the strings this release's tags changed are looked up again
-                    removed, added = known.update(store.known_labels(changed))
-                state.strings = strings
-                if state.rules is None or state.rules[0] != fiscal_years:
-                    state.rules = (fiscal_years, rule_suggestions(text, fiscal_years=fiscal_years))
-                    fresh = True
-                context = (tuple(labels), tuple(label_defs))
-                fresh = fresh or state.labels != context
-                tagged = [(a.start, a.end, a.label) for a in rows if a.status == "accepted"]
-                rejected = [(a.start, a.end, a.label) for a in rows if a.status == "rejected"]
-                stored = [  # imported model predictions
-                    Suggestion(a.start, a.end, a.label, str(a.attributes.get("suggested_by") or "model"), a.text)
-                    for a in rows
-                    if a.status == "suggested" and a.kind == "entity"
-                ]
                 predicted: list[Suggestion] = []
                 if model is not None:  # the model trained on this database's done releases
                     key = (id(model), release_id, threshold)  # a release's text does not change as it is tagged
                     if key not in cache:
                         cache[key] = model.suggest(text, threshold=threshold, script=script)
                     predicted = cache[key]
-                since: int | None = state.version
-                if fresh:
-                    since, state.labels = None, context
-                    state.live.reset(
-                        [*state.rules[1], *known.suggestions()],
-                        stored=stored, model=predicted, tagged=tagged, rejected=rejected,
-                        labels=labels, label_defs=label_defs,
-                    )  # fmt: skip
-                else:
-                    removed, added = state.live.refresh(
-                        removed=removed, added=added, stored=stored, model=predicted, tagged=tagged, rejected=rejected
-                    )
-                state.version += 1
-                ready = SuggestionsReady(release_id, state.live.snapshot(), removed, added, since, state.version)
+                ready = state.refresh(store, release_id, text, label_defs, predicted)
             if not get_current_worker().is_cancelled:
                 self.post_message(ready)
 
