@@ -364,3 +364,24 @@ async def test_opened_from_a_search_of_several_words_every_word_is_highlighted(s
         found = {view.text[s:e] for s, e in view.highlights["match"]}
         assert found == {"數碼港", "創科"}
         assert "0 matches" not in str(reader.query_one("#reader-status").render())
+
+
+async def test_cursor_moves_faster_than_handled_are_handled_once(seeded_db: Path) -> None:
+    """Moves queued faster than the screen handles them (a held key) coalesce: the screen sees
+    the last one, and its header and status follow where the cursor ended."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        pane = reader.panes[0]
+        seen: list[int] = []
+        update_header = pane.update_header
+
+        def counted() -> None:
+            seen.append(pane.view.cursor)
+            update_header()
+
+        pane.update_header = counted  # type: ignore[method-assign]
+        for offset in range(10, 60, 5):  # ten moves in one go, before any is handled
+            pane.view.set_cursor(offset)
+        await settle(pilot)
+        assert seen and len(seen) < 10 and seen[-1] == 55

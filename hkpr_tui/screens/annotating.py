@@ -292,7 +292,6 @@ class AnnotatingScreen(Screen[None]):
         self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
         self._last_status = ""
         self._described: Suggestion | None = None  # the suggestion the status line names
-        self._quiet_moves = 0  # cursor moves whose message is already on the status line
 
     @property
     def panes(self) -> list[Pane]:
@@ -800,9 +799,8 @@ class AnnotatingScreen(Screen[None]):
         found, taken = self._open_suggestions(pane)
         target = found.next_open(after, taken, at=True)
         if target is not None:
-            if target.start != pane.view.cursor:
-                self._quiet_moves += 1  # the status says both what was saved and what comes next
-            pane.view.set_cursor(target.start, center=True)
+            # quiet: the status says both what was saved and what comes next
+            pane.view.set_cursor(target.start, center=True, quiet=True)
             self._described = target
             self._status(f"{self._last_status} → {self._describe(target, pane)}")
 

@@ -301,8 +301,8 @@ class ReaderScreen(AnnotatingScreen):
             return
         pane.update_header()
         found = self.suggestion_at(pane)
-        if self._quiet_moves:
-            self._quiet_moves -= 1  # a move made by find or compare: their message stays
+        if message.quiet:
+            pass  # a move made by find, compare or the suggestion walk: their message stays
         elif found is not None and found != self._described:
             self._described = found
             self._status(self._describe(found, pane))
@@ -520,9 +520,7 @@ class ReaderScreen(AnnotatingScreen):
         for pane, figure, paragraph in ((left, change.left, i), (right, change.right, j)):
             assert pane.loaded is not None
             target = figure.start if figure else pane.loaded.paragraphs[paragraph].start
-            if target != pane.view.cursor:
-                self._quiet_moves += 1
-            pane.view.set_cursor(target, center=True)
+            pane.view.set_cursor(target, center=True, quiet=True)
         self._status(f"Change {index + 1} of {len(self.changes)}: {self._change_row(change)}")
 
     def action_next_change(self) -> None:
@@ -582,9 +580,7 @@ class ReaderScreen(AnnotatingScreen):
             return
         at = pane.view.cursor if after is None else after
         target = next((m for m in matches if m[0] > at), matches[0])
-        if target[0] != pane.view.cursor:
-            self._quiet_moves += 1
-        pane.view.select(*target)
+        pane.view.select(*target, quiet=True)
         self._status(
             f"Match {matches.index(target) + 1}/{len(matches)}: label key tags it · * then a key tags all · ⏎ next"
         )

@@ -332,15 +332,22 @@ class ReleaseView(ScrollView, can_focus=True):
 
     @dataclass
     class CursorMoved(Message):
-        """The cursor moved (by the user or a jump); ``paragraph`` is its canonical paragraph."""
+        """The cursor moved (by the user or a jump); ``paragraph`` is its canonical paragraph;
+        ``quiet``: moved by a screen that says why on the status line itself."""
 
         view: ReleaseView
         cursor: int
         paragraph: int
+        quiet: bool = False
 
         @property
         def control(self) -> ReleaseView:
             return self.view
+
+        def can_replace(self, message: Message) -> bool:
+            """A later move of the same cursor supersedes this one: a held key's moves are
+            handled once when they come faster than they are handled."""
+            return isinstance(message, ReleaseView.CursorMoved) and message.view is self.view
 
     @dataclass
     class Selected(Message):
@@ -381,6 +388,7 @@ class ReleaseView(ScrollView, can_focus=True):
         self._view_highlights: dict[str, _Spans] = {}
         self._goal_cell: int | None = None
         self._drag_anchor: int | None = None
+        self._quiet = False  # the next cursor move is a quiet one (see set_cursor)
         self.selection_anchor: int | None = None  # keyboard selection: from here to the cursor
         self.visual = False  # visual mode: every move extends the selection
         self._extending = False
@@ -722,12 +730,15 @@ class ReleaseView(ScrollView, can_focus=True):
         if self.selection_anchor is not None and self.view is not None:
             self.selection = self._span_between(self.selection_anchor, new)
         self.repaint()
-        self.post_message(self.CursorMoved(self, new, self.paragraph_at(new)))
+        quiet, self._quiet = self._quiet, False
+        self.post_message(self.CursorMoved(self, new, self.paragraph_at(new), quiet))
 
-    def set_cursor(self, offset: int, *, center: bool = False, keep_goal: bool = False) -> None:
+    def set_cursor(self, offset: int, *, center: bool = False, keep_goal: bool = False, quiet: bool = False) -> None:
+        """Move the cursor to ``offset`` (``quiet``: the caller says why on the status line)."""
         offset = max(0, min(offset, max(len(self.text) - 1, 0)))
         if not keep_goal:
             self._goal_cell = None
+        self._quiet = quiet and offset != self.cursor
         self.cursor = offset
         self.scroll_to_offset(offset, center=center)
 
@@ -863,10 +874,10 @@ class ReleaseView(ScrollView, can_focus=True):
         s, e = self.view.to_view(start, end)
         return self.view.text[s:e]
 
-    def select(self, start: int, end: int) -> None:
+    def select(self, start: int, end: int, *, quiet: bool = False) -> None:
         """Make ``[start, end)`` (canonical offsets) the selection, with the cursor at its start."""
         self.visual, self.selection_anchor = False, None
-        self.set_cursor(start, center=True)
+        self.set_cursor(start, center=True, quiet=quiet)
         self.selection = (start, end)
         self.repaint()
 
