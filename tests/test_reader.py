@@ -385,3 +385,33 @@ async def test_cursor_moves_faster_than_handled_are_handled_once(seeded_db: Path
             pane.view.set_cursor(offset)
         await settle(pilot)
         assert seen and len(seen) < 10 and seen[-1] == 55
+
+
+async def test_going_to_a_match_on_screen_does_not_move_the_text(seeded_db: Path) -> None:
+    """find's enter to a match already on screen leaves the text where it is; a match off screen
+    is brought a third of the way down."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        await pilot.press("f", *"數碼港", "enter")  # the first match, near the top
+        await settle(pilot)
+        top = view.scroll_offset.y
+        height = view.scrollable_content_region.height
+        matches = sorted(view.highlights["match"])
+        seen = set()
+        for start, _ in matches[1:]:
+            line = view._line_of(start)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert view.cursor == start
+            on_screen = top <= line < top + height
+            if on_screen:  # nothing moved
+                assert view.scroll_offset.y == top
+            else:
+                top = view.scroll_offset.y
+                assert top <= line < top + height and top > 0
+            seen.add(on_screen)
+            if seen == {True, False}:
+                break
+        assert seen == {True, False}

@@ -743,13 +743,18 @@ class ReleaseView(ScrollView, can_focus=True):
         self.scroll_to_offset(offset, center=center)
 
     def scroll_to_offset(self, offset: int, *, center: bool = False, top: bool = False) -> None:
+        """Scroll so that ``offset`` is on screen: at the top with ``top``; with ``center``, a
+        third of the way down when it is off screen (a jump: the reader sees what comes before
+        and after), and where it is when it is on screen already (the text does not move under
+        the reader's eyes); otherwise by as little as it takes."""
         line = self._line_of(offset)
         height = self.scrollable_content_region.height or 1
         y = int(self.scroll_offset.y)
         if top:
             self.scroll_to(y=line, animate=False, immediate=True)
         elif center:
-            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+            if not y <= line < y + height:
+                self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
         elif line < y:
             self.scroll_to(y=line, animate=False, immediate=True)
         elif line >= y + height:
