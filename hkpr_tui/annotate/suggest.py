@@ -292,7 +292,8 @@ class SuggestionList(Sequence[Suggestion]):
     def next_open(self, offset: int, taken: Container[tuple[int, int, str]], *, at: bool = False) -> Suggestion | None:
         """The first suggestion starting after ``offset`` (or at it, with ``at``) not in ``taken``."""
         index = (bisect_left if at else bisect_right)(self._starts, offset)
-        return next((s for s in itertools.islice(self._items, index, None) if _position(s) not in taken), None)
+        items = self._items
+        return next((items[i] for i in range(index, len(items)) if _position(items[i]) not in taken), None)
 
     def previous_open(self, offset: int, taken: Container[tuple[int, int, str]]) -> Suggestion | None:
         """The last suggestion starting before ``offset`` not in ``taken``."""
@@ -440,7 +441,7 @@ class LiveSuggestions:
         first, last = bisect_left(self._candidate_starts, reach), bisect_left(self._candidate_starts, b)
         seen: set[tuple[int, int, str]] = set()
         now = []
-        for candidate in itertools.islice(self._candidates, first, last):
+        for candidate in self._candidates[first:last]:
             if candidate.end > a and (key := _position(candidate)) not in seen and refusals.allows(candidate):
                 seen.add(key)
                 now.append(candidate)
