@@ -415,3 +415,33 @@ async def test_going_to_a_match_on_screen_does_not_move_the_text(seeded_db: Path
             if seen == {True, False}:
                 break
         assert seen == {True, False}
+
+
+def test_a_line_is_cut_and_styled_as_by_checking_every_span_for_every_piece() -> None:
+    """Each piece of a line carries the line's style plus every span over it, in drawing order
+    (nested and overlapping spans, styles that override each other)."""
+    import itertools
+    import random
+
+    from rich.style import Style
+
+    from hkpr_tui.widgets.release_view import _pieces
+
+    rng = random.Random(2)
+    styles = [Style(color="red"), Style(bold=True), Style(bgcolor="blue"), Style(color="green", italic=True)]
+    base = Style(color="white")
+    for _ in range(300):
+        start, end = 10, 10 + rng.randint(1, 30)
+        spans = []
+        for _ in range(rng.randint(0, 12)):
+            s = rng.randint(start, end - 1)
+            spans.append((s, rng.randint(s + 1, end), rng.choice(styles)))
+        cuts = sorted({start, end, *(p for s, e, _ in spans for p in (s, e))})
+        expected = []
+        for a, b in itertools.pairwise(cuts):
+            style = base
+            for s, e, extra in spans:
+                if s <= a and b <= e:
+                    style = style + extra
+            expected.append((a, b, style))
+        assert _pieces(start, end, base, spans) == expected

@@ -125,6 +125,33 @@ def _remove_span(spans: list[Any], span: Any) -> int | None:
     return None
 
 
+def _pieces(start: int, end: int, base: Style, spans: list[tuple[int, int, Style]]) -> list[tuple[int, int, Style]]:
+    """``[start, end)`` cut where a span starts or ends, each piece in ``base`` plus the style of
+    every span over it, in drawing order. Each span is added to the pieces it covers (a line with
+    a team's tags has hundreds of suggestions: not every piece looks at every span)."""
+    cuts = sorted({start, end, *(p for s, e, _ in spans for p in (s, e))})
+    where = {cut: i for i, cut in enumerate(cuts)}
+    over: list[list[Style]] = [[] for _ in range(len(cuts) - 1)]
+    for s, e, style in spans:
+        for i in range(where[s], where[e]):
+            over[i].append(style)
+    pieces = []
+    composed: dict[tuple[int, ...], Style] = {}  # by the ids of the styles over a piece
+    for i, styles in enumerate(over):
+        # a style added again overrides what it overrode before: only its last time counts (a
+        # piece under five suggestions of one label is drawn with one addition, not five)
+        last = list({id(extra): extra for extra in reversed(styles)}.values())
+        key = tuple(map(id, last))
+        style = composed.get(key)
+        if style is None:
+            style = base
+            for extra in reversed(last):
+                style = style + extra
+            composed[key] = style
+        pieces.append((cuts[i], cuts[i + 1], style))
+    return pieces
+
+
 class _Spans:
     """Highlight spans (view offsets) sorted by start, found per line by bisection: a release with
     tens of thousands of suggestions draws a line without looking at every one of them."""
@@ -632,14 +659,9 @@ class ReleaseView(ScrollView, can_focus=True):
         assert self.view is not None
         line = self._lines[index]
         text = self.view.text
-        cuts = sorted({line.start, line.end, *(p for s, e, _ in spans for p in (s, e))})
-        segments = []
-        for a, b in itertools.pairwise(cuts):
-            style = line_style
-            for s, e, extra in spans:
-                if s <= a and b <= e:
-                    style = style + extra
-            segments.append(Segment(visible(text[a:b]), style))
+        segments = [
+            Segment(visible(text[a:b]), style) for a, b, style in _pieces(line.start, line.end, line_style, spans)
+        ]
         strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
         if len(self._strips) >= STRIP_CACHE:
             self._strips.clear()  # a few screens of lines; cheap to rebuild
@@ -667,11 +689,14 @@ class ReleaseView(ScrollView, can_focus=True):
                 self.refresh_line(index)
 
     def notify_style_update(self) -> None:
-        self._base_style = None
-        self._highlight_styles.clear()
-        self._strips.clear()
-        self._fixed.clear()
+        """Styles changed (a theme, or focus: the cursor's colour). Drawn lines are kept: their
+        keys hold every style they were drawn with. The highlights kept per line are forgotten
+        only if a style they hold changed (focus moving to the find bar changes none of them)."""
         super().notify_style_update()
+        self._base_style = None
+        before, self._highlight_styles = self._highlight_styles, {}
+        if any(self._component(kind) != style for kind, style in before.items() if kind in FIXED_ORDER):
+            self._fixed.clear()
 
     def _component(self, name: str) -> Style:
         style = self._highlight_styles.get(name)
