@@ -142,13 +142,13 @@ def _pieces(start: int, end: int, base: Style, spans: list[tuple[int, int, Style
         # piece under five suggestions of one label is drawn with one addition, not five)
         last = list({id(extra): extra for extra in reversed(styles)}.values())
         key = tuple(map(id, last))
-        style = composed.get(key)
-        if style is None:
-            style = base
+        found = composed.get(key)
+        if found is None:
+            found = base
             for extra in reversed(last):
-                style = style + extra
-            composed[key] = style
-        pieces.append((cuts[i], cuts[i + 1], style))
+                found = found + extra
+            composed[key] = found
+        pieces.append((cuts[i], cuts[i + 1], found))
     return pieces
 
 
