@@ -174,9 +174,9 @@ def render(release: GeneratedRelease, kind: str, n: int, rng: random.Random) -> 
         )
         return f"{stem}_page{'.txt' if n % 3 == 0 else '.html'}", text.encode("utf-8")
     if kind == "article-md":
-        date = f"{rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        published = f"{rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         text = (
-            f'---\ntitle: "{title}"\ndate: "{date}"\nauthor: "記者"\ntags:\n  - "科技"\n---\n\n# {title}\n\n'
+            f'---\ntitle: "{title}"\ndate: "{published}"\nauthor: "記者"\ntags:\n  - "科技"\n---\n\n# {title}\n\n'
             f'<figure>\n<img src="https://web.archive.org/web/2021im_/https://www.example.com/{stem}.jpg" alt="">\n'
             f"<figcaption>活動現場。記者攝</figcaption>\n</figure>\n\n" + "\n\n".join(body) + "\n"
         )
