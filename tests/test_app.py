@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,6 +159,61 @@ async def test_first_run_imports_seeds(tmp_path: Path) -> None:
     assert store.count_releases() == 5
     session = next(store.db.query("SELECT * FROM sessions"))
     assert session["annotator"] == "tester" and session["ended_at"] is not None
+
+
+FIRST_FRAME = """
+import pathlib, sys
+import hkpr_tui
+from hkpr_tui.app import HkprApp
+from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.widgets.release_table import ReleaseTable
+
+class First(HkprApp):
+    CSS_PATH = str(pathlib.Path(hkpr_tui.__file__).parent / "app.tcss")
+    seen = None
+    def on_mount(self):
+        self.set_interval(0.005, self.check)
+    def check(self):
+        screen = self.screen
+        if self.seen is None and isinstance(screen, LibraryScreen):
+            table = screen.query_one(ReleaseTable)
+            if table.total and table.row(0) is not None:
+                self.seen = (table.total, sorted(m for m in ("sqlite_utils", "pluggy", "pandas") if m in sys.modules))
+                self.call_after_refresh(self.exit)
+app = First(db_path=sys.argv[1], annotator="tester")
+app.run(headless=True, size=(120, 36))
+print(app.seen)
+"""
+
+
+def first_frame(db: Path) -> str:
+    """What a fresh process that starts the app on ``db`` has loaded when the library's rows are drawn."""
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(db)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_the_first_frame_of_a_current_database_needs_no_sqlite_utils(seeded_db: Path) -> None:
+    """Opening a database that is already migrated goes through sqlite3 alone: sqlite-utils (its
+    import and plugin scan, 35–45 ms) is not loaded before the library's first rows are drawn."""
+    assert first_frame(seeded_db) == "(5, [])"
+
+
+def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from hkpr_tui.corpus import parse_file
+    from hkpr_tui.store.schema import KNOWN_MIGRATIONS, migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before=KNOWN_MIGRATIONS[-2])
+    Store(db, migrate=False).add_releases(parse_file(p) for p in sorted(SEEDS.glob("*.txt")))
+    db.close()
+    assert first_frame(path) == "(5, ['pluggy', 'sqlite_utils'])"  # migrated with it; no pandas
+    store = Store.open(path, read_only=True)
+    assert store.applied() == KNOWN_MIGRATIONS
+    store.close()
 
 
 async def test_empty_library_says_how_to_import(tmp_path: Path) -> None:
