@@ -178,7 +178,9 @@ class First(HkprApp):
         if self.seen is None and isinstance(screen, LibraryScreen):
             table = screen.query_one(ReleaseTable)
             if table.total and table.row(0) is not None:
-                self.seen = (table.total, sorted(m for m in ("sqlite_utils", "pluggy", "pandas") if m in sys.modules))
+                status = "progress" if "done 0/5" in str(screen.query_one("#library-status").render()) else "none"
+                loaded = sorted(m for m in ("sqlite_utils", "pluggy", "pandas") if m in sys.modules)
+                self.seen = (table.total, status, loaded)
                 self.call_after_refresh(self.exit)
 app = First(db_path=sys.argv[1], annotator="tester")
 app.run(headless=True, size=(120, 36))
@@ -195,8 +197,9 @@ def first_frame(db: Path) -> str:
 
 def test_the_first_frame_of_a_current_database_needs_no_sqlite_utils(seeded_db: Path) -> None:
     """Opening a database that is already migrated goes through sqlite3 alone: sqlite-utils (its
-    import and plugin scan, 35–45 ms) is not loaded before the library's first rows are drawn."""
-    assert first_frame(seeded_db) == "(5, [])"
+    import and plugin scan, 35–45 ms) is not loaded before the library's first rows are drawn.
+    The status line has the progress with the first rows (not repainted when a worker reads it)."""
+    assert first_frame(seeded_db) == "(5, 'progress', [])"
 
 
 def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> None:
@@ -210,7 +213,7 @@ def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> 
     migrations.apply(db, stop_before=KNOWN_MIGRATIONS[-2])
     Store(db, migrate=False).add_releases(parse_file(p) for p in sorted(SEEDS.glob("*.txt")))
     db.close()
-    assert first_frame(path) == "(5, ['pluggy', 'sqlite_utils'])"  # migrated with it; no pandas
+    assert first_frame(path) == "(5, 'progress', ['pluggy', 'sqlite_utils'])"  # migrated with it; no pandas
     store = Store.open(path, read_only=True)
     assert store.applied() == KNOWN_MIGRATIONS
     store.close()

@@ -208,20 +208,23 @@ class LibraryScreen(Screen[int | None]):
         self._first_rows()
 
     def _first_rows(self) -> None:
-        """The count and the first page, read here rather than in a worker: two queries served by
-        indexes (a few milliseconds at 100,000 releases) that let the first frame draw the rows
-        at once, instead of "Loading…" and then every line again. The progress, the queue and
-        the filter menus, which read every release, follow from a worker once it is drawn."""
+        """The count, the first page, the progress and the queue, read here rather than in a
+        worker: queries served by indexes (a few milliseconds at 100,000 releases) that let the
+        first frame draw the rows and the whole status line at once, instead of "Loading…" and
+        then every line again, and the status line once more when the progress came (a frame
+        more after the first, 15-20 ms before the screen settled). The filter menus, which read
+        every release, follow from a worker once it is drawn, and change nothing on screen."""
         self.generation += 1
         try:
             with closing(Store.connect(self.db_path)) as store:
                 total, first = self._count_and_first_page(store)
+                counts, queue = self._progress(store)
         except (StoreError, DatabaseFault):  # the worker reads again, and says what went wrong
             self.action_reload()
             return
-        self._counted(self.Counted(total, None, first_page=first))
-        # after the first frame is drawn: these read every release, on another thread
-        self.call_after_refresh(self.count, self.generation, rows=False)
+        self._counted(self.Counted(total, counts, queue=queue, first_page=first))
+        # after the first frame is drawn: the menus read every release, on another thread
+        self.call_after_refresh(self.count, self.generation, rows=False, progress=False)
 
     def _count_and_first_page(
         self, store: Store, *, first_page: bool = True
@@ -233,6 +236,11 @@ class LibraryScreen(Screen[int | None]):
         return total, store.list_releases(
             sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
         )
+
+    def _progress(self, store: Store) -> tuple[dict[str, int], int]:
+        """The whole library's releases by status, and how many are in the annotator's queue."""
+        queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
+        return store.status_counts(), queue
 
     @property
     def table(self) -> ReleaseTable:
@@ -268,9 +276,8 @@ class LibraryScreen(Screen[int | None]):
                 total, first = self._count_and_first_page(store, first_page=not keep_position)
             counts, queue = None, 0
             if progress:
-                queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
-                counts = store.status_counts()
-            if generation == self.generation:
+                counts, queue = self._progress(store)
+            if generation == self.generation and (rows or progress):
                 self.post_message(self.Counted(total, counts, keep_position, queue, first))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
                 self.post_message(self.Faceted(store.facets()))
