@@ -164,9 +164,19 @@ async def test_first_run_imports_seeds(tmp_path: Path) -> None:
 FIRST_FRAME = """
 import pathlib, sys
 import hkpr_tui
+from textual.app import App
+from textual.widgets._footer import FooterKey
 from hkpr_tui.app import HkprApp
 from hkpr_tui.screens.library import LibraryScreen
 from hkpr_tui.widgets.release_table import ReleaseTable
+
+drawn = []  # the library's first frame: its rows, and whether the footer has its keys
+display = App._display
+def first_display(app, screen, update):
+    if isinstance(screen, LibraryScreen) and not drawn:
+        drawn.extend([screen.query_one(ReleaseTable).total, "keys" if screen.query(FooterKey) else "no keys"])
+    return display(app, screen, update)
+App._display = first_display
 
 class First(HkprApp):
     CSS_PATH = str(pathlib.Path(hkpr_tui.__file__).parent / "app.tcss")
@@ -184,7 +194,7 @@ class First(HkprApp):
                 self.call_after_refresh(self.exit)
 app = First(db_path=sys.argv[1], annotator="tester")
 app.run(headless=True, size=(120, 36))
-print(app.seen)
+print(app.seen, drawn)
 """
 
 
@@ -198,8 +208,9 @@ def first_frame(db: Path) -> str:
 def test_the_first_frame_of_a_current_database_needs_no_sqlite_utils(seeded_db: Path) -> None:
     """Opening a database that is already migrated goes through sqlite3 alone: sqlite-utils (its
     import and plugin scan, 35–45 ms) is not loaded before the library's first rows are drawn.
-    The status line has the progress with the first rows (not repainted when a worker reads it)."""
-    assert first_frame(seeded_db) == "(5, 'progress', [])"
+    The first frame has the rows, the whole status line (the progress is not painted later, when
+    a worker reads it) and the footer's keys (not composed and drawn in two frames after it)."""
+    assert first_frame(seeded_db) == "(5, 'progress', []) [5, 'keys']"
 
 
 def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> None:
@@ -213,7 +224,7 @@ def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> 
     migrations.apply(db, stop_before=KNOWN_MIGRATIONS[-2])
     Store(db, migrate=False).add_releases(parse_file(p) for p in sorted(SEEDS.glob("*.txt")))
     db.close()
-    assert first_frame(path) == "(5, 'progress', ['pluggy', 'sqlite_utils'])"  # migrated with it; no pandas
+    assert first_frame(path) == "(5, 'progress', ['pluggy', 'sqlite_utils']) [5, 'keys']"  # migrated with it; no pandas
     store = Store.open(path, read_only=True)
     assert store.applied() == KNOWN_MIGRATIONS
     store.close()

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hkpr_tui.messages import OpenRelease
@@ -25,6 +25,7 @@ from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault
 from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.footer import KeysFooter
 from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 
 EMPTY_MESSAGE = (
@@ -199,7 +200,7 @@ class LibraryScreen(Screen[int | None]):
         yield Static("", id="table-header")
         yield ReleaseTable(id="releases")
         yield Static(EMPTY_MESSAGE, id="library-empty")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#library-empty").display = False
