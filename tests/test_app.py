@@ -385,3 +385,35 @@ async def test_a_search_matching_very_many_releases_says_how_it_is_ranked(
         await settle(pilot)
         status = str(app.screen.query_one("#library-status").render())
         assert "(best among the newest 2 matches)" in status  # beside the highlighted hit's snippet
+
+
+async def test_the_library_footer_is_composed_again_only_when_its_keys_change(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual composes a footer again each time the screen says its bindings may have changed
+    (three times as the library starts, the same keys each time); the library's composes them
+    once, and again when they change (the search box takes the focus)."""
+    from textual.widgets._footer import FooterKey
+
+    from hkpr_tui.widgets.footer import KeysFooter
+
+    composed: list[list[str]] = []
+    compose = KeysFooter.compose
+
+    def counted(self: KeysFooter):  # type: ignore[no-untyped-def]
+        keys = list(compose(self))
+        if keys:
+            composed.append([k.key for k in keys if isinstance(k, FooterKey)])
+        yield from keys
+
+    monkeypatch.setattr(KeysFooter, "compose", counted)
+    app = HkprApp(db_path=seeded_db, annotator="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert len(composed) == 1 and "slash" in composed[0]
+        footer = app.screen.query_one(KeysFooter)
+        assert [k.key for k in footer.query(FooterKey)] == composed[0]
+        await pilot.press("slash")  # the search box: the list's keys are not the box's
+        await settle(pilot)
+        assert len(composed) == 2 and composed[1] != composed[0]
+        assert [k.key for k in footer.query(FooterKey)] == composed[1]
