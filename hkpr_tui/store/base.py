@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -219,6 +218,8 @@ class StoreBase:
             raise StoreReadOnly("the database is open read-only; nothing was written")
         conn = self.db.conn
         if conn.in_transaction:
+            import secrets  # here: it loads hashlib and hmac (~2 ms of the app's start-up)
+
             savepoint = f"hkpr_{secrets.token_hex(8)}"
             conn.execute(f"SAVEPOINT {savepoint}")
             try:
