@@ -417,3 +417,26 @@ async def test_the_library_footer_is_composed_again_only_when_its_keys_change(
         await settle(pilot)
         assert len(composed) == 2 and composed[1] != composed[0]
         assert [k.key for k in footer.query(FooterKey)] == composed[1]
+
+
+async def test_the_collector_is_off_only_until_the_first_screen_is_drawn(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    collecting: list[bool] = []
+    first_rows = LibraryScreen._first_rows
+
+    def recorded(self: LibraryScreen) -> None:
+        collecting.append(gc.isenabled())
+        first_rows(self)
+
+    monkeypatch.setattr(LibraryScreen, "_first_rows", recorded)
+    assert gc.isenabled()
+    for ask in (False, True):  # `hkpr serve` asks for a name first: collected again once that is drawn
+        app = HkprApp(db_path=seeded_db, annotator="tester", ask_annotator=ask)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+        assert gc.isenabled()
+    assert collecting == [False]
