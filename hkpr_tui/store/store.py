@@ -376,12 +376,12 @@ class Store(AssignmentStore, AnnotationStore):
         """Record the file this database's origin id belongs to; a database found at another path
         (a copy, a moved file) draws a new origin id, so two copies never stamp events alike.
         Events already logged keep the origin they were written with."""
-        import secrets
-
         where = str(path.resolve())
         row = self.db.execute("SELECT path FROM replica").fetchone()
         if row is not None and row[0] == where:
             return
+        import secrets  # here, once a new id may be drawn: it loads hashlib and hmac (2-10 ms cold)
+
         with self.write():
             row = self.db.execute("SELECT path FROM replica").fetchone()
             if row is None:
