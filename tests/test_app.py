@@ -443,3 +443,27 @@ async def test_the_collector_is_off_only_until_the_first_screen_is_drawn(
             assert gc.isenabled()
         assert gc.isenabled()
     assert collecting == [False]
+
+
+async def test_the_filter_menus_are_read_after_the_start_or_when_the_filter_opens(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The menus read every release: not with the first frame, but FACETS_AFTER later; the filter
+    asked for before that opens once they are read, with them."""
+    import hkpr_tui.screens.library as library
+
+    monkeypatch.setattr(library, "FACETS_AFTER", 0.3)
+    for press in (True, False):
+        app = HkprApp(db_path=seeded_db, annotator="tester")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LibraryScreen) and screen.table.total == 5 and screen.facets == {}
+            if press:
+                await pilot.press("F")
+                await settle(pilot)
+                assert isinstance(app.screen, FilterScreen) and app.screen.facets["organisation"]
+            else:
+                await pilot.pause(0.4)
+                await settle(pilot)
+                assert screen.facets["organisation"] and app.screen is screen
