@@ -217,9 +217,8 @@ class LibraryScreen(Screen[int | None]):
         """The count, the first page, the progress and the queue, read here rather than in a
         worker: queries served by indexes (a few milliseconds at 100,000 releases) that let the
         first frame draw the rows and the whole status line at once, instead of "Loading…" and
-        then every line again, and the status line once more when the progress came (a frame
-        more after the first, 15-20 ms before the screen settled). The filter menus, which read
-        every release, follow from a worker once it is drawn, and change nothing on screen."""
+        then every line again, and the status line once more when the progress came. The filter
+        menus, which read every release, follow in a worker ``FACETS_AFTER`` later."""
         self.generation += 1
         try:
             with closing(Store.connect(self.db_path)) as store:
