@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,6 +159,78 @@ async def test_first_run_imports_seeds(tmp_path: Path) -> None:
     assert store.count_releases() == 5
     session = next(store.db.query("SELECT * FROM sessions"))
     assert session["annotator"] == "tester" and session["ended_at"] is not None
+
+
+FIRST_FRAME = """
+import pathlib, sys
+import hkpr_tui
+from textual.app import App
+from textual.widgets._footer import FooterKey
+from hkpr_tui.app import HkprApp
+from hkpr_tui.screens.library import LibraryScreen
+from hkpr_tui.widgets.release_table import ReleaseTable
+
+drawn = []  # the library's first frame: its rows, and whether the footer has its keys
+display = App._display
+def first_display(app, screen, update):
+    if isinstance(screen, LibraryScreen) and not drawn:
+        drawn.extend([screen.query_one(ReleaseTable).total, "keys" if screen.query(FooterKey) else "no keys"])
+    return display(app, screen, update)
+App._display = first_display
+
+class First(HkprApp):
+    CSS_PATH = str(pathlib.Path(hkpr_tui.__file__).parent / "app.tcss")
+    seen = None
+    def on_mount(self):
+        self.set_interval(0.005, self.check)
+    def check(self):
+        screen = self.screen
+        if self.seen is None and isinstance(screen, LibraryScreen):
+            table = screen.query_one(ReleaseTable)
+            if table.total and table.row(0) is not None:
+                status = "progress" if "done 0/5" in str(screen.query_one("#library-status").render()) else "none"
+                slow = ("sqlite_utils", "pluggy", "pandas", "secrets", "hashlib", "importlib.metadata")
+                loaded = sorted(m for m in slow if m in sys.modules)
+                self.seen = (table.total, status, loaded)
+                self.call_after_refresh(self.exit)
+app = First(db_path=sys.argv[1], annotator="tester")
+app.run(headless=True, size=(120, 36))
+print(app.seen, drawn)
+"""
+
+
+def first_frame(db: Path) -> str:
+    """What a fresh process that starts the app on ``db`` has loaded when the library's rows are drawn."""
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(db)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_the_first_frame_of_a_current_database_needs_no_sqlite_utils(seeded_db: Path) -> None:
+    """Opening a database that is already migrated goes through sqlite3 alone: sqlite-utils (its
+    import and plugin scan, 35–45 ms) is not loaded before the library's first rows are drawn, nor
+    are secrets/hashlib (2-10 ms) and importlib.metadata (~4 ms), which only some paths need.
+    The first frame has the rows, the whole status line (the progress is not painted later, when
+    a worker reads it) and the footer's keys (not composed and drawn in two frames after it)."""
+    assert first_frame(seeded_db) == "(5, 'progress', []) [5, 'keys']"
+
+
+def test_an_older_database_is_migrated_when_the_app_opens_it(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from hkpr_tui.corpus import parse_file
+    from hkpr_tui.store.schema import KNOWN_MIGRATIONS, migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before=KNOWN_MIGRATIONS[-2])
+    Store(db, migrate=False).add_releases(parse_file(p) for p in sorted(SEEDS.glob("*.txt")))
+    db.close()
+    migrated = "['hashlib', 'importlib.metadata', 'pluggy', 'secrets', 'sqlite_utils']"  # sqlite-utils and its plugins
+    assert first_frame(path) == f"(5, 'progress', {migrated}) [5, 'keys']"  # no pandas
+    store = Store.open(path, read_only=True)
+    assert store.applied() == KNOWN_MIGRATIONS
+    store.close()
 
 
 async def test_empty_library_says_how_to_import(tmp_path: Path) -> None:
@@ -314,3 +388,82 @@ async def test_a_search_matching_very_many_releases_says_how_it_is_ranked(
         await settle(pilot)
         status = str(app.screen.query_one("#library-status").render())
         assert "(best among the newest 2 matches)" in status  # beside the highlighted hit's snippet
+
+
+async def test_the_library_footer_is_composed_again_only_when_its_keys_change(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual composes a footer again each time the screen says its bindings may have changed
+    (three times as the library starts, the same keys each time); the library's composes them
+    once, and again when they change (the search box takes the focus)."""
+    from textual.widgets._footer import FooterKey
+
+    from hkpr_tui.widgets.footer import KeysFooter
+
+    composed: list[list[str]] = []
+    compose = KeysFooter.compose
+
+    def counted(self: KeysFooter):  # type: ignore[no-untyped-def]
+        keys = list(compose(self))
+        if keys:
+            composed.append([k.key for k in keys if isinstance(k, FooterKey)])
+        yield from keys
+
+    monkeypatch.setattr(KeysFooter, "compose", counted)
+    app = HkprApp(db_path=seeded_db, annotator="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert len(composed) == 1 and "slash" in composed[0]
+        footer = app.screen.query_one(KeysFooter)
+        assert [k.key for k in footer.query(FooterKey)] == composed[0]
+        await pilot.press("slash")  # the search box: the list's keys are not the box's
+        await settle(pilot)
+        assert len(composed) == 2 and composed[1] != composed[0]
+        assert [k.key for k in footer.query(FooterKey)] == composed[1]
+
+
+async def test_the_collector_is_off_only_until_the_first_screen_is_drawn(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    collecting: list[bool] = []
+    first_rows = LibraryScreen._first_rows
+
+    def recorded(self: LibraryScreen) -> None:
+        collecting.append(gc.isenabled())
+        first_rows(self)
+
+    monkeypatch.setattr(LibraryScreen, "_first_rows", recorded)
+    assert gc.isenabled()
+    for ask in (False, True):  # `hkpr serve` asks for a name first: collected again once that is drawn
+        app = HkprApp(db_path=seeded_db, annotator="tester", ask_annotator=ask)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+        assert gc.isenabled()
+    assert collecting == [False]
+
+
+async def test_the_filter_menus_are_read_after_the_start_or_when_the_filter_opens(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The menus read every release: not with the first frame, but FACETS_AFTER later; the filter
+    asked for before that opens once they are read, with them."""
+    import hkpr_tui.screens.library as library
+
+    monkeypatch.setattr(library, "FACETS_AFTER", 0.3)
+    for press in (True, False):
+        app = HkprApp(db_path=seeded_db, annotator="tester")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LibraryScreen) and screen.table.total == 5 and screen.facets == {}
+            if press:
+                await pilot.press("F")
+                await settle(pilot)
+                assert isinstance(app.screen, FilterScreen) and app.screen.facets["organisation"]
+            else:
+                await pilot.pause(0.4)
+                await settle(pilot)
+                assert screen.facets["organisation"] and app.screen is screen

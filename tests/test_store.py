@@ -47,6 +47,79 @@ def test_open_sets_wal_and_busy_timeout(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "a.db")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA recursive_triggers").fetchone()[0] == 1  # as sqlite-utils set it
+    store.close()
+    again = Store.open(tmp_path / "a.db", busy_timeout_ms=1234)  # a current database: nothing to migrate
+    assert again.db.execute("PRAGMA busy_timeout").fetchone()[0] == 1234
+    assert again.db.execute("PRAGMA synchronous").fetchone()[0] == 1
+    again.close()
+
+
+def test_the_applied_migrations_are_read_as_sqlite_utils_reads_them(tmp_path: Path) -> None:
+    """The store reads sqlite-utils' table of applied migrations itself (so opening a current
+    database imports no sqlite-utils): the same names, in the same order, as ``Migrations.applied``."""
+    from sqlite_utils.migrations import Migrations
+
+    from hkpr_tui.store.schema import MIGRATIONS_TABLE, migrations
+
+    assert Migrations.migrations_table == MIGRATIONS_TABLE
+    db = Database(tmp_path / "old.db")
+    assert Store(db, migrate=False).applied() == [] == migrations.applied(db)
+    db["_sqlite_migrations"].insert({"migration_set": "other", "name": "x1", "applied_at": "x"}, pk="id")
+    migrations.apply(db, stop_before=KNOWN_MIGRATIONS[3])
+    store = Store(db, migrate=False)
+    assert store.applied() == KNOWN_MIGRATIONS[:3] == [m.name for m in migrations.applied(db)]
+    assert store.check_schema()  # pending
+    store.migrate()
+    assert store.applied() == KNOWN_MIGRATIONS == [m.name for m in migrations.applied(db)]
+    assert not store.check_schema()
+
+
+def test_an_older_database_is_migrated_on_open(tmp_path: Path) -> None:
+    from hkpr_tui.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before=KNOWN_MIGRATIONS[1])
+    db.close()
+    store = Store.open(path)
+    assert store.applied() == KNOWN_MIGRATIONS
+    assert store.db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'release_ends'").fetchone()[0] == 1
+    store.close()
+
+
+def test_the_connection_commits_and_reads_as_sqlite_utils_does() -> None:
+    """``Store.db`` keeps the meaning of the sqlite-utils methods it replaced: a write outside a
+    transaction is committed at once, a failed one leaves no transaction open, a write inside one
+    waits for it, and ``query`` gives dicts (a repeated column name gets a suffix)."""
+    from hkpr_tui.store.base import Connection
+
+    conn = sqlite3.connect(":memory:")
+    db = Connection(conn)
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+    db.execute("INSERT INTO t (v) VALUES (?)", ["a"])
+    assert not conn.in_transaction
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO t (v) VALUES ('a')")
+    assert not conn.in_transaction
+    db.execute("  -- a comment\n BEGIN")
+    db.execute("INSERT INTO t (v) VALUES ('b')")
+    assert conn.in_transaction  # an explicit transaction stays the caller's
+    db.execute("ROLLBACK")
+    assert [r["v"] for r in db.query("SELECT v FROM t")] == ["a"]
+    assert list(db.query("SELECT id, v, id FROM t")) == [{"id": 1, "v": "a", "id_2": 1}]
+    for outer in (False, True):
+        if outer:
+            db.execute("BEGIN")
+        with pytest.raises(ValueError):
+            db.query("UPDATE t SET v = 'c'")  # returns no rows: refused, and undone
+        assert conn.in_transaction == outer
+        assert [r["v"] for r in db.query("SELECT v FROM t")] == ["a"]
+    db.execute("COMMIT")
+    assert list(db.query("UPDATE t SET v = 'd' RETURNING v")) == [{"v": "d"}]
+    assert not conn.in_transaction and conn.execute("SELECT v FROM t").fetchall() == [("d",)]
 
 
 def test_release_round_trip(seeded_store: Store, parsed_seeds: dict[str, NewRelease]) -> None:

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hkpr_tui.messages import OpenRelease
@@ -25,6 +25,7 @@ from hkpr_tui.models import ReleaseFilter, ReleaseSummary, SearchHit
 from hkpr_tui.store import Store, StoreError
 from hkpr_tui.store.base import DatabaseFault
 from hkpr_tui.textsafe import safe
+from hkpr_tui.widgets.footer import KeysFooter
 from hkpr_tui.widgets.release_table import PAGE_SIZE, SORTABLE, ReleaseTable, header_text
 
 EMPTY_MESSAGE = (
@@ -35,6 +36,10 @@ EMPTY_MESSAGE = (
 )
 SEARCH_LIMIT = 200
 FACETS = ("organisation", "year", "status", "script")
+FACETS_AFTER = 0.5
+"""Seconds after the first frame at which the filter menus are read: they read every release
+(~40 ms of CPU at 100,000), which on a busy machine slowed the first frame as it settled, and
+nothing needs them until the filter is opened (which reads them at once if they are not read)."""
 
 
 class FilterScreen(ModalScreen[ReleaseFilter | None]):
@@ -188,6 +193,7 @@ class LibraryScreen(Screen[int | None]):
         self._ranked_among: int | None = None  # the search ranked only its newest matches (see Store.search)
         self.generation = 0  # pages of an older query or filter are dropped
         self.facets: dict[str, list[str]] = {}
+        self.filter_wanted = False  # the filter was asked for before its menus were read
         self.progress: dict[str, int] = {}  # releases by status, as last read ({}: not read yet)
         self.queue = 0  # releases in the annotator's queue, as last read
         self.keep_cursor: int | None = None
@@ -199,7 +205,7 @@ class LibraryScreen(Screen[int | None]):
         yield Static("", id="table-header")
         yield ReleaseTable(id="releases")
         yield Static(EMPTY_MESSAGE, id="library-empty")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#library-empty").display = False
@@ -208,20 +214,21 @@ class LibraryScreen(Screen[int | None]):
         self._first_rows()
 
     def _first_rows(self) -> None:
-        """The count and the first page, read here rather than in a worker: two queries served by
-        indexes (a few milliseconds at 100,000 releases) that let the first frame draw the rows
-        at once, instead of "Loading…" and then every line again. The progress, the queue and
-        the filter menus, which read every release, follow from a worker once it is drawn."""
+        """The count, the first page, the progress and the queue, read here rather than in a
+        worker: queries served by indexes (a few milliseconds at 100,000 releases) that let the
+        first frame draw the rows and the whole status line at once, instead of "Loading…" and
+        then every line again, and the status line once more when the progress came. The filter
+        menus, which read every release, follow in a worker ``FACETS_AFTER`` later."""
         self.generation += 1
         try:
             with closing(Store.connect(self.db_path)) as store:
                 total, first = self._count_and_first_page(store)
+                counts, queue = self._progress(store)
         except (StoreError, DatabaseFault):  # the worker reads again, and says what went wrong
             self.action_reload()
             return
-        self._counted(self.Counted(total, None, first_page=first))
-        # after the first frame is drawn: these read every release, on another thread
-        self.call_after_refresh(self.count, self.generation, rows=False)
+        self._counted(self.Counted(total, counts, queue=queue, first_page=first))
+        self.set_timer(FACETS_AFTER, self._want_facets)
 
     def _count_and_first_page(
         self, store: Store, *, first_page: bool = True
@@ -233,6 +240,11 @@ class LibraryScreen(Screen[int | None]):
         return total, store.list_releases(
             sort=self.sort, descending=self.descending, where=self.filter, limit=PAGE_SIZE, offset=0
         )
+
+    def _progress(self, store: Store) -> tuple[dict[str, int], int]:
+        """The whole library's releases by status, and how many are in the annotator's queue."""
+        queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
+        return store.status_counts(), queue
 
     @property
     def table(self) -> ReleaseTable:
@@ -259,17 +271,15 @@ class LibraryScreen(Screen[int | None]):
             self.count(self.generation, progress=not self.progress)
 
     @work(thread=True, exclusive=True, group="library-count", exit_on_error=False)
-    def count(self, generation: int, keep_position: bool = False, *, rows: bool = True, progress: bool = True) -> None:
-        """The count and first page of the rows (``rows``), and the progress and queue of the
-        whole library (``progress``); then the filter menus, if not read yet."""
+    def count(self, generation: int, keep_position: bool = False, *, progress: bool = True) -> None:
+        """The count and first page of the rows, and the progress and queue of the whole library
+        (``progress``); then the filter menus, if not read yet."""
         with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
-            total, first = None, None
-            if rows:  # with keep_position, the rows shown stay (only invalidated if the count changed)
-                total, first = self._count_and_first_page(store, first_page=not keep_position)
+            # with keep_position, the rows shown stay (only invalidated if the count changed)
+            total, first = self._count_and_first_page(store, first_page=not keep_position)
             counts, queue = None, 0
             if progress:
-                queue = store.count_releases(ReleaseFilter(queue=self.annotator)) if self.annotator else 0
-                counts = store.status_counts()
+                counts, queue = self._progress(store)
             if generation == self.generation:
                 self.post_message(self.Counted(total, counts, keep_position, queue, first))
             if not self.facets:  # for the filter menus; after the count, so the list shows first
@@ -289,9 +299,23 @@ class LibraryScreen(Screen[int | None]):
             )
         self.post_message(self.PageLoaded(generation, page, rows, top))
 
+    def _want_facets(self) -> None:
+        if not self.facets:
+            self.read_facets()
+
+    @work(thread=True, exclusive=True, group="library-facets", exit_on_error=False)
+    def read_facets(self) -> None:
+        """The filter menus: the organisations, years, statuses and scripts of the library."""
+        with closing(Store.connect(self.db_path)) as store:  # a worker thread's own connection
+            self.post_message(self.Faceted(store.facets()))
+
     @on(Faceted)
     def _faceted(self, message: Faceted) -> None:
         self.facets = message.facets
+        if self.filter_wanted:
+            self.filter_wanted = False
+            if self.app.screen is self:
+                self.action_filter()
 
     @on(Counted)
     def _counted(self, message: Counted) -> None:
@@ -343,6 +367,7 @@ class LibraryScreen(Screen[int | None]):
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            self.filter_wanted = False
             self._status(f"Could not read {self.db_path}: {event.worker.error}")
             self.table.refresh()  # rows it forgot for a new order or filter are no longer shown
 
@@ -391,6 +416,11 @@ class LibraryScreen(Screen[int | None]):
         self._update_header()
 
     def action_filter(self) -> None:
+        if not self.facets:  # not read yet (the first half second, or after a reload): it opens once they are
+            self.filter_wanted = True
+            self.read_facets()
+            return
+
         def chosen(result: ReleaseFilter | None) -> None:
             if result is not None and result != self.filter:
                 self.filter = result

@@ -15,7 +15,6 @@ module with the same name; ``load_opencc`` refuses to run with it and says what 
 
 from __future__ import annotations
 
-import importlib.metadata
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -46,6 +45,8 @@ def opencc_dir() -> Path:
 
 
 def _installed(dist: str) -> bool:
+    import importlib.metadata  # here, not at import: it loads email, csv and more (~4 ms of every start)
+
     try:
         importlib.metadata.distribution(dist)
     except importlib.metadata.PackageNotFoundError:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import sqlite3
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -66,10 +66,144 @@ def translate(exc: sqlite3.Error, what: str = "") -> StoreError:
     return StoreError(f"{prefix}database error ({exc})")
 
 
+_NO_ROWS = "query() is for statements that return rows; use execute()"
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+
+
+def _first_keyword(sql: str) -> str:
+    """The first keyword of a statement, upper-cased, past white space, ``;`` and comments."""
+    i, n = 0, len(sql)
+    while i < n:
+        if sql[i].isspace() or sql[i] in ";\ufeff":
+            i += 1
+        elif sql.startswith("--", i):
+            i = sql.find("\n", i)
+            if i < 0:
+                return ""
+        elif sql.startswith("/*", i):
+            i = sql.find("*/", i + 2)
+            if i < 0:
+                return ""
+            i += 2
+        else:
+            break
+    j = i
+    while j < n and (sql[j].isalpha() or sql[j] == "_"):
+        j += 1
+    return sql[i:j].upper()
+
+
+def _unique(keys: list[str]) -> list[str]:
+    """Column names made unique as sqlite-utils makes them (a second ``id`` is ``id_2``)."""
+    if len(set(keys)) == len(keys):
+        return keys
+    taken, seen, out = set(keys), set(), []
+    for key in keys:
+        if key in seen:
+            base, n = key, 2
+            while key in seen or key in taken:
+                key, n = f"{base}_{n}", n + 1
+        seen.add(key)
+        out.append(key)
+    return out
+
+
+class Connection:
+    """The store's connection: ``sqlite3`` with the two methods of sqlite-utils' ``Database`` the
+    store uses, meaning what they mean there — ``execute`` commits a write made outside a
+    transaction, ``query`` gives rows as dicts — and, as there, recursive triggers on.
+
+    Opening a database and reading the library's first rows import no sqlite-utils: its import
+    (with click, dateutil and pluggy) and its plugin scan were 35–45 ms of the app's first
+    frame. It is imported only to apply migrations (``schema.apply_migrations``), which wraps this
+    same connection in a ``Database``."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.execute("PRAGMA recursive_triggers = on")
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        """Run one statement. A write outside a transaction is committed at once (sqlite3 would
+        leave the transaction it opened for it pending); one that fails is rolled back."""
+        conn = self.conn
+        was_in_transaction = conn.in_transaction
+        try:
+            cursor = conn.execute(sql) if parameters is None else conn.execute(sql, parameters)
+        except Exception:
+            if not was_in_transaction and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if (
+            not was_in_transaction
+            and conn.in_transaction
+            and cursor.description is None
+            and _first_keyword(sql) not in _TRANSACTION_CONTROL
+        ):
+            conn.execute("COMMIT")
+        return cursor
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of a statement that returns rows, each a dict by column name (run at once,
+        read as they are iterated). A statement that returns no rows raises ``ValueError``; as
+        in sqlite-utils, one that could write (not a SELECT) runs in a savepoint, undone then."""
+        conn, args = self.conn, (() if params is None else params)
+        if _first_keyword(sql) in ("SELECT", "PRAGMA"):  # every query the store makes
+            cursor = conn.execute(sql, args)
+            if cursor.description is None:
+                raise ValueError(_NO_ROWS)
+            keys = _unique([d[0] for d in cursor.description])
+            return (dict(zip(keys, row)) for row in cursor)
+        conn.execute('SAVEPOINT "hkpr_query"')
+        try:
+            cursor = conn.execute(sql, args)
+            if cursor.description is None:
+                raise ValueError(_NO_ROWS)
+            rows = cursor.fetchall()  # a write with RETURNING completes before the savepoint is released
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute('ROLLBACK TO "hkpr_query"')
+                conn.execute('RELEASE "hkpr_query"')
+            raise
+        conn.execute('RELEASE "hkpr_query"')
+        keys = _unique([d[0] for d in cursor.description])
+        return (dict(zip(keys, row)) for row in rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def import_sqlite_utils() -> None:
+    """Import sqlite-utils without pandas and numpy, which it imports whenever they are installed
+    (the test extra installs them, through datasets) though hkpr uses no part of it that needs
+    them: about 0.25 s. Only the import made here is kept from them; ``import pandas``
+    elsewhere (datasets) works as usual afterwards."""
+    if "sqlite_utils" in sys.modules:
+        return
+    kept_out = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in kept_out:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in kept_out:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+
+
+def sqlite_utils_database(conn: sqlite3.Connection) -> Database:
+    """A sqlite-utils ``Database`` on ``conn`` (imported here, without pandas)."""
+    import_sqlite_utils()
+    from sqlite_utils import Database
+
+    return Database(conn)
+
+
 class StoreBase:
     """The connection, write transactions and the event log; ``Store`` builds on it."""
 
-    db: Database
+    db: Connection
     read_only: bool = False
 
     @contextmanager
@@ -84,6 +218,8 @@ class StoreBase:
             raise StoreReadOnly("the database is open read-only; nothing was written")
         conn = self.db.conn
         if conn.in_transaction:
+            import secrets  # here: it loads hashlib and hmac (~2 ms of the app's start-up)
+
             savepoint = f"hkpr_{secrets.token_hex(8)}"
             conn.execute(f"SAVEPOINT {savepoint}")
             try:

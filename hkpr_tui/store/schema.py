@@ -7,22 +7,55 @@ applied a migration this code does not know was written by a newer hkpr and is r
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from functools import cache
+from typing import TYPE_CHECKING
 
 from hkpr_tui.script import search_key_of_folded
+from hkpr_tui.store.base import import_sqlite_utils, sqlite_utils_database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 MIGRATION_SET = "hkpr"
-migrations = Migrations(MIGRATION_SET)
+MIGRATIONS_TABLE = "_sqlite_migrations"
+"""Where sqlite-utils records the migrations applied (``Migrations.migrations_table``): the store
+reads it with plain SQL, so that checking a database's schema imports no sqlite-utils."""
 KNOWN_MIGRATIONS: list[str] = []
+_REGISTERED: list[Callable[[Database], None]] = []
 
 
 def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
     """Register ``fn`` as the next migration, remembering its name."""
     KNOWN_MIGRATIONS.append(fn.__name__)
-    return migrations()(fn)
+    _REGISTERED.append(fn)
+    return fn
+
+
+@cache
+def sqlite_utils_migrations() -> Migrations:
+    """The migrations as a sqlite-utils ``Migrations`` set (made, and sqlite-utils imported, on
+    first use: only a database that needs migrating needs it)."""
+    import_sqlite_utils()
+    from sqlite_utils.migrations import Migrations
+
+    registered = Migrations(MIGRATION_SET)
+    for fn in _REGISTERED:
+        registered()(fn)
+    return registered
+
+
+def apply_migrations(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations on ``conn`` (in the caller's transaction, as savepoints)."""
+    sqlite_utils_migrations().apply(sqlite_utils_database(conn))
+
+
+def __getattr__(name: str) -> Migrations:
+    if name == "migrations":  # tests apply some of them, to make a database of an older schema
+        return sqlite_utils_migrations()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @migration

@@ -1,7 +1,8 @@
 """``Store``: the only code that speaks SQL. Dataclasses in, dataclasses out.
 
 Open a store with ``Store.open(path)`` (a file: WAL, busy timeout, migrations applied) or wrap
-an existing ``sqlite_utils.Database`` with ``Store(db)`` (tests use ``Database(memory=True)``).
+an existing connection with ``Store(db)``: a ``sqlite3.Connection``, or a ``sqlite_utils.Database``
+(tests use ``Database(memory=True)``), whose connection the store then uses.
 Nothing here runs at import time. A ``Store`` belongs to one thread; a worker opens its own.
 """
 
@@ -11,10 +12,8 @@ import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from sqlite_utils import Database
 
 from hkpr_tui.models import (
     AddResult,
@@ -32,12 +31,16 @@ from hkpr_tui.script import fold, search_key, search_key_of_folded
 from hkpr_tui.store.annotations import AnnotationStore
 from hkpr_tui.store.assignments import AssignmentStore
 from hkpr_tui.store.base import (
+    Connection,
     SchemaTooNewError,
     StoreError,
     translate,
     utc_now,
 )
-from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, end_keys, migrations
+from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET, MIGRATIONS_TABLE, apply_migrations, end_keys
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -189,7 +192,11 @@ def _check_place(path: Path, *, must_exist: bool) -> bool:
 
 
 class Store(AssignmentStore, AnnotationStore):
-    def __init__(self, db: Database, *, migrate: bool = True, read_only: bool = False) -> None:
+    def __init__(
+        self, db: Connection | sqlite3.Connection | Database, *, migrate: bool = True, read_only: bool = False
+    ) -> None:
+        if not isinstance(db, Connection):
+            db = Connection(db if isinstance(db, sqlite3.Connection) else db.conn)
         self.db = db
         self.read_only = read_only
         if migrate:
@@ -219,7 +226,7 @@ class Store(AssignmentStore, AnnotationStore):
             raise StoreError(f"{path}: cannot create a database in {path.parent} (the folder is not writable)")
         try:
             conn = _connect(str(path), timeout_ms=busy_timeout_ms)
-            db = Database(conn)
+            db = Connection(conn)
             db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             store = cls(db, migrate=False)
             if store.check_schema() and must_exist and not store.applied():
@@ -247,7 +254,7 @@ class Store(AssignmentStore, AnnotationStore):
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         except sqlite3.Error as exc:
             raise translate(exc, str(path)) from None
-        return cls(Database(conn), migrate=False, read_only=not os.access(path, os.W_OK))
+        return cls(Connection(conn), migrate=False, read_only=not os.access(path, os.W_OK))
 
     @classmethod
     def _open_read_only(cls, path: Path, *, older: str = "refuse") -> Store:
@@ -262,7 +269,7 @@ class Store(AssignmentStore, AnnotationStore):
             except sqlite3.Error as exc:
                 last = exc
                 continue
-            store = cls(Database(conn), migrate=False, read_only=True)
+            store = cls(Connection(conn), migrate=False, read_only=True)
             try:
                 pending = store.check_schema()
                 if not store.applied():
@@ -339,11 +346,11 @@ class Store(AssignmentStore, AnnotationStore):
         """Whether migrations are pending; reads only. Refuses a database written by a newer hkpr,
         and a SQLite file that holds other tables but is not an hkpr database."""
         try:
-            applied = [m.name for m in migrations.applied(self.db)]
             tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+            applied = self._applied(tables)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not an hkpr database or damaged ({exc})") from None
-        if not applied and [t for t in tables if not t.startswith(("sqlite_", "_sqlite_migrations"))]:
+        if not applied and [t for t in tables if not t.startswith(("sqlite_", MIGRATIONS_TABLE))]:
             raise StoreError("not an hkpr database (it holds other tables); nothing was changed")
         unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
         if unknown:
@@ -361,7 +368,7 @@ class Store(AssignmentStore, AnnotationStore):
             return
         with self.write():
             if self.check_schema():  # another process may have migrated while we waited
-                migrations.apply(self.db)
+                apply_migrations(self.db.conn)
         self._replicated = None
         self._ends = None
 
@@ -369,12 +376,12 @@ class Store(AssignmentStore, AnnotationStore):
         """Record the file this database's origin id belongs to; a database found at another path
         (a copy, a moved file) draws a new origin id, so two copies never stamp events alike.
         Events already logged keep the origin they were written with."""
-        import secrets
-
         where = str(path.resolve())
         row = self.db.execute("SELECT path FROM replica").fetchone()
         if row is not None and row[0] == where:
             return
+        import secrets  # here, once a new id may be drawn: it loads hashlib and hmac (2-10 ms cold)
+
         with self.write():
             row = self.db.execute("SELECT path FROM replica").fetchone()
             if row is None:
@@ -394,9 +401,19 @@ class Store(AssignmentStore, AnnotationStore):
     def applied(self) -> list[str]:
         """The migrations this database has had."""
         try:
-            return [m.name for m in migrations.applied(self.db)]
+            return self._applied()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not an hkpr database or damaged ({exc})") from None
+
+    def _applied(self, tables: list[str] | None = None) -> list[str]:
+        """The names sqlite-utils' ``Migrations.applied`` gives (hkpr's set, in the order applied),
+        read from its table with plain SQL; ``tables``: the database's tables, if read already."""
+        if tables is None:
+            tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+        if MIGRATIONS_TABLE not in tables:
+            return []
+        sql = f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid"
+        return [row[0] for row in self.db.execute(sql, [MIGRATION_SET]).fetchall()]
 
     def schema_version(self) -> int:
         return len(self.applied())
@@ -890,7 +907,7 @@ class Store(AssignmentStore, AnnotationStore):
     @classmethod
     def current_schema(cls) -> list[tuple[str, str, list[str]]]:
         """``schema_objects`` of a database migrated by this hkpr (in memory: no file is read)."""
-        store = cls(Database(memory=True))
+        store = cls(sqlite3.connect(":memory:"))
         try:
             return store.schema_objects()
         finally:
