@@ -61,6 +61,27 @@ def test_release_round_trip(seeded_store: Store, parsed_seeds: dict[str, NewRele
     assert rows[1].n_sentences == len(original.sentences)
 
 
+def test_invalid_utf8_from_another_program_is_read_with_replacement_characters(
+    tmp_path: Path, parsed_seeds: dict[str, NewRelease]
+) -> None:
+    """Releases and tags are read with SQLite's own UTF-8 decoder, and read again through the
+    replacing text factory when that fails: the same text either way, never an exception."""
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    release_id = store.add_release(parsed_seeds["001"]).release_id
+    store.add_annotation(release_id, "entity", "ORG", 0, 2, annotator="me")
+    factory = store.db.conn.text_factory
+    other = sqlite3.connect(path)
+    other.execute("UPDATE releases SET title = cast(x'41ff42' AS text)")
+    other.execute("UPDATE annotations SET annotator = cast(x'41ff42' AS text)")
+    other.commit()
+    other.close()
+    assert store.release(release_id).title == "A\ufffdB"
+    assert store.releases([release_id])[0].title == "A\ufffdB"
+    assert [a.annotator for a in store.live_annotations([release_id])[release_id]] == ["A\ufffdB"]
+    assert store.db.conn.text_factory is factory
+
+
 def test_list_sorts_and_pages(seeded_store: Store) -> None:
     dates = [r.date for r in seeded_store.list_releases(sort="date")]
     assert dates == ["2022-10-19", "2024-02-28", "2026-02-25", "2026-02-25", None]  # undated last

@@ -10,6 +10,7 @@ deletes the temporary folder, so a failed export leaves nothing behind. Headless
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -195,13 +196,19 @@ def write_atomically(
             sink.write(name, data)
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_label_name(label: str) -> bool:
+    """``LABEL_NAME.fullmatch``, checked once per label (an export checks every tag's)."""
+    return LABEL_NAME.fullmatch(label)
+
+
 def release_drift(release: Release, annotations: list[Annotation]) -> list[tuple[int, str]]:
     """A release's stored tags an export cannot write: their recorded text no longer matches the
     release, or their label is not a label name (a row written by something else). (annotation
     id, message naming the release, the tag and what is wrong)."""
     out = []
     for a in annotations:
-        if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
+        if not isinstance(a.label, str) or not _is_label_name(a.label):
             out.append(
                 (
                     a.id,
