@@ -423,3 +423,41 @@ def test_manifest_checksums(export_db: Path, tmp_path: Path) -> None:
     for name, info in manifest["files"].items():
         data = (tmp_path / "out" / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == info["sha256"] and len(data) == info["bytes"]
+
+
+def test_indented_json_is_what_json_dumps_writes() -> None:
+    """Label Studio's tasks are written by formats.indented_json: json.dumps's text with indent=1."""
+    from collections import OrderedDict
+
+    from hkpr_tui.export.formats import indented_json
+
+    class Name(str):
+        pass
+
+    values = [
+        {},
+        [],
+        '中文\n\t"\\\u2028\ud800',
+        {"id": 1, "data": {"text": "數碼港 𨋢", "date": None, "n": 2.5, "nan": float("nan")}, "empty": {}, "list": []},
+        [1, True, False, None, -0.0, 10**30, (1, "a"), [[[]]], {"a": [{"b": {}}]}],
+        OrderedDict([(1, "one"), (2.5, "x"), (True, "t"), (None, "n"), (Name("k"), Name("v\n"))]),
+    ]
+    for value in values:
+        for level in (0, 1, 3):
+            lines = json.dumps(value, ensure_ascii=False, indent=1).split("\n")
+            assert indented_json(value, level) == "\n".join([lines[0]] + [" " * level + line for line in lines[1:]])
+    with pytest.raises(TypeError, match="keys must be str"):
+        indented_json({(1, 2): 1})
+
+
+def test_utf16_offsets_both_ways() -> None:
+    from hkpr_tui.export.formats import from_utf16, utf16_offset
+
+    text = "a𨋢中𠝹𠝹b\ud800"
+    units = [len(text[:i].encode("utf-16-le", "surrogatepass")) // 2 for i in range(len(text) + 1)]
+    assert [utf16_offset(text, i) for i in range(len(text) + 1)] == units
+    for i, unit in enumerate(units):
+        assert from_utf16(text, unit) == i
+        if i < len(text) and units[i + 1] == unit + 2:  # inside an astral character: the one after it
+            assert from_utf16(text, unit + 1) == i + 1
+    assert from_utf16(text, -1) == 0 and from_utf16(text, 99) == len(text) and from_utf16("", 3) == 0

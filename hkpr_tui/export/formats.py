@@ -18,8 +18,10 @@ import csv
 import io
 import json
 import os
+import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -181,18 +183,34 @@ def export_format(
     return register
 
 
-def utf16_offset(text: str, index: int) -> int:
-    """The UTF-16 code-unit offset of code point ``index`` (astral characters count two)."""
-    return index + sum(1 for c in text[:index] if ord(c) > 0xFFFF)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def from_utf16(text: str, units: int) -> int:
-    count = 0
-    for i, c in enumerate(text):
-        if count >= units:
-            return i
-        count += 2 if ord(c) > 0xFFFF else 1
-    return len(text)
+def astral_positions(text: str) -> list[int]:
+    """Where ``text`` has a character beyond the BMP (two UTF-16 code units), in order."""
+    return [m.start() for m in _ASTRAL.finditer(text)]
+
+
+def utf16_offset(text: str, index: int, astral: list[int] | None = None) -> int:
+    """The UTF-16 code-unit offset of code point ``index`` (astral characters count two);
+    ``astral``: the text's ``astral_positions``, when known already."""
+    if astral is None:
+        astral = astral_positions(text)
+    return index + bisect_left(astral, index)
+
+
+def from_utf16(text: str, units: int, astral: list[int] | None = None) -> int:
+    """The code point at UTF-16 offset ``units`` (inside an astral character: the one after it;
+    past the end: the text's length); ``astral``: the text's ``astral_positions``, when known."""
+    if astral is None:
+        astral = astral_positions(text)
+    shift = 0  # astral characters before the offset: each adds one unit
+    after = 0  # the code point after the last of them
+    for position in astral:
+        if position + shift >= units:
+            break
+        shift, after = shift + 1, position + 1
+    return min(max(units - shift, after), len(text))
 
 
 def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
@@ -208,8 +226,55 @@ def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
     return kept
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""What ``json.dumps(value, ensure_ascii=False)`` uses, made once: dumps makes one per call."""
+
+
 def _jsonl_line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (_JSON.encode(record) + "\n").encode("utf-8")
+
+
+def indented_json(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)`` (the lines after the first indented
+    ``level`` spaces more): the same text, its strings and numbers encoded by json's C encoder.
+    With an indent, json.dumps encodes everything in Python, several times slower."""
+    if isinstance(value, dict):
+        opening, closing = "{", "}"
+        string = _SCALARS[str]
+        items = [
+            f"{string(k) if type(k) is str else _json_key(k)}: {_json_item(v, level + 1)}" for k, v in value.items()
+        ]
+    elif isinstance(value, list | tuple):
+        opening, closing = "[", "]"
+        items = [_json_item(v, level + 1) for v in value]
+    else:
+        scalar = _SCALARS.get(type(value))
+        return scalar(value) if scalar else _JSON.encode(value)  # floats, subclasses, what json refuses
+    if not items:
+        return opening + closing
+    inner = "\n" + " " * (level + 1)
+    return opening + inner + ("," + inner).join(items) + "\n" + " " * level + closing
+
+
+def _json_item(value: Any, level: int) -> str:
+    scalar = _SCALARS.get(type(value))
+    return scalar(value) if scalar else indented_json(value, level)
+
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # not ASCII-escaped (C)
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
+"""How json writes the common scalars, by their exact type (subclasses go through json itself)."""
+
+
+def _json_key(key: Any) -> str:
+    """A dict key as json.dumps writes it: a string (numbers, booleans and None converted)."""
+    if isinstance(key, str):
+        return json.encoder.encode_basestring(key)
+    return _JSON.encode({key: None})[1:-7]  # '{"KEY": null}' -> '"KEY"' (or json's TypeError)
 
 
 def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expected: str) -> None:
@@ -709,8 +774,7 @@ class LabelStudioWriter(Writer):
             "annotations": [{"completed_by": {"email": who}, "result": result} for who, result in by_annotator.items()],
         }  # fmt: skip
         # the file is one JSON list (json.dumps(tasks, indent=1)): each task indented one space more
-        text = "\n".join(" " + line for line in json.dumps(task, ensure_ascii=False, indent=1).split("\n"))
-        fh.write((("[\n" if n == 1 else ",\n") + text).encode("utf-8"))
+        fh.write((("[\n " if n == 1 else ",\n ") + indented_json(task, 1)).encode("utf-8"))
 
     def finish(self) -> None:
         for split in self.splits():
@@ -734,11 +798,11 @@ class DoccanoWriter(Writer):
     def add(self, doc: Document) -> None:
         errors = self.errors_of(doc.split)
         labels = []
-        astral = any(ord(c) > 0xFFFF for c in doc.text)  # else UTF-16 units are code points
+        astral = astral_positions(doc.text)  # none: UTF-16 units are code points
         for span in doc.entities:
             if astral:
-                s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
-                back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
+                s, e = utf16_offset(doc.text, span.start, astral), utf16_offset(doc.text, span.end, astral)
+                back = (from_utf16(doc.text, s, astral), from_utf16(doc.text, e, astral))
             else:
                 s, e = back = (span.start, span.end)
             _check(errors, doc.doc_id, doc.text, *back, span.text)
