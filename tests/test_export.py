@@ -461,3 +461,38 @@ def test_utf16_offsets_both_ways() -> None:
         if i < len(text) and units[i + 1] == unit + 2:  # inside an astral character: the one after it
             assert from_utf16(text, unit + 1) == i + 1
     assert from_utf16(text, -1) == 0 and from_utf16(text, 99) == len(text) and from_utf16("", 3) == 0
+
+
+def _decode_one_at_a_time(chars: list[str], tags: list[str]) -> list[tuple[str, str]]:
+    """How a reader decodes BIO/BIOES tags, one character at a time (the reference)."""
+    out: list[tuple[str, str]] = []
+    label, buf = None, ""
+    for char, tag in zip(chars, tags):
+        prefix, _, name = tag.partition("-")
+        if prefix in ("B", "S", "O") or (prefix in ("I", "E") and name != label):
+            if label is not None:
+                out.append((label, buf))
+            label, buf = (name, char) if prefix != "O" else (None, "")
+        else:
+            buf += char
+        if prefix in ("E", "S") and label is not None:
+            out.append((label, buf))
+            label, buf = None, ""
+    if label is not None:
+        out.append((label, buf))
+    return out
+
+
+def test_tags_decode_as_a_reader_decodes_them_one_character_at_a_time() -> None:
+    """formats.spans_from_tags reads a run of equal tags at a time: the same entities, for any
+    sequence (stray I-, E- after another label, repeated S-, unknown prefixes, tags without a label)."""
+    import random
+
+    from hkpr_tui.export.formats import spans_from_tags
+
+    rng = random.Random(5)
+    tags_seen = ["O", "B-ORG", "I-ORG", "E-ORG", "S-ORG", "B-P", "I-P", "E-P", "S-P", "I", "B", "X-ORG", "", "O-x"]
+    for _ in range(20_000):
+        tags = [rng.choice(tags_seen) for _ in range(rng.randint(0, 10))]
+        chars = [rng.choice("ab中") for _ in tags]
+        assert spans_from_tags(chars, tags) == _decode_one_at_a_time(chars, tags), tags

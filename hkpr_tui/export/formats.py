@@ -21,10 +21,11 @@ import os
 import re
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
@@ -288,55 +289,102 @@ def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expe
 def sentence_units(doc: Document, problems: list[str]) -> list[tuple[int, int, list[Span]]]:
     """Sentences of the document (projected) with the flat entities clipped to each."""
     entities = flat(doc.entities, problems, doc.doc_id)
+    ends = [span.end for span in entities]  # in order too: flat spans do not overlap
     sentences = doc.sentences or [(0, len(doc.text))]
     out = []
     for s, e in sentences:
         inside = []
-        for span in entities:
+        for k in range(bisect_right(ends, s), len(entities)):  # the first span ending after s, on
+            span = entities[k]
+            if span.start >= e:
+                break
             a, b = max(span.start, s), min(span.end, e)
             if a < b:
                 if (a, b) != (span.start, span.end):
                     problems.append(f"{doc.doc_id}: {span.label} 「{span.text}」 crosses a sentence end; clipped")
-                inside.append(Span(a, b, span.label, doc.text[a:b], span.kind, span.annotation))
+                    span = Span(a, b, span.label, doc.text[a:b], span.kind, span.annotation)
+                inside.append(span)
         out.append((s, e, inside))
     return out
 
 
-def char_tags(text: str, start: int, end: int, spans: list[Span], scheme: str) -> list[tuple[str, str]]:
-    """(character, tag) for each non-space character of text[start:end]."""
-    tags = ["O"] * (end - start)
-    for span in spans:
-        positions = [i for i in range(span.start, span.end) if not text[i].isspace()]
-        for n, i in enumerate(positions):
-            if scheme == "bioes" and len(positions) == 1:
-                tag = "S"
-            elif n == 0:
-                tag = "B"
-            elif scheme == "bioes" and n == len(positions) - 1:
-                tag = "E"
-            else:
-                tag = "I"
-            tags[i - start] = f"{tag}-{span.label}"
-    return [(text[i], tags[i - start]) for i in range(start, end) if not text[i].isspace()]
+def char_tags(
+    text: str, start: int, end: int, spans: list[Span], scheme: str
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """The non-space characters of text[start:end], the tag of each, and the characters of each
+    span among them (token indices, end exclusive); ``spans`` lie inside and do not overlap."""
+    piece = text[start:end]
+    chars = list("".join(piece.split()))  # split() and isspace() agree on white space
+    tags = ["O"] * len(chars)
+    if len(chars) == len(piece):
+        ranges = [(span.start - start, span.end - start) for span in spans]
+    else:  # a position's token index: the position less the white space before it
+        spaces = list(accumulate(map(str.isspace, piece), initial=0))
+        ranges = [(p - spaces[p], q - spaces[q]) for p, q in ((sp.start - start, sp.end - start) for sp in spans)]
+    for span, (a, b) in zip(spans, ranges):
+        if a == b:
+            continue
+        if scheme == "bioes" and b - a == 1:
+            tags[a] = f"S-{span.label}"
+            continue
+        tags[a] = f"B-{span.label}"
+        tags[a + 1 : b] = [f"I-{span.label}"] * (b - a - 1)
+        if scheme == "bioes":
+            tags[b - 1] = f"E-{span.label}"
+    return chars, tags, ranges
 
 
 def spans_from_tags(chars: list[str], tags: list[str]) -> list[tuple[str, str]]:
-    """(label, text) of each entity in a BIO/BIOES tag sequence: how a reader decodes it."""
+    """(label, text) of each entity in a BIO/BIOES tag sequence: how a reader decodes it, one
+    character at a time. Read here a run of equal tags at a time, to the same result: B- and S-
+    start an entity at each character (S- and E- end it there), O ends one, an I- or E- of
+    another label than the open entity's starts one, any other tag continues the open one."""
     out: list[tuple[str, str]] = []
-    label, buf = None, ""
-    for char, tag in zip(chars, tags):
+    label: str | None = None
+    buf = ""
+    pos = 0
+    for tag, run in groupby(tags):
+        n = len(list(run))
         prefix, _, name = tag.partition("-")
-        if prefix in ("B", "S") or prefix == "O" or (prefix in ("I", "E") and name != label):
+        if prefix in ("B", "S", "O"):
             if label is not None:
                 out.append((label, buf))
-            label, buf = (name, char) if prefix != "O" else (None, "")
-        else:
-            buf += char
-        if prefix in ("E", "S") and label is not None:
-            out.append((label, buf))
             label, buf = None, ""
+            if prefix != "O":
+                out += [(name, c) for c in chars[pos : pos + n - 1]]
+                label, buf = name, chars[pos + n - 1]
+            if prefix == "S":
+                out.append((name, buf))
+                label, buf = None, ""
+        elif prefix in ("I", "E"):
+            if name != label:
+                if label is not None:
+                    out.append((label, buf))
+                label, buf = name, ""
+            if prefix == "I":
+                buf += "".join(chars[pos : pos + n])
+            else:  # E- ends the entity; each further E- is an entity of one character
+                out.append((name, buf + chars[pos]))
+                out += [(name, c) for c in chars[pos + 1 : pos + n]]
+                label, buf = None, ""
+        else:
+            buf += "".join(chars[pos : pos + n])
+        pos += n
     if label is not None:
         out.append((label, buf))
+    return out
+
+
+def spaces_after(piece: str) -> list[bool]:
+    """For each non-space character of ``piece`` (the tokens of ``char_tags``): whether white
+    space follows it in ``piece``."""
+    words = piece.split()
+    out: list[bool] = []
+    for word in words:
+        out += [False] * (len(word) - 1)
+        out.append(True)
+    if words and not piece[-1].isspace():
+        out[-1] = False
     return out
 
 
@@ -346,19 +394,19 @@ def tag_names(labels: list[str], scheme: str) -> list[str]:
 
 
 def sequence_items(doc: Document, scheme: str, notes: list[str], errors: list[str]) -> list[dict[str, Any]]:
-    """One item per sentence of the document with characters and tags, checked by decoding the tags."""
+    """One item per sentence of the document with characters and tags (and each span's token
+    indices), checked by decoding the tags."""
     items = []
     for n, (s, e, spans) in enumerate(sentence_units(doc, notes)):
-        pairs = char_tags(doc.text, s, e, spans, scheme)
-        if not pairs:
+        chars, tags, ranges = char_tags(doc.text, s, e, spans, scheme)
+        if not chars:
             continue
-        chars, tags = [c for c, _ in pairs], [t for _, t in pairs]
         expected = [(sp.label, "".join(sp.text.split())) for sp in spans]
-        if spans_from_tags(chars, tags) != expected:
-            errors.append(
-                f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}"
-            )
-        items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "spans": spans, "start": s, "end": e})
+        decoded = spans_from_tags(chars, tags)
+        if decoded != expected:
+            errors.append(f"{doc.doc_id} sentence {n}: tags decode to {decoded}, expected {expected}")
+        items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "spans": spans, "ranges": ranges,
+                      "start": s, "end": e})  # fmt: skip
     return items
 
 
@@ -450,7 +498,8 @@ class BioWriter(Writer):
             # sentences are separated by a blank line; the file ends with the last sentence's line break
             lead = "\n" if doc.split in self.started else ""
             self.started.add(doc.split)
-            fh.write((lead + "".join(f"{c}\t{t}\n" for c, t in zip(item["tokens"], item["tags"]))).encode("utf-8"))
+            lines = "\n".join(map("\t".join, zip(item["tokens"], item["tags"])))
+            fh.write(f"{lead}{lines}\n".encode())
 
 
 @export_format(
@@ -475,13 +524,17 @@ class HfWriter(Writer):
         self.rows.setdefault(doc.split, 0)
         self.used.update(s.label for s in doc.entities)
         for item in sequence_items(doc, self.options["scheme"], self.notes_of(doc.split), self.errors_of(doc.split)):
-            for tag in item["tags"]:
+            for tag in dict.fromkeys(item["tags"]):  # each tag once, in order
                 if tag not in self.index:  # a label no database row declares: numbered after the others
                     label = tag.partition("-")[2]
                     self.extra.append(label)
                     for name in tag_names([label], self.options["scheme"])[1:]:
                         self.index[name] = len(self.index)
-            row = {"id": item["id"], "tokens": item["tokens"], "ner_tags": [self.index[t] for t in item["tags"]]}
+            row = {
+                "id": item["id"],
+                "tokens": item["tokens"],
+                "ner_tags": list(map(self.index.__getitem__, item["tags"])),
+            }
             fh.write(_jsonl_line(row))
             self.rows[doc.split] += 1
 
@@ -597,15 +650,14 @@ class SpacyWriter(Writer):
             doc_bin = self.bins[doc.split] = _StreamedDocBin(self.sink, doc.split, self.layout, self.nlp)
         errors = self.errors_of(doc.split)
         for item in sequence_items(doc, "bio", self.notes_of(doc.split), errors):
-            s, e = item["start"], item["end"]
-            positions = [i for i in range(s, e) if not doc.text[i].isspace()]
-            spaces = [p + 1 < e and doc.text[p + 1].isspace() for p in positions]
-            sp_doc = Doc(self.nlp.vocab, words=item["tokens"], spaces=spaces)
-            token_of = {p: n for n, p in enumerate(positions)}
+            sp_doc = Doc(
+                self.nlp.vocab, words=item["tokens"], spaces=spaces_after(doc.text[item["start"] : item["end"]])
+            )
             ents = []
-            for span in item["spans"]:
-                inside = [token_of[i] for i in range(span.start, span.end) if i in token_of]
-                ent = sp_doc[inside[0] : inside[-1] + 1]
+            for span, (a, b) in zip(item["spans"], item["ranges"]):
+                if a == b:  # white space only: no token (sequence_items has reported it)
+                    continue
+                ent = sp_doc[a:b]
                 ent.label_ = span.label
                 if "".join(ent.text.split()) != "".join(span.text.split()):
                     errors.append(f"{item['id']}: spaCy span {ent.text!r} != {span.text!r}")
