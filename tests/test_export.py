@@ -256,7 +256,7 @@ def test_a_large_spacy_split_is_a_folder_of_docbins_spacy_reads_as_one_corpus(
 def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path) -> None:
     """The streamed DocBin is laid out as DocBin.to_bytes lays out the same Docs, byte for byte."""
     spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed (pip install -e '.[spacy]')")
-    from spacy.tokens import DocBin
+    from spacy.tokens import Doc, DocBin, Span
 
     store = Store.open(export_db)  # Latin capitals and digits: their norms are strings of their own
     text = "Cyberport 數碼港 ABC 公司 2024 年 HK$500 億。"
@@ -271,6 +271,10 @@ def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path
         again = DocBin(store_user_data=False)
         for doc in DocBin().from_bytes(written).get_docs(nlp.vocab):
             again.add(doc)
+            # the token rows are written without spaCy's Doc: they are those of a Doc spaCy makes
+            made = Doc(nlp.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+            made.ents = [Span(made, e.start, e.end, label=e.label_) for e in doc.ents]
+            assert (made.to_array(again.attrs) == doc.to_array(again.attrs)).all(), doc.text
         assert again.to_bytes() == written, path.name
 
 

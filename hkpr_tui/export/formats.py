@@ -638,8 +638,6 @@ class SpacyWriter(Writer):
         self.shards: dict[str, int] = {}  # split → shards written already (train/000.spacy …)
 
     def add(self, doc: Document) -> None:
-        from spacy.tokens import Doc
-
         doc_bin = self.bins.get(doc.split)
         if doc_bin is not None and doc_bin.size() >= SPACY_SHARD_BYTES:  # one DocBin holds < 4 GB
             n = self.shards.get(doc.split, 0)
@@ -648,22 +646,10 @@ class SpacyWriter(Writer):
             doc_bin = None
         if doc_bin is None:
             doc_bin = self.bins[doc.split] = _StreamedDocBin(self.sink, doc.split, self.layout, self.nlp)
-        errors = self.errors_of(doc.split)
-        for item in sequence_items(doc, "bio", self.notes_of(doc.split), errors):
-            sp_doc = Doc(
-                self.nlp.vocab, words=item["tokens"], spaces=spaces_after(doc.text[item["start"] : item["end"]])
-            )
-            ents = []
-            for span, (a, b) in zip(item["spans"], item["ranges"]):
-                if a == b:  # white space only: no token (sequence_items has reported it)
-                    continue
-                ent = sp_doc[a:b]
-                ent.label_ = span.label
-                if "".join(ent.text.split()) != "".join(span.text.split()):
-                    errors.append(f"{item['id']}: spaCy span {ent.text!r} != {span.text!r}")
-                ents.append(ent)
-            sp_doc.ents = ents
-            doc_bin.add(sp_doc, item["tokens"], [span.label for span in item["spans"]])
+        for item in sequence_items(doc, "bio", self.notes_of(doc.split), self.errors_of(doc.split)):
+            # a span of white space only has no token: sequence_items has reported it
+            ents = [(a, b, span.label) for span, (a, b) in zip(item["spans"], item["ranges"]) if a < b]
+            doc_bin.add(item["tokens"], spaces_after(doc.text[item["start"] : item["end"]]), ents)
 
     def finish(self) -> None:
         for split in SPLITS:
@@ -674,56 +660,68 @@ class SpacyWriter(Writer):
 
 class _StreamedDocBin:
     """What ``DocBin.add`` keeps per Doc, kept in spool files instead of memory; ``write`` lays it
-    out as ``DocBin.to_bytes`` does (tests/test_export.py checks the bytes are the same)."""
+    out as ``DocBin.to_bytes`` does (tests/test_export.py checks the bytes are the same).
+
+    No spaCy Doc is made. The token rows of a Doc of one character per token with entities and
+    nothing else (``Doc.to_array`` of DocBin's attributes) are each character's ORTH and NORM,
+    the IOB code of its entity (B 3, I 1, O 2) and its type, and SENT_START 1 on the first
+    token; every other attribute is 0. Each character's row is made once; ``_check_rows``
+    compares rows with a Doc's own when a DocBin starts, so a spaCy that lays Docs out otherwise
+    is refused rather than written wrong."""
 
     def __init__(self, sink: Sink, split: str, layout: Any, nlp: Any) -> None:
-        from spacy.attrs import SPACY
+        import srsly  # type: ignore[import-untyped]
+        from spacy.attrs import ENT_IOB, ENT_TYPE, NORM, ORTH, SENT_START
+        from spacy.tokens import Doc
 
-        self.sink, self.layout, self.nlp, self.spacy_attr = sink, layout, nlp, SPACY
-        self.parts = {key: sink.spool(f"{split}.{key}") for key in ("tokens", "spaces", "flags", "span_groups")}
+        self.sink, self.layout, self.vocab = sink, layout, nlp.vocab
+        self.columns = [layout.attrs.index(attr) for attr in (ORTH, NORM, ENT_IOB, ENT_TYPE, SENT_START)]
+        self.rows: dict[str, bytes] = {}  # a character's token row outside any entity
+        self.strings: set[str] = set()
+        _check_rows(self, Doc)
+        self.rows.clear()  # the check's characters are learnt again, with their strings, if they come
+        self.strings = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
+        self.parts = {key: sink.spool(f"{split}.{key}") for key in ("tokens", "spaces")}
         self.split = split
         self.lengths = array("i")
-        self.strings: set[str] = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
-        self.seen: set[str] = set()
-        self.flag_bytes: dict[bool, bytes] = {}
-        self.no_groups: bytes | None = None  # a Doc without span groups, as DocBin stores it
+        # the same for every Doc: no span groups, and spaces given (has_unknown_spaces is False)
+        self.flags = srsly.msgpack_dumps({"has_unknown_spaces": False})
+        self.no_groups = srsly.msgpack_dumps(Doc(self.vocab, words=["x"]).spans.to_bytes())
 
     def size(self) -> int:
         """Bytes of token rows so far (the part of a DocBin that grows with the text)."""
         return self.parts["tokens"].tell()
 
-    def add(self, doc: Any, words: list[str], labels: list[str]) -> None:
-        import srsly  # type: ignore[import-untyped]
+    def token_rows(self, words: list[str], ents: list[tuple[int, int, str]]) -> bytearray:
+        """``Doc.to_array(DocBin's attributes)`` of a Doc of ``words`` (one character each) with
+        the entities ``ents`` (first token, end token, label), as bytes."""
+        import numpy
 
-        rows = doc.to_array(self.layout.attrs)
-        if len(rows.shape) == 1:
-            rows = rows.reshape((rows.shape[0], 1))
-        self.parts["tokens"].write(rows.tobytes("C"))
+        orth, norm, iob, kind, sent_start = self.columns
+        for word in set(words).difference(self.rows):
+            lexeme = self.vocab[word]
+            row = [0] * len(self.layout.attrs)
+            row[orth], row[norm], row[iob] = lexeme.orth, lexeme.norm, 2  # O
+            self.rows[word] = numpy.array(row, dtype=numpy.uint64).tobytes()
+            self.strings.update((word, lexeme.norm_))  # DocBin.add keeps each token's text and norm
+        data = bytearray().join(map(self.rows.__getitem__, words))
+        table = numpy.frombuffer(data, dtype=numpy.uint64).reshape(len(words), len(self.layout.attrs))
+        table[0, sent_start] = 1
+        for a, b, label in ents:
+            table[a, iob] = 3  # B
+            table[a + 1 : b, iob] = 1  # I
+            table[a:b, kind] = self.vocab.strings.add(label)
+        return data
+
+    def add(self, words: list[str], spaces: list[bool], ents: list[tuple[int, int, str]]) -> None:
+        """One Doc: ``words`` (one character each), whether white space follows each, and the
+        entities (first token, end token, label)."""
+        self.parts["tokens"].write(self.token_rows(words, ents))
         if self.parts["tokens"].tell() >= 1 << 32:  # fail now, not after the whole export
             raise ExportError(_TOO_BIG.format(split=self.split))
-        spaces = doc.to_array(self.spacy_attr)
-        self.parts["spaces"].write(spaces.astype(bool).tobytes("C"))
-        # srsly.msgpack_dumps looks its encoders up on every call (slow): each distinct value once
-        flag = doc.has_unknown_spaces
-        if flag not in self.flag_bytes:
-            self.flag_bytes[flag] = srsly.msgpack_dumps({"has_unknown_spaces": flag})
-        self.parts["flags"].write(self.flag_bytes[flag])
-        if doc.spans or self.no_groups is None:
-            groups = srsly.msgpack_dumps(doc.spans.to_bytes())  # bytes, as DocBin keeps them
-            if not doc.spans:
-                self.no_groups = groups
-        else:
-            groups = self.no_groups
-        self.parts["span_groups"].write(groups)
-        self.lengths.append(len(rows))
-        for word in words:  # DocBin.add keeps each token's text, norm and entity type
-            if word not in self.seen:
-                self.seen.add(word)
-                self.strings.add(word)
-                self.strings.add(self.nlp.vocab[word].norm_)
-        self.strings.update(labels)
-        if doc.cats:
-            raise ExportError("a spaCy Doc with categories cannot be streamed")
+        self.parts["spaces"].write(bytes(spaces))  # a byte per token, as numpy writes booleans
+        self.lengths.append(len(words))
+        self.strings.update(label for _, _, label in ents)  # and each token's entity type
 
     def write(self, name: str) -> None:
         import srsly
@@ -741,6 +739,11 @@ class _StreamedDocBin:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 put(block)
 
+        def put_each(data: bytes) -> None:  # ``data`` once per Doc, a megabyte at a time
+            per = max(1, (1 << 20) // len(data))
+            for first in range(0, n, per):
+                put(data * min(per, n - first))
+
         put(b"\x89")  # a map of nine entries, in DocBin.to_bytes's order
         put(srsly.msgpack_dumps("version") + srsly.msgpack_dumps(self.layout.version))
         put(srsly.msgpack_dumps("attrs") + srsly.msgpack_dumps(self.layout.attrs))
@@ -751,13 +754,26 @@ class _StreamedDocBin:
         put(srsly.msgpack_dumps("lengths") + _bin_header(len(lengths)) + lengths)
         put(srsly.msgpack_dumps("strings") + srsly.msgpack_dumps(sorted(self.strings)))
         put(srsly.msgpack_dumps("cats") + _array_header(n) + b"\x80" * n)  # an empty map per Doc
-        for key in ("flags", "span_groups"):
+        for key, data in (("flags", self.flags), ("span_groups", self.no_groups)):
             put(srsly.msgpack_dumps(key) + _array_header(n))
-            put_file(key)
+            put_each(data)
         out.write(compress.flush())
         self.sink.close(name)
         for key in self.parts:
             self.sink.drop(f"{self.split}.{key}")
+
+
+def _check_rows(doc_bin: _StreamedDocBin, make_doc: Any) -> None:
+    """Refuse a spaCy whose Docs' token rows are not those ``_StreamedDocBin.token_rows`` makes."""
+    import spacy
+    from spacy.tokens import Span as SpacySpan
+
+    words = ["數", "A", "1", "x", "中", "X", "𨋢", "。"]
+    ents = [(0, 2, "ORG"), (3, 4, "X"), (4, 7, "PERSON")]
+    doc = make_doc(doc_bin.vocab, words=words, spaces=[False, True, False, False, True, False, False, False])
+    doc.ents = [SpacySpan(doc, a, b, label=label) for a, b, label in ents]
+    if doc.to_array(doc_bin.layout.attrs).tobytes("C") != bytes(doc_bin.token_rows(words, ents)):
+        raise ExportError(f"spaCy {spacy.__version__} lays out a Doc's tokens otherwise than hkpr writes them")
 
 
 def _bin_header(size: int) -> bytes:
