@@ -500,3 +500,37 @@ def test_tags_decode_as_a_reader_decodes_them_one_character_at_a_time() -> None:
         tags = [rng.choice(tags_seen) for _ in range(rng.randint(0, 10))]
         chars = [rng.choice("ab中") for _ in tags]
         assert spans_from_tags(chars, tags) == _decode_one_at_a_time(chars, tags), tags
+
+
+@pytest.mark.parametrize("has_syncfs", [True, False])
+def test_every_file_is_flushed_to_the_disk_before_the_folder_is_renamed(
+    export_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_syncfs: bool
+) -> None:
+    """One syncfs of the file system where the C library has it, else an fsync per file; either
+    before the temporary folder takes the export's name."""
+    import os
+
+    import hkpr_tui.export.formats as formats
+
+    out = tmp_path / "out"
+    synced: list[str] = []
+
+    def syncfs(fd: int) -> int:
+        synced.append("file system")
+        return 0
+
+    def fsync(fd: int) -> None:
+        synced.append("file")
+
+    def rename(self: Path, target: Path) -> Path:
+        assert not target.exists() and synced, "renamed before the files were on the disk"
+        return real_rename(self, target)
+
+    real_rename = Path.rename
+    monkeypatch.setattr(formats, "_syncfs", lambda: syncfs if has_syncfs else None)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "rename", rename)
+    manifest = run(export_db, "brat", out)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == len(manifest["files"]) + 1 > 3  # and the manifest
+    assert synced == (["file system"] if has_syncfs else ["file"] * len(files))

@@ -11,7 +11,6 @@ deletes the temporary folder, so a failed export leaves nothing behind. Headless
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import json
 import os
@@ -39,7 +38,7 @@ from hkpr_tui.export.dataset import (
     span_key,
     without_texts,
 )
-from hkpr_tui.export.formats import ExportError, Sink, name_problem
+from hkpr_tui.export.formats import ExportError, Sink, file_sha256, name_problem
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.models import Annotation, Release
@@ -85,17 +84,9 @@ def earlier_export_problem(folder: Path) -> str | None:
             entry = listed.get(name)
             if not isinstance(entry, dict):
                 return f"it holds {name}, which no hkpr export wrote"
-            if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != _sha256(path):
+            if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != file_sha256(path):
                 return f"{name} is not the file the export wrote (it was changed since)"
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _file_names(folder: Path) -> list[str]:
@@ -168,6 +159,7 @@ def atomic_folder(out: Path, *, force: bool = False, protect: tuple[Path, ...] =
         (tmp / TEMP_MARK).touch()
         yield sink
         sink.close_all()
+        sink.sync()
         (tmp / TEMP_MARK).unlink()
         _check_out(out, force=force, protect=protect)  # nothing else took the name meanwhile
         old = None
@@ -362,8 +354,7 @@ def export(
         notes = skipped_notes + left_out_notes + writer.notes
         files = {}
         for name in _file_names(sink.folder):  # names, not Path objects: brat writes two files per document
-            path = sink.folder / name
-            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            files[name] = sink.digest(name)
         manifest: dict[str, Any] = {
             "tool": "hkpr",
             "version": __version__,
