@@ -224,6 +224,7 @@ class ExportFormat:
     files: str  # README: what the folder holds
     offsets: str  # README: the unit, briefly
     writer: type[Writer]
+    sentences: bool = True  # the writer reads documents' sentences (else they are not read: [])
 
 
 EXPORTS: dict[str, ExportFormat] = {}
@@ -231,12 +232,12 @@ EXPORTS: dict[str, ExportFormat] = {}
 
 
 def export_format(
-    name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str
+    name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str, sentences: bool = True
 ) -> Callable[[type[Writer]], type[Writer]]:
     """Register the decorated writer class as the export format ``name``."""
 
     def register(writer: type[Writer]) -> type[Writer]:
-        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, writer)
+        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, writer, sentences)
         return writer
 
     return register
@@ -492,6 +493,7 @@ def entity_labels(ctx: Context, used: set[str]) -> list[str]:
     with_claims=True,
     files="`train.jsonl` …: release metadata, canonical text, entities, claims with attributes and normalised values, links, annotator and times of each tag",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class JsonlWriter(Writer):
     def add(self, doc: Document) -> None:
@@ -869,6 +871,7 @@ def _array_header(count: int) -> bytes:
     with_claims=False,
     files="`train.json` … (tasks with `data.text`, `annotations[].result[]`, one annotation per annotator) + `label_config.xml`",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class LabelStudioWriter(Writer):
     def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
@@ -919,6 +922,7 @@ class LabelStudioWriter(Writer):
     with_claims=False,
     files='`train.jsonl` …: `{"text", "label": [[start, end, LABEL]]}`',
     offsets="UTF-16 code units (doccano's default)",
+    sentences=False,
 )
 class DoccanoWriter(Writer):
     def add(self, doc: Document) -> None:
@@ -944,6 +948,7 @@ class DoccanoWriter(Writer):
     with_claims=True,
     files="`train/ID.txt` + `ID.ann` per release (claims as `Claim_TYPE`, links inside a release as relations) + `annotation.conf`",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class BratWriter(Writer):
     def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:

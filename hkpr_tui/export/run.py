@@ -287,7 +287,7 @@ def export(
     ids = release_ids(store, status)
 
     def read(chosen: list[int]) -> Iterator[Item]:
-        return read_releases(store, chosen, labels=labels, annotators=annotators, gold=gold)
+        return read_releases(store, chosen, labels=labels, annotators=annotators, gold=gold, sentences=spec.sentences)
 
     def docs_of(item: Item, bad: list[tuple[int, str]]) -> list[Document]:
         gone = {annotation_id for annotation_id, _ in bad}
