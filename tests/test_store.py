@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from hkpr_tui.models import NewRelease
+from hkpr_tui.models import Annotation, NewRelease
 from hkpr_tui.store import SchemaTooNewError, Store, StoreError
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET
 
@@ -59,6 +59,20 @@ def test_release_round_trip(seeded_store: Store, parsed_seeds: dict[str, NewRele
     assert seeded_store.paragraphs(stored.id) == original.paragraphs
     assert seeded_store.sentences(stored.id) == original.sentences
     assert rows[1].n_sentences == len(original.sentences)
+
+
+def test_a_tag_read_back_is_the_annotation_stored(seeded_store: Store) -> None:
+    """Tags are read into Annotations without the dataclass's __init__: field for field the same."""
+    release = seeded_store.release(seeded_store.list_releases(sort="id")[0].id)
+    row = {"release_id": release.id, "kind": "claim", "label": "STATISTIC", "start": 0, "end": 4,
+           "text": release.text[:4], "status": "accepted", "attributes": {"value": 2.5, "unit": "間"},
+           "annotator": "me", "session_id": seeded_store.start_session("me"),
+           "created_at": "2026-01-01T00:00:00.000+00:00", "updated_at": "2026-01-02T00:00:00.000+00:00"}  # fmt: skip
+    made = Annotation(id=seeded_store.insert_annotation(row), **row, deleted_at=None)  # type: ignore[arg-type]
+    assert seeded_store.annotation(made.id) == made and vars(seeded_store.annotation(made.id)) == vars(made)
+    assert seeded_store.annotations(release.id) == [made]
+    assert seeded_store.live_annotations([release.id]) == {release.id: [made]}
+    assert [a for a, _, _ in seeded_store.tag_rows()] == [made]
 
 
 def test_invalid_utf8_from_another_program_is_read_with_replacement_characters(

@@ -520,6 +520,8 @@ class JsonlWriter(Writer):
 
     def attributes(self, a: Annotation) -> dict[str, Any]:
         """A claim's subject is another annotation: named by its key, not by this database's id."""
+        if not a.attributes:
+            return {}
         attrs = dict(a.attributes)
         subject = attrs.pop("subject_id", None)
         if subject in self.ctx.keys:
@@ -530,12 +532,11 @@ class JsonlWriter(Writer):
         a = span.annotation
         record: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
         if doc.script != "original":
-            record.update(canonical_start=a.start, canonical_end=a.end)
+            record["canonical_start"], record["canonical_end"] = a.start, a.end
         if span.kind == "claim":
             record["key"] = span_key(doc.release.content_hash, a.start, a.end, a.label)
-        record.update(
-            attributes=self.attributes(a), annotator=a.annotator, created_at=a.created_at, updated_at=a.updated_at
-        )
+        record["attributes"] = self.attributes(a)
+        record["annotator"], record["created_at"], record["updated_at"] = a.annotator, a.created_at, a.updated_at
         return record
 
 
