@@ -375,6 +375,8 @@ def char_tags(
     piece = text[start:end]
     chars = list("".join(piece.split()))  # split() and isspace() agree on white space
     tags = ["O"] * len(chars)
+    if not spans:
+        return chars, tags, []
     if len(chars) == len(piece):
         ranges = [(span.start - start, span.end - start) for span in spans]
     else:  # a position's token index: the position less the white space before it
@@ -399,6 +401,8 @@ def spans_from_tags(chars: list[str], tags: list[str]) -> list[tuple[str, str]]:
     start an entity at each character (S- and E- end it there), O ends one, an I- or E- of
     another label than the open entity's starts one, any other tag continues the open one."""
     out: list[tuple[str, str]] = []
+    if tags.count("O") == len(tags):  # most sentences: no entity
+        return out
     label: str | None = None
     buf = ""
     pos = 0
