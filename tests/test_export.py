@@ -256,7 +256,7 @@ def test_a_large_spacy_split_is_a_folder_of_docbins_spacy_reads_as_one_corpus(
 def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path) -> None:
     """The streamed DocBin is laid out as DocBin.to_bytes lays out the same Docs, byte for byte."""
     spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed (pip install -e '.[spacy]')")
-    from spacy.tokens import DocBin
+    from spacy.tokens import Doc, DocBin, Span
 
     store = Store.open(export_db)  # Latin capitals and digits: their norms are strings of their own
     text = "Cyberport 數碼港 ABC 公司 2024 年 HK$500 億。"
@@ -271,6 +271,10 @@ def test_spacy_docbin_is_the_bytes_docbin_writes(export_db: Path, tmp_path: Path
         again = DocBin(store_user_data=False)
         for doc in DocBin().from_bytes(written).get_docs(nlp.vocab):
             again.add(doc)
+            # the token rows are written without spaCy's Doc: they are those of a Doc spaCy makes
+            made = Doc(nlp.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+            made.ents = [Span(made, e.start, e.end, label=e.label_) for e in doc.ents]
+            assert (made.to_array(again.attrs) == doc.to_array(again.attrs)).all(), doc.text
         assert again.to_bytes() == written, path.name
 
 
@@ -423,3 +427,110 @@ def test_manifest_checksums(export_db: Path, tmp_path: Path) -> None:
     for name, info in manifest["files"].items():
         data = (tmp_path / "out" / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == info["sha256"] and len(data) == info["bytes"]
+
+
+def test_indented_json_is_what_json_dumps_writes() -> None:
+    """Label Studio's tasks are written by formats.indented_json: json.dumps's text with indent=1."""
+    from collections import OrderedDict
+
+    from hkpr_tui.export.formats import indented_json
+
+    class Name(str):
+        pass
+
+    values = [
+        {},
+        [],
+        '中文\n\t"\\\u2028\ud800',
+        {"id": 1, "data": {"text": "數碼港 𨋢", "date": None, "n": 2.5, "nan": float("nan")}, "empty": {}, "list": []},
+        [1, True, False, None, -0.0, 10**30, (1, "a"), [[[]]], {"a": [{"b": {}}]}],
+        OrderedDict([(1, "one"), (2.5, "x"), (True, "t"), (None, "n"), (Name("k"), Name("v\n"))]),
+    ]
+    for value in values:
+        for level in (0, 1, 3):
+            lines = json.dumps(value, ensure_ascii=False, indent=1).split("\n")
+            assert indented_json(value, level) == "\n".join([lines[0]] + [" " * level + line for line in lines[1:]])
+    with pytest.raises(TypeError, match="keys must be str"):
+        indented_json({(1, 2): 1})
+
+
+def test_utf16_offsets_both_ways() -> None:
+    from hkpr_tui.export.formats import from_utf16, utf16_offset
+
+    text = "a𨋢中𠝹𠝹b\ud800"
+    units = [len(text[:i].encode("utf-16-le", "surrogatepass")) // 2 for i in range(len(text) + 1)]
+    assert [utf16_offset(text, i) for i in range(len(text) + 1)] == units
+    for i, unit in enumerate(units):
+        assert from_utf16(text, unit) == i
+        if i < len(text) and units[i + 1] == unit + 2:  # inside an astral character: the one after it
+            assert from_utf16(text, unit + 1) == i + 1
+    assert from_utf16(text, -1) == 0 and from_utf16(text, 99) == len(text) and from_utf16("", 3) == 0
+
+
+def _decode_one_at_a_time(chars: list[str], tags: list[str]) -> list[tuple[str, str]]:
+    """How a reader decodes BIO/BIOES tags, one character at a time (the reference)."""
+    out: list[tuple[str, str]] = []
+    label, buf = None, ""
+    for char, tag in zip(chars, tags):
+        prefix, _, name = tag.partition("-")
+        if prefix in ("B", "S", "O") or (prefix in ("I", "E") and name != label):
+            if label is not None:
+                out.append((label, buf))
+            label, buf = (name, char) if prefix != "O" else (None, "")
+        else:
+            buf += char
+        if prefix in ("E", "S") and label is not None:
+            out.append((label, buf))
+            label, buf = None, ""
+    if label is not None:
+        out.append((label, buf))
+    return out
+
+
+def test_tags_decode_as_a_reader_decodes_them_one_character_at_a_time() -> None:
+    """formats.spans_from_tags reads a run of equal tags at a time: the same entities, for any
+    sequence (stray I-, E- after another label, repeated S-, unknown prefixes, tags without a label)."""
+    import random
+
+    from hkpr_tui.export.formats import spans_from_tags
+
+    rng = random.Random(5)
+    tags_seen = ["O", "B-ORG", "I-ORG", "E-ORG", "S-ORG", "B-P", "I-P", "E-P", "S-P", "I", "B", "X-ORG", "", "O-x"]
+    for _ in range(20_000):
+        tags = [rng.choice(tags_seen) for _ in range(rng.randint(0, 10))]
+        chars = [rng.choice("ab中") for _ in tags]
+        assert spans_from_tags(chars, tags) == _decode_one_at_a_time(chars, tags), tags
+
+
+@pytest.mark.parametrize("has_syncfs", [True, False])
+def test_every_file_is_flushed_to_the_disk_before_the_folder_is_renamed(
+    export_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_syncfs: bool
+) -> None:
+    """One syncfs of the file system where the C library has it, else an fsync per file; either
+    before the temporary folder takes the export's name."""
+    import os
+
+    import hkpr_tui.export.formats as formats
+
+    out = tmp_path / "out"
+    synced: list[str] = []
+
+    def syncfs(fd: int) -> int:
+        synced.append("file system")
+        return 0
+
+    def fsync(fd: int) -> None:
+        synced.append("file")
+
+    def rename(self: Path, target: Path) -> Path:
+        assert not target.exists() and synced, "renamed before the files were on the disk"
+        return real_rename(self, target)
+
+    real_rename = Path.rename
+    monkeypatch.setattr(formats, "_syncfs", lambda: syncfs if has_syncfs else None)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "rename", rename)
+    manifest = run(export_db, "brat", out)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == len(manifest["files"]) + 1 > 3  # and the manifest
+    assert synced == (["file system"] if has_syncfs else ["file"] * len(files))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from hkpr_tui.models import NewRelease
+from hkpr_tui.models import Annotation, NewRelease
 from hkpr_tui.store import SchemaTooNewError, Store, StoreError
 from hkpr_tui.store.schema import KNOWN_MIGRATIONS, MIGRATION_SET
 
@@ -132,6 +132,41 @@ def test_release_round_trip(seeded_store: Store, parsed_seeds: dict[str, NewRele
     assert seeded_store.paragraphs(stored.id) == original.paragraphs
     assert seeded_store.sentences(stored.id) == original.sentences
     assert rows[1].n_sentences == len(original.sentences)
+
+
+def test_a_tag_read_back_is_the_annotation_stored(seeded_store: Store) -> None:
+    """Tags are read into Annotations without the dataclass's __init__: field for field the same."""
+    release = seeded_store.release(seeded_store.list_releases(sort="id")[0].id)
+    row = {"release_id": release.id, "kind": "claim", "label": "STATISTIC", "start": 0, "end": 4,
+           "text": release.text[:4], "status": "accepted", "attributes": {"value": 2.5, "unit": "間"},
+           "annotator": "me", "session_id": seeded_store.start_session("me"),
+           "created_at": "2026-01-01T00:00:00.000+00:00", "updated_at": "2026-01-02T00:00:00.000+00:00"}  # fmt: skip
+    made = Annotation(id=seeded_store.insert_annotation(row), **row, deleted_at=None)  # type: ignore[arg-type]
+    assert seeded_store.annotation(made.id) == made and vars(seeded_store.annotation(made.id)) == vars(made)
+    assert seeded_store.annotations(release.id) == [made]
+    assert seeded_store.live_annotations([release.id]) == {release.id: [made]}
+    assert [a for a, _, _ in seeded_store.tag_rows()] == [made]
+
+
+def test_invalid_utf8_from_another_program_is_read_with_replacement_characters(
+    tmp_path: Path, parsed_seeds: dict[str, NewRelease]
+) -> None:
+    """Releases and tags are read with SQLite's own UTF-8 decoder, and read again through the
+    replacing text factory when that fails: the same text either way, never an exception."""
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    release_id = store.add_release(parsed_seeds["001"]).release_id
+    store.add_annotation(release_id, "entity", "ORG", 0, 2, annotator="me")
+    factory = store.db.conn.text_factory
+    other = sqlite3.connect(path)
+    other.execute("UPDATE releases SET title = cast(x'41ff42' AS text)")
+    other.execute("UPDATE annotations SET annotator = cast(x'41ff42' AS text)")
+    other.commit()
+    other.close()
+    assert store.release(release_id).title == "A\ufffdB"
+    assert store.releases([release_id])[0].title == "A\ufffdB"
+    assert [a.annotator for a in store.live_annotations([release_id])[release_id]] == ["A\ufffdB"]
+    assert store.db.conn.text_factory is factory
 
 
 def test_list_sorts_and_pages(seeded_store: Store) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hkpr_tui.models import Annotation, Link, Release, SentenceSpan
-from hkpr_tui.script.views import ScriptView, View, script_view
+from hkpr_tui.script.views import View, script_view
 from hkpr_tui.store import Store
 from hkpr_tui.store.annotations import GOLD, agreement_key
 
@@ -126,16 +126,17 @@ def read_releases(
     annotators: list[str] | None = None,
     gold: bool = False,
     chunk: int = CHUNK,
+    sentences: bool = True,
 ) -> Iterator[Item]:
     """Each release of ``ids`` with the tags to export, read ``chunk`` releases at a time.
     ``gold``: per release, the gold layer where it has one, else its only annotator's tags (or its
     annotators' when they all agree); a release whose annotators disagree with no gold comes with
-    ``left_out`` set and no tags."""
+    ``left_out`` set and no tags. ``sentences``: False reads none (each Item's are [])."""
     for n in range(0, len(ids), chunk):
         part = list(ids[n : n + chunk])
         releases = store.releases(part)
         keys = store.group_keys(part)
-        sentences = store.sentences_of(part)
+        sentence_spans = store.sentences_of(part) if sentences else {}
         if gold:
             every = store.live_annotations(part, statuses=("accepted", "rejected"))
         else:
@@ -147,10 +148,10 @@ def read_releases(
                 chosen = _gold_or_only(anns)
                 if chosen is None:
                     who = sorted({a.annotator for a in anns if a.status == "accepted"})
-                    yield Item(r, group_key, [], sentences.get(r.id, []), left_out=who)
+                    yield Item(r, group_key, [], sentence_spans.get(r.id, []), left_out=who)
                     continue
                 anns = [a for a in chosen if not labels or a.label in labels]
-            yield Item(r, group_key, anns, sentences.get(r.id, []))
+            yield Item(r, group_key, anns, sentence_spans.get(r.id, []))
 
 
 def collect(
@@ -273,20 +274,22 @@ def release_documents(
     for view_name in SCRIPTS[script]:
         view = script_view(release.text, release.script, view_name)
         text = view.text
-
-        def project(a: Annotation, view: ScriptView = view, text: str = text) -> Span:
-            s, e = view.to_view(a.start, a.end)
-            return Span(s, e, a.label, text[s:e], a.kind, a)
-
+        if view.units:
+            bounds = [view.to_view(a.start, a.end) for a in anns]
+            projected = [view.to_view(s.start, s.end) for s in sentences]
+        else:  # the original, or a conversion that changed nothing: the same offsets
+            bounds = [(a.start, a.end) for a in anns]
+            projected = [(s.start, s.end) for s in sentences]
+        spans = [Span(s, e, a.label, text[s:e], a.kind, a) for a, (s, e) in zip(anns, bounds)]
         out.append(
             Document(
                 release=release,
                 group_key=group_key,
                 script=view_name,
                 text=text,
-                entities=[project(a) for a in anns if a.kind == "entity"],
-                claims=[project(a) for a in anns if a.kind == "claim"],
-                sentences=[view.to_view(s.start, s.end) for s in sentences],
+                entities=[span for span in spans if span.kind == "entity"],
+                claims=[span for span in spans if span.kind == "claim"],
+                sentences=projected,
                 split=which,
             )
         )

@@ -15,14 +15,20 @@ character (white space dropped) and no offsets. Each writer is declared, with it
 from __future__ import annotations
 
 import csv
+import ctypes
+import functools
+import hashlib
 import io
 import json
 import os
+import re
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
@@ -37,26 +43,32 @@ class ExportError(ValueError):
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a file of an export folder (None: it can): it must stay inside."""
-    parts = Path(name).parts
-    if not name or Path(name).is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
+    path = Path(name)
+    parts = path.parts
+    if not name or path.is_absolute() or ".." in parts or "\x00" in name or any(p.startswith(".") for p in parts):
         return "a file name must stay inside"
     return None
 
 
 class Sink:
     """The files of one export, written into ``folder`` (the temporary folder): opened by name,
-    written incrementally, each flushed to the disk (fsync) when closed."""
+    written incrementally; ``sync`` makes every one durable at once, before the folder is renamed
+    into place (an fsync per file cost brat, two files per document, half its time)."""
 
     def __init__(self, folder: Path, shown: Path) -> None:
         self.folder = folder
         self.shown = shown  # the folder the user named, for messages
         self.handles: dict[str, IO[bytes]] = {}
+        self.closed: list[str] = []  # for sync, where there is no syncfs
+        self.digests: dict[str, dict[str, Any]] = {}  # files written whole: their bytes and sha256
+        self._inside: set[Path] = set()  # folders made here and found inside ``folder``
 
     def path(self, name: str) -> Path:
         if name_problem(name):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
         path = self.folder / name
-        if not path.resolve().is_relative_to(self.folder.resolve()):
+        checked = path.parent in self._inside and not path.is_symlink()  # a folder is resolved once
+        if not checked and not path.resolve().is_relative_to(self.folder.resolve()):
             raise ExportError(f"refusing to write {name!r}: a file name must stay inside {self.shown}")
         return path
 
@@ -65,9 +77,12 @@ class Sink:
         if name in self.handles:
             self.close(name)
         path = self.path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._inside:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._inside.add(path.parent)
         fh = open(path, "wb")  # noqa: SIM115 - closed by close()/close_all()
         self.handles[name] = fh
+        self.digests.pop(name, None)
         return fh
 
     def spool(self, name: str) -> IO[bytes]:
@@ -81,21 +96,48 @@ class Sink:
         (self.folder / f".spool-{name}").unlink()
 
     def write(self, name: str, data: bytes) -> None:
-        """A whole file at once."""
+        """A whole file at once (its size and sha256 kept for the manifest: see ``digest``)."""
         self.open(name).write(data)
         self.close(name)
+        self.digests[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+    def digest(self, name: str) -> dict[str, Any]:
+        """A closed file's size and sha256, as the manifest lists them."""
+        if name not in self.digests:
+            path = self.folder / name
+            self.digests[name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+        return self.digests[name]
 
     def close(self, name: str) -> None:
         fh = self.handles.pop(name)
         try:
             fh.flush()
-            os.fsync(fh.fileno())
         finally:
             fh.close()
+        if _syncfs() is None:
+            self.closed.append(fh.name)
 
     def close_all(self) -> None:
         for name in list(self.handles):
             self.close(name)
+
+    def sync(self) -> None:
+        """Flush every file closed so far to the disk: one syncfs(2) of the folder's file system
+        where the C library has it (Linux), else an fsync of each file."""
+        syncfs = _syncfs()
+        if syncfs is not None:
+            fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                if syncfs(fd) != 0:
+                    error = ctypes.get_errno()
+                    raise OSError(error, os.strerror(error), str(self.folder))
+            finally:
+                os.close(fd)
+        for name in self.closed:
+            if os.path.exists(name):  # not a spool deleted since
+                with open(name, "rb") as fh:
+                    os.fsync(fh.fileno())
+        self.closed.clear()
 
     def abandon(self) -> None:
         """Close every file without flushing it to the disk (the folder is about to be deleted)."""
@@ -105,6 +147,25 @@ class Sink:
 
     def size(self, name: str) -> int:
         return (self.folder / name).stat().st_size
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """The C library's syncfs(2) (Linux): every file of a file system is on the disk when it
+    returns. None where there is none."""
+    try:
+        call: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError, TypeError):
+        return None
+    return call
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class Writer:
@@ -163,6 +224,7 @@ class ExportFormat:
     files: str  # README: what the folder holds
     offsets: str  # README: the unit, briefly
     writer: type[Writer]
+    sentences: bool = True  # the writer reads documents' sentences (else they are not read: [])
 
 
 EXPORTS: dict[str, ExportFormat] = {}
@@ -170,29 +232,45 @@ EXPORTS: dict[str, ExportFormat] = {}
 
 
 def export_format(
-    name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str
+    name: str, *, unit: str, flat: bool, with_claims: bool, files: str, offsets: str, sentences: bool = True
 ) -> Callable[[type[Writer]], type[Writer]]:
     """Register the decorated writer class as the export format ``name``."""
 
     def register(writer: type[Writer]) -> type[Writer]:
-        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, writer)
+        EXPORTS[name] = ExportFormat(name, unit, flat, with_claims, files, offsets, writer, sentences)
         return writer
 
     return register
 
 
-def utf16_offset(text: str, index: int) -> int:
-    """The UTF-16 code-unit offset of code point ``index`` (astral characters count two)."""
-    return index + sum(1 for c in text[:index] if ord(c) > 0xFFFF)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def from_utf16(text: str, units: int) -> int:
-    count = 0
-    for i, c in enumerate(text):
-        if count >= units:
-            return i
-        count += 2 if ord(c) > 0xFFFF else 1
-    return len(text)
+def astral_positions(text: str) -> list[int]:
+    """Where ``text`` has a character beyond the BMP (two UTF-16 code units), in order."""
+    return [m.start() for m in _ASTRAL.finditer(text)]
+
+
+def utf16_offset(text: str, index: int, astral: list[int] | None = None) -> int:
+    """The UTF-16 code-unit offset of code point ``index`` (astral characters count two);
+    ``astral``: the text's ``astral_positions``, when known already."""
+    if astral is None:
+        astral = astral_positions(text)
+    return index + bisect_left(astral, index)
+
+
+def from_utf16(text: str, units: int, astral: list[int] | None = None) -> int:
+    """The code point at UTF-16 offset ``units`` (inside an astral character: the one after it;
+    past the end: the text's length); ``astral``: the text's ``astral_positions``, when known."""
+    if astral is None:
+        astral = astral_positions(text)
+    shift = 0  # astral characters before the offset: each adds one unit
+    after = 0  # the code point after the last of them
+    for position in astral:
+        if position + shift >= units:
+            break
+        shift, after = shift + 1, position + 1
+    return min(max(units - shift, after), len(text))
 
 
 def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
@@ -208,8 +286,55 @@ def flat(spans: list[Span], problems: list[str], doc_id: str) -> list[Span]:
     return kept
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""What ``json.dumps(value, ensure_ascii=False)`` uses, made once: dumps makes one per call."""
+
+
 def _jsonl_line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (_JSON.encode(record) + "\n").encode("utf-8")
+
+
+def indented_json(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)`` (the lines after the first indented
+    ``level`` spaces more): the same text, its strings and numbers encoded by json's C encoder.
+    With an indent, json.dumps encodes everything in Python, several times slower."""
+    if isinstance(value, dict):
+        opening, closing = "{", "}"
+        string = _SCALARS[str]
+        items = [
+            f"{string(k) if type(k) is str else _json_key(k)}: {_json_item(v, level + 1)}" for k, v in value.items()
+        ]
+    elif isinstance(value, list | tuple):
+        opening, closing = "[", "]"
+        items = [_json_item(v, level + 1) for v in value]
+    else:
+        scalar = _SCALARS.get(type(value))
+        return scalar(value) if scalar else _JSON.encode(value)  # floats, subclasses, what json refuses
+    if not items:
+        return opening + closing
+    inner = "\n" + " " * (level + 1)
+    return opening + inner + ("," + inner).join(items) + "\n" + " " * level + closing
+
+
+def _json_item(value: Any, level: int) -> str:
+    scalar = _SCALARS.get(type(value))
+    return scalar(value) if scalar else indented_json(value, level)
+
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # not ASCII-escaped (C)
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
+"""How json writes the common scalars, by their exact type (subclasses go through json itself)."""
+
+
+def _json_key(key: Any) -> str:
+    """A dict key as json.dumps writes it: a string (numbers, booleans and None converted)."""
+    if isinstance(key, str):
+        return json.encoder.encode_basestring(key)
+    return _JSON.encode({key: None})[1:-7]  # '{"KEY": null}' -> '"KEY"' (or json's TypeError)
 
 
 def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expected: str) -> None:
@@ -223,55 +348,106 @@ def _check(errors: list[str], doc_id: str, text: str, start: int, end: int, expe
 def sentence_units(doc: Document, problems: list[str]) -> list[tuple[int, int, list[Span]]]:
     """Sentences of the document (projected) with the flat entities clipped to each."""
     entities = flat(doc.entities, problems, doc.doc_id)
+    ends = [span.end for span in entities]  # in order too: flat spans do not overlap
     sentences = doc.sentences or [(0, len(doc.text))]
     out = []
     for s, e in sentences:
         inside = []
-        for span in entities:
+        for k in range(bisect_right(ends, s), len(entities)):  # the first span ending after s, on
+            span = entities[k]
+            if span.start >= e:
+                break
             a, b = max(span.start, s), min(span.end, e)
             if a < b:
                 if (a, b) != (span.start, span.end):
                     problems.append(f"{doc.doc_id}: {span.label} 「{span.text}」 crosses a sentence end; clipped")
-                inside.append(Span(a, b, span.label, doc.text[a:b], span.kind, span.annotation))
+                    span = Span(a, b, span.label, doc.text[a:b], span.kind, span.annotation)
+                inside.append(span)
         out.append((s, e, inside))
     return out
 
 
-def char_tags(text: str, start: int, end: int, spans: list[Span], scheme: str) -> list[tuple[str, str]]:
-    """(character, tag) for each non-space character of text[start:end]."""
-    tags = ["O"] * (end - start)
-    for span in spans:
-        positions = [i for i in range(span.start, span.end) if not text[i].isspace()]
-        for n, i in enumerate(positions):
-            if scheme == "bioes" and len(positions) == 1:
-                tag = "S"
-            elif n == 0:
-                tag = "B"
-            elif scheme == "bioes" and n == len(positions) - 1:
-                tag = "E"
-            else:
-                tag = "I"
-            tags[i - start] = f"{tag}-{span.label}"
-    return [(text[i], tags[i - start]) for i in range(start, end) if not text[i].isspace()]
+def char_tags(
+    text: str, start: int, end: int, spans: list[Span], scheme: str
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """The non-space characters of text[start:end], the tag of each, and the characters of each
+    span among them (token indices, end exclusive); ``spans`` lie inside and do not overlap."""
+    piece = text[start:end]
+    chars = list("".join(piece.split()))  # split() and isspace() agree on white space
+    tags = ["O"] * len(chars)
+    if not spans:
+        return chars, tags, []
+    if len(chars) == len(piece):
+        ranges = [(span.start - start, span.end - start) for span in spans]
+    else:  # a position's token index: the position less the white space before it
+        spaces = list(accumulate(map(str.isspace, piece), initial=0))
+        ranges = [(p - spaces[p], q - spaces[q]) for p, q in ((sp.start - start, sp.end - start) for sp in spans)]
+    for span, (a, b) in zip(spans, ranges):
+        if a == b:
+            continue
+        if scheme == "bioes" and b - a == 1:
+            tags[a] = f"S-{span.label}"
+            continue
+        tags[a] = f"B-{span.label}"
+        tags[a + 1 : b] = [f"I-{span.label}"] * (b - a - 1)
+        if scheme == "bioes":
+            tags[b - 1] = f"E-{span.label}"
+    return chars, tags, ranges
 
 
 def spans_from_tags(chars: list[str], tags: list[str]) -> list[tuple[str, str]]:
-    """(label, text) of each entity in a BIO/BIOES tag sequence: how a reader decodes it."""
+    """(label, text) of each entity in a BIO/BIOES tag sequence: how a reader decodes it, one
+    character at a time. Read here a run of equal tags at a time, to the same result: B- and S-
+    start an entity at each character (S- and E- end it there), O ends one, an I- or E- of
+    another label than the open entity's starts one, any other tag continues the open one."""
     out: list[tuple[str, str]] = []
-    label, buf = None, ""
-    for char, tag in zip(chars, tags):
+    if tags.count("O") == len(tags):  # most sentences: no entity
+        return out
+    label: str | None = None
+    buf = ""
+    pos = 0
+    for tag, run in groupby(tags):
+        n = len(list(run))
         prefix, _, name = tag.partition("-")
-        if prefix in ("B", "S") or prefix == "O" or (prefix in ("I", "E") and name != label):
+        if prefix in ("B", "S", "O"):
             if label is not None:
                 out.append((label, buf))
-            label, buf = (name, char) if prefix != "O" else (None, "")
-        else:
-            buf += char
-        if prefix in ("E", "S") and label is not None:
-            out.append((label, buf))
             label, buf = None, ""
+            if prefix != "O":
+                out += [(name, c) for c in chars[pos : pos + n - 1]]
+                label, buf = name, chars[pos + n - 1]
+            if prefix == "S":
+                out.append((name, buf))
+                label, buf = None, ""
+        elif prefix in ("I", "E"):
+            if name != label:
+                if label is not None:
+                    out.append((label, buf))
+                label, buf = name, ""
+            if prefix == "I":
+                buf += "".join(chars[pos : pos + n])
+            else:  # E- ends the entity; each further E- is an entity of one character
+                out.append((name, buf + chars[pos]))
+                out += [(name, c) for c in chars[pos + 1 : pos + n]]
+                label, buf = None, ""
+        else:
+            buf += "".join(chars[pos : pos + n])
+        pos += n
     if label is not None:
         out.append((label, buf))
+    return out
+
+
+def spaces_after(piece: str) -> list[bool]:
+    """For each non-space character of ``piece`` (the tokens of ``char_tags``): whether white
+    space follows it in ``piece``."""
+    words = piece.split()
+    out: list[bool] = []
+    for word in words:
+        out += [False] * (len(word) - 1)
+        out.append(True)
+    if words and not piece[-1].isspace():
+        out[-1] = False
     return out
 
 
@@ -281,19 +457,19 @@ def tag_names(labels: list[str], scheme: str) -> list[str]:
 
 
 def sequence_items(doc: Document, scheme: str, notes: list[str], errors: list[str]) -> list[dict[str, Any]]:
-    """One item per sentence of the document with characters and tags, checked by decoding the tags."""
+    """One item per sentence of the document with characters and tags (and each span's token
+    indices), checked by decoding the tags."""
     items = []
     for n, (s, e, spans) in enumerate(sentence_units(doc, notes)):
-        pairs = char_tags(doc.text, s, e, spans, scheme)
-        if not pairs:
+        chars, tags, ranges = char_tags(doc.text, s, e, spans, scheme)
+        if not chars:
             continue
-        chars, tags = [c for c, _ in pairs], [t for _, t in pairs]
         expected = [(sp.label, "".join(sp.text.split())) for sp in spans]
-        if spans_from_tags(chars, tags) != expected:
-            errors.append(
-                f"{doc.doc_id} sentence {n}: tags decode to {spans_from_tags(chars, tags)}, expected {expected}"
-            )
-        items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "spans": spans, "start": s, "end": e})
+        decoded = spans_from_tags(chars, tags)
+        if decoded != expected:
+            errors.append(f"{doc.doc_id} sentence {n}: tags decode to {decoded}, expected {expected}")
+        items.append({"id": f"{doc.doc_id}-{n}", "tokens": chars, "tags": tags, "spans": spans, "ranges": ranges,
+                      "start": s, "end": e})  # fmt: skip
     return items
 
 
@@ -321,6 +497,7 @@ def entity_labels(ctx: Context, used: set[str]) -> list[str]:
     with_claims=True,
     files="`train.jsonl` …: release metadata, canonical text, entities, claims with attributes and normalised values, links, annotator and times of each tag",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class JsonlWriter(Writer):
     def add(self, doc: Document) -> None:
@@ -347,6 +524,8 @@ class JsonlWriter(Writer):
 
     def attributes(self, a: Annotation) -> dict[str, Any]:
         """A claim's subject is another annotation: named by its key, not by this database's id."""
+        if not a.attributes:
+            return {}
         attrs = dict(a.attributes)
         subject = attrs.pop("subject_id", None)
         if subject in self.ctx.keys:
@@ -357,12 +536,11 @@ class JsonlWriter(Writer):
         a = span.annotation
         record: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
         if doc.script != "original":
-            record.update(canonical_start=a.start, canonical_end=a.end)
+            record["canonical_start"], record["canonical_end"] = a.start, a.end
         if span.kind == "claim":
             record["key"] = span_key(doc.release.content_hash, a.start, a.end, a.label)
-        record.update(
-            attributes=self.attributes(a), annotator=a.annotator, created_at=a.created_at, updated_at=a.updated_at
-        )
+        record["attributes"] = self.attributes(a)
+        record["annotator"], record["created_at"], record["updated_at"] = a.annotator, a.created_at, a.updated_at
         return record
 
 
@@ -385,7 +563,8 @@ class BioWriter(Writer):
             # sentences are separated by a blank line; the file ends with the last sentence's line break
             lead = "\n" if doc.split in self.started else ""
             self.started.add(doc.split)
-            fh.write((lead + "".join(f"{c}\t{t}\n" for c, t in zip(item["tokens"], item["tags"]))).encode("utf-8"))
+            lines = "\n".join(map("\t".join, zip(item["tokens"], item["tags"])))
+            fh.write(f"{lead}{lines}\n".encode())
 
 
 @export_format(
@@ -410,13 +589,17 @@ class HfWriter(Writer):
         self.rows.setdefault(doc.split, 0)
         self.used.update(s.label for s in doc.entities)
         for item in sequence_items(doc, self.options["scheme"], self.notes_of(doc.split), self.errors_of(doc.split)):
-            for tag in item["tags"]:
+            for tag in dict.fromkeys(item["tags"]):  # each tag once, in order
                 if tag not in self.index:  # a label no database row declares: numbered after the others
                     label = tag.partition("-")[2]
                     self.extra.append(label)
                     for name in tag_names([label], self.options["scheme"])[1:]:
                         self.index[name] = len(self.index)
-            row = {"id": item["id"], "tokens": item["tokens"], "ner_tags": [self.index[t] for t in item["tags"]]}
+            row = {
+                "id": item["id"],
+                "tokens": item["tokens"],
+                "ner_tags": list(map(self.index.__getitem__, item["tags"])),
+            }
             fh.write(_jsonl_line(row))
             self.rows[doc.split] += 1
 
@@ -520,8 +703,6 @@ class SpacyWriter(Writer):
         self.shards: dict[str, int] = {}  # split → shards written already (train/000.spacy …)
 
     def add(self, doc: Document) -> None:
-        from spacy.tokens import Doc
-
         doc_bin = self.bins.get(doc.split)
         if doc_bin is not None and doc_bin.size() >= SPACY_SHARD_BYTES:  # one DocBin holds < 4 GB
             n = self.shards.get(doc.split, 0)
@@ -530,23 +711,10 @@ class SpacyWriter(Writer):
             doc_bin = None
         if doc_bin is None:
             doc_bin = self.bins[doc.split] = _StreamedDocBin(self.sink, doc.split, self.layout, self.nlp)
-        errors = self.errors_of(doc.split)
-        for item in sequence_items(doc, "bio", self.notes_of(doc.split), errors):
-            s, e = item["start"], item["end"]
-            positions = [i for i in range(s, e) if not doc.text[i].isspace()]
-            spaces = [p + 1 < e and doc.text[p + 1].isspace() for p in positions]
-            sp_doc = Doc(self.nlp.vocab, words=item["tokens"], spaces=spaces)
-            token_of = {p: n for n, p in enumerate(positions)}
-            ents = []
-            for span in item["spans"]:
-                inside = [token_of[i] for i in range(span.start, span.end) if i in token_of]
-                ent = sp_doc[inside[0] : inside[-1] + 1]
-                ent.label_ = span.label
-                if "".join(ent.text.split()) != "".join(span.text.split()):
-                    errors.append(f"{item['id']}: spaCy span {ent.text!r} != {span.text!r}")
-                ents.append(ent)
-            sp_doc.ents = ents
-            doc_bin.add(sp_doc, item["tokens"], [span.label for span in item["spans"]])
+        for item in sequence_items(doc, "bio", self.notes_of(doc.split), self.errors_of(doc.split)):
+            # a span of white space only has no token: sequence_items has reported it
+            ents = [(a, b, span.label) for span, (a, b) in zip(item["spans"], item["ranges"]) if a < b]
+            doc_bin.add(item["tokens"], spaces_after(doc.text[item["start"] : item["end"]]), ents)
 
     def finish(self) -> None:
         for split in SPLITS:
@@ -557,56 +725,68 @@ class SpacyWriter(Writer):
 
 class _StreamedDocBin:
     """What ``DocBin.add`` keeps per Doc, kept in spool files instead of memory; ``write`` lays it
-    out as ``DocBin.to_bytes`` does (tests/test_export.py checks the bytes are the same)."""
+    out as ``DocBin.to_bytes`` does (tests/test_export.py checks the bytes are the same).
+
+    No spaCy Doc is made. The token rows of a Doc of one character per token with entities and
+    nothing else (``Doc.to_array`` of DocBin's attributes) are each character's ORTH and NORM,
+    the IOB code of its entity (B 3, I 1, O 2) and its type, and SENT_START 1 on the first
+    token; every other attribute is 0. Each character's row is made once; ``_check_rows``
+    compares rows with a Doc's own when a DocBin starts, so a spaCy that lays Docs out otherwise
+    is refused rather than written wrong."""
 
     def __init__(self, sink: Sink, split: str, layout: Any, nlp: Any) -> None:
-        from spacy.attrs import SPACY
+        import srsly  # type: ignore[import-untyped]
+        from spacy.attrs import ENT_IOB, ENT_TYPE, NORM, ORTH, SENT_START
+        from spacy.tokens import Doc
 
-        self.sink, self.layout, self.nlp, self.spacy_attr = sink, layout, nlp, SPACY
-        self.parts = {key: sink.spool(f"{split}.{key}") for key in ("tokens", "spaces", "flags", "span_groups")}
+        self.sink, self.layout, self.vocab = sink, layout, nlp.vocab
+        self.columns = [layout.attrs.index(attr) for attr in (ORTH, NORM, ENT_IOB, ENT_TYPE, SENT_START)]
+        self.rows: dict[str, bytes] = {}  # a character's token row outside any entity
+        self.strings: set[str] = set()
+        _check_rows(self, Doc)
+        self.rows.clear()  # the check's characters are learnt again, with their strings, if they come
+        self.strings = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
+        self.parts = {key: sink.spool(f"{split}.{key}") for key in ("tokens", "spaces")}
         self.split = split
         self.lengths = array("i")
-        self.strings: set[str] = {""}  # tag, lemma, dep, morph, kb id, entity id: all empty here
-        self.seen: set[str] = set()
-        self.flag_bytes: dict[bool, bytes] = {}
-        self.no_groups: bytes | None = None  # a Doc without span groups, as DocBin stores it
+        # the same for every Doc: no span groups, and spaces given (has_unknown_spaces is False)
+        self.flags = srsly.msgpack_dumps({"has_unknown_spaces": False})
+        self.no_groups = srsly.msgpack_dumps(Doc(self.vocab, words=["x"]).spans.to_bytes())
 
     def size(self) -> int:
         """Bytes of token rows so far (the part of a DocBin that grows with the text)."""
         return self.parts["tokens"].tell()
 
-    def add(self, doc: Any, words: list[str], labels: list[str]) -> None:
-        import srsly  # type: ignore[import-untyped]
+    def token_rows(self, words: list[str], ents: list[tuple[int, int, str]]) -> bytearray:
+        """``Doc.to_array(DocBin's attributes)`` of a Doc of ``words`` (one character each) with
+        the entities ``ents`` (first token, end token, label), as bytes."""
+        import numpy
 
-        rows = doc.to_array(self.layout.attrs)
-        if len(rows.shape) == 1:
-            rows = rows.reshape((rows.shape[0], 1))
-        self.parts["tokens"].write(rows.tobytes("C"))
+        orth, norm, iob, kind, sent_start = self.columns
+        for word in set(words).difference(self.rows):
+            lexeme = self.vocab[word]
+            row = [0] * len(self.layout.attrs)
+            row[orth], row[norm], row[iob] = lexeme.orth, lexeme.norm, 2  # O
+            self.rows[word] = numpy.array(row, dtype=numpy.uint64).tobytes()
+            self.strings.update((word, lexeme.norm_))  # DocBin.add keeps each token's text and norm
+        data = bytearray().join(map(self.rows.__getitem__, words))
+        table = numpy.frombuffer(data, dtype=numpy.uint64).reshape(len(words), len(self.layout.attrs))
+        table[0, sent_start] = 1
+        for a, b, label in ents:
+            table[a, iob] = 3  # B
+            table[a + 1 : b, iob] = 1  # I
+            table[a:b, kind] = self.vocab.strings.add(label)
+        return data
+
+    def add(self, words: list[str], spaces: list[bool], ents: list[tuple[int, int, str]]) -> None:
+        """One Doc: ``words`` (one character each), whether white space follows each, and the
+        entities (first token, end token, label)."""
+        self.parts["tokens"].write(self.token_rows(words, ents))
         if self.parts["tokens"].tell() >= 1 << 32:  # fail now, not after the whole export
             raise ExportError(_TOO_BIG.format(split=self.split))
-        spaces = doc.to_array(self.spacy_attr)
-        self.parts["spaces"].write(spaces.astype(bool).tobytes("C"))
-        # srsly.msgpack_dumps looks its encoders up on every call (slow): each distinct value once
-        flag = doc.has_unknown_spaces
-        if flag not in self.flag_bytes:
-            self.flag_bytes[flag] = srsly.msgpack_dumps({"has_unknown_spaces": flag})
-        self.parts["flags"].write(self.flag_bytes[flag])
-        if doc.spans or self.no_groups is None:
-            groups = srsly.msgpack_dumps(doc.spans.to_bytes())  # bytes, as DocBin keeps them
-            if not doc.spans:
-                self.no_groups = groups
-        else:
-            groups = self.no_groups
-        self.parts["span_groups"].write(groups)
-        self.lengths.append(len(rows))
-        for word in words:  # DocBin.add keeps each token's text, norm and entity type
-            if word not in self.seen:
-                self.seen.add(word)
-                self.strings.add(word)
-                self.strings.add(self.nlp.vocab[word].norm_)
-        self.strings.update(labels)
-        if doc.cats:
-            raise ExportError("a spaCy Doc with categories cannot be streamed")
+        self.parts["spaces"].write(bytes(spaces))  # a byte per token, as numpy writes booleans
+        self.lengths.append(len(words))
+        self.strings.update(label for _, _, label in ents)  # and each token's entity type
 
     def write(self, name: str) -> None:
         import srsly
@@ -624,6 +804,11 @@ class _StreamedDocBin:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 put(block)
 
+        def put_each(data: bytes) -> None:  # ``data`` once per Doc, a megabyte at a time
+            per = max(1, (1 << 20) // len(data))
+            for first in range(0, n, per):
+                put(data * min(per, n - first))
+
         put(b"\x89")  # a map of nine entries, in DocBin.to_bytes's order
         put(srsly.msgpack_dumps("version") + srsly.msgpack_dumps(self.layout.version))
         put(srsly.msgpack_dumps("attrs") + srsly.msgpack_dumps(self.layout.attrs))
@@ -634,13 +819,26 @@ class _StreamedDocBin:
         put(srsly.msgpack_dumps("lengths") + _bin_header(len(lengths)) + lengths)
         put(srsly.msgpack_dumps("strings") + srsly.msgpack_dumps(sorted(self.strings)))
         put(srsly.msgpack_dumps("cats") + _array_header(n) + b"\x80" * n)  # an empty map per Doc
-        for key in ("flags", "span_groups"):
+        for key, data in (("flags", self.flags), ("span_groups", self.no_groups)):
             put(srsly.msgpack_dumps(key) + _array_header(n))
-            put_file(key)
+            put_each(data)
         out.write(compress.flush())
         self.sink.close(name)
         for key in self.parts:
             self.sink.drop(f"{self.split}.{key}")
+
+
+def _check_rows(doc_bin: _StreamedDocBin, make_doc: Any) -> None:
+    """Refuse a spaCy whose Docs' token rows are not those ``_StreamedDocBin.token_rows`` makes."""
+    import spacy
+    from spacy.tokens import Span as SpacySpan
+
+    words = ["數", "A", "1", "x", "中", "X", "𨋢", "。"]
+    ents = [(0, 2, "ORG"), (3, 4, "X"), (4, 7, "PERSON")]
+    doc = make_doc(doc_bin.vocab, words=words, spaces=[False, True, False, False, True, False, False, False])
+    doc.ents = [SpacySpan(doc, a, b, label=label) for a, b, label in ents]
+    if doc.to_array(doc_bin.layout.attrs).tobytes("C") != bytes(doc_bin.token_rows(words, ents)):
+        raise ExportError(f"spaCy {spacy.__version__} lays out a Doc's tokens otherwise than hkpr writes them")
 
 
 def _bin_header(size: int) -> bytes:
@@ -678,6 +876,7 @@ def _array_header(count: int) -> bytes:
     with_claims=False,
     files="`train.json` … (tasks with `data.text`, `annotations[].result[]`, one annotation per annotator) + `label_config.xml`",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class LabelStudioWriter(Writer):
     def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
@@ -709,8 +908,7 @@ class LabelStudioWriter(Writer):
             "annotations": [{"completed_by": {"email": who}, "result": result} for who, result in by_annotator.items()],
         }  # fmt: skip
         # the file is one JSON list (json.dumps(tasks, indent=1)): each task indented one space more
-        text = "\n".join(" " + line for line in json.dumps(task, ensure_ascii=False, indent=1).split("\n"))
-        fh.write((("[\n" if n == 1 else ",\n") + text).encode("utf-8"))
+        fh.write((("[\n " if n == 1 else ",\n ") + indented_json(task, 1)).encode("utf-8"))
 
     def finish(self) -> None:
         for split in self.splits():
@@ -729,16 +927,17 @@ class LabelStudioWriter(Writer):
     with_claims=False,
     files='`train.jsonl` …: `{"text", "label": [[start, end, LABEL]]}`',
     offsets="UTF-16 code units (doccano's default)",
+    sentences=False,
 )
 class DoccanoWriter(Writer):
     def add(self, doc: Document) -> None:
         errors = self.errors_of(doc.split)
         labels = []
-        astral = any(ord(c) > 0xFFFF for c in doc.text)  # else UTF-16 units are code points
+        astral = astral_positions(doc.text)  # none: UTF-16 units are code points
         for span in doc.entities:
             if astral:
-                s, e = utf16_offset(doc.text, span.start), utf16_offset(doc.text, span.end)
-                back = (from_utf16(doc.text, s), from_utf16(doc.text, e))
+                s, e = utf16_offset(doc.text, span.start, astral), utf16_offset(doc.text, span.end, astral)
+                back = (from_utf16(doc.text, s, astral), from_utf16(doc.text, e, astral))
             else:
                 s, e = back = (span.start, span.end)
             _check(errors, doc.doc_id, doc.text, *back, span.text)
@@ -754,6 +953,7 @@ class DoccanoWriter(Writer):
     with_claims=True,
     files="`train/ID.txt` + `ID.ann` per release (claims as `Claim_TYPE`, links inside a release as relations) + `annotation.conf`",
     offsets="code points, end exclusive",
+    sentences=False,
 )
 class BratWriter(Writer):
     def __init__(self, sink: Sink, ctx: Context, options: dict[str, Any]) -> None:
@@ -770,11 +970,10 @@ class BratWriter(Writer):
             self.types.add(kind)
             # brat keeps one line per annotation: a span that holds a line break is cut in fragments
             fragments, start = [], span.start
-            for i in range(span.start, span.end + 1):
-                if i == span.end or doc.text[i] == "\n":
-                    if start < i:
-                        fragments.append(f"{start} {i}")
-                    start = i + 1
+            for line in doc.text[span.start : span.end].split("\n"):
+                if line:
+                    fragments.append(f"{start} {start + len(line)}")
+                start += len(line) + 1
             lines.append(f"T{n}\t{kind} {';'.join(fragments)}\t{span.text.replace(chr(10), ' ')}")
             if span.kind == "claim":
                 claim_ids[span.annotation.id] = f"T{n}"

@@ -10,7 +10,7 @@ deletes the temporary folder, so a failed export leaves nothing behind. Headless
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import io
 import json
 import os
@@ -38,7 +38,7 @@ from hkpr_tui.export.dataset import (
     span_key,
     without_texts,
 )
-from hkpr_tui.export.formats import ExportError, Sink, name_problem
+from hkpr_tui.export.formats import ExportError, Sink, file_sha256, name_problem
 from hkpr_tui.export.redact import Redactor
 from hkpr_tui.export.registry import EXPORTS
 from hkpr_tui.models import Annotation, Release
@@ -84,17 +84,9 @@ def earlier_export_problem(folder: Path) -> str | None:
             entry = listed.get(name)
             if not isinstance(entry, dict):
                 return f"it holds {name}, which no hkpr export wrote"
-            if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != _sha256(path):
+            if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != file_sha256(path):
                 return f"{name} is not the file the export wrote (it was changed since)"
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _file_names(folder: Path) -> list[str]:
@@ -167,6 +159,7 @@ def atomic_folder(out: Path, *, force: bool = False, protect: tuple[Path, ...] =
         (tmp / TEMP_MARK).touch()
         yield sink
         sink.close_all()
+        sink.sync()
         (tmp / TEMP_MARK).unlink()
         _check_out(out, force=force, protect=protect)  # nothing else took the name meanwhile
         old = None
@@ -195,13 +188,19 @@ def write_atomically(
             sink.write(name, data)
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_label_name(label: str) -> bool:
+    """``LABEL_NAME.fullmatch``, checked once per label (an export checks every tag's)."""
+    return LABEL_NAME.fullmatch(label)
+
+
 def release_drift(release: Release, annotations: list[Annotation]) -> list[tuple[int, str]]:
     """A release's stored tags an export cannot write: their recorded text no longer matches the
     release, or their label is not a label name (a row written by something else). (annotation
     id, message naming the release, the tag and what is wrong)."""
     out = []
     for a in annotations:
-        if not isinstance(a.label, str) or not LABEL_NAME.fullmatch(a.label):
+        if not isinstance(a.label, str) or not _is_label_name(a.label):
             out.append(
                 (
                     a.id,
@@ -288,7 +287,7 @@ def export(
     ids = release_ids(store, status)
 
     def read(chosen: list[int]) -> Iterator[Item]:
-        return read_releases(store, chosen, labels=labels, annotators=annotators, gold=gold)
+        return read_releases(store, chosen, labels=labels, annotators=annotators, gold=gold, sentences=spec.sentences)
 
     def docs_of(item: Item, bad: list[tuple[int, str]]) -> list[Document]:
         gone = {annotation_id for annotation_id, _ in bad}
@@ -355,8 +354,7 @@ def export(
         notes = skipped_notes + left_out_notes + writer.notes
         files = {}
         for name in _file_names(sink.folder):  # names, not Path objects: brat writes two files per document
-            path = sink.folder / name
-            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            files[name] = sink.digest(name)
         manifest: dict[str, Any] = {
             "tool": "hkpr",
             "version": __version__,

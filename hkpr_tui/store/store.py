@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -140,24 +141,13 @@ def _filter_sql(where: ReleaseFilter | None) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _release(row: Any) -> Release:
-    """A release from its row (``SELECT *``)."""
-    return Release(
-        id=row["id"],
-        title=row["title"],
-        organisation=row["organisation"],
-        date=row["date"],
-        kind=row["kind"],
-        script=row["script"],
-        source=row["source"],
-        status=row["status"],
-        encoding=row["encoding"],
-        content_hash=row["content_hash"],
-        group_id=row["group_id"],
-        text=row["text"],
-        raw_text=row["raw_text"],
-        imported_at=row["imported_at"],
-    )
+_RELEASE_COLUMNS = ", ".join(f.name for f in fields(Release))
+"""The columns of a release row, in the order of Release's fields."""
+
+
+def _release(row: Sequence[Any]) -> Release:
+    """A release from its row (``SELECT _RELEASE_COLUMNS``, a tuple)."""
+    return Release(*row)
 
 
 def _ro_uri(path: Path, *, immutable: bool = False) -> str:
@@ -496,7 +486,7 @@ class Store(AssignmentStore, AnnotationStore):
         )
 
     def release(self, release_id: int) -> Release:
-        rows = list(self.db.query("SELECT * FROM releases WHERE id = ?", [release_id]))
+        rows = self._rows(f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE id = ?", [release_id])
         if not rows:
             raise KeyError(f"no release {release_id}")
         return _release(rows[0])
@@ -512,10 +502,8 @@ class Store(AssignmentStore, AnnotationStore):
         if len(release_ids) > 500:
             raise ValueError("at most 500 releases at a time")
         marks = ",".join("?" * len(release_ids))
-        found = {
-            row["id"]: _release(row)
-            for row in self.db.query(f"SELECT * FROM releases WHERE id IN ({marks})", list(release_ids))
-        }
+        rows = self._rows(f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE id IN ({marks})", list(release_ids))
+        found = {row[0]: _release(row) for row in rows}
         return [found[i] for i in release_ids if i in found]
 
     def sentences_of(self, release_ids: Sequence[int]) -> dict[int, list[SentenceSpan]]:
