@@ -462,3 +462,74 @@ async def test_both_panes_on_one_release_follow_its_suggestions_as_it_is_tagged(
         for view in (left, right):
             assert sorted((s, e) for s, e, _ in view.styled["suggestion"]) == expected
             assert stale_lines(view) == []
+
+
+async def test_the_walk_names_each_suggestion_in_turn_and_a_decides_the_one_named(seeded_db: Path) -> None:
+    """Overlapping suggestions (數碼 and 碼港 in 數碼港): `.` names the next one in turn, though
+    it starts inside the one named, and `a` accepts the one the status line names."""
+    import re
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        view = reader.panes[0].view
+        rid = reader._release_id(reader.panes[0])
+        assert rid is not None
+        text = view.text
+        places = [m.start() for m in re.finditer("數碼港", text)]
+        assert len(places) >= 3
+        reader.actions.tag(rid, "entity", "LOC", places[0], places[0] + 2)  # 數碼
+        reader.actions.tag(rid, "entity", "LOC", places[1] + 1, places[1] + 3)  # 碼港
+        reader.refresh_tags()
+        await settle(pilot)
+        at = places[2]
+        view.set_cursor(at)  # onto the two: the status names the shorter at the cursor
+        await settle(pilot)
+        assert "「數碼」" in status_line(reader)
+        await pilot.press("full_stop")  # the next one, though it starts inside the first
+        assert view.cursor == at + 1 and "「碼港」" in status_line(reader)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "accepted LOC 「碼港」" in status_line(reader)
+        assert ("LOC", "碼港", at + 1, at + 3) in stored(seeded_db, rid)
+        assert ("LOC", "數碼", at, at + 2) not in stored(seeded_db, rid)
+
+
+async def test_a_rejected_suggestion_is_no_longer_counted_at_once(seeded_db: Path) -> None:
+    """After `r` the status counts the suggestions still open: one fewer, the next in its place."""
+    import re
+
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await settle(pilot)
+        await pilot.press("full_stop")
+        before = re.findall(r"\((\d+)/(\d+)\)", status_line(reader))[-1]
+        await pilot.press("r")
+        after = re.findall(r"\((\d+)/(\d+)\)", status_line(reader))[-1]
+        assert after == (before[0], str(int(before[1]) - 1))
+
+
+async def test_a_tag_in_one_release_suggests_its_string_in_the_other_pane(seeded_db: Path) -> None:
+    """Two releases side by side: a string tagged in one is suggested in the other at once (in
+    its script), and no longer after the tag is undone."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("backslash")
+        await settle(pilot)
+        other = release_id(seeded_db, "001")
+        reader.load(1, other, "original", 0)
+        await settle(pilot)
+        left = reader.panes[0].view
+        right_text = reader.panes[1].view.text
+        assert "数码港" in right_text
+        left.focus()
+        await select(pilot, left, left.text.index("數碼港"), 3)
+        await pilot.press("1")  # ORG
+        await settle(pilot)
+        found = [s for s in reader.suggestions[other] if s.label == "ORG" and s.text == "数码港"]
+        assert found and all(right_text[s.start : s.end] == "数码港" for s in found)
+        await pilot.press("u")
+        await settle(pilot)
+        assert not [s for s in reader.suggestions[other] if s.label == "ORG" and s.text == "数码港"]

@@ -227,3 +227,8 @@ def test_suggestion_list_finds_by_position_as_a_scan_does() -> None:
             assert s in found
             place = open_.index(s) + 1 if s in open_ else 0
             assert found.open_position(s, taken) == (place, len(open_))
+            here = plain.index(s)
+            later = [t for t in plain[here + 1 :] if (t.start, t.end, t.label) not in taken]
+            earlier = [t for t in plain[:here] if (t.start, t.end, t.label) not in taken]
+            assert found.after(s, taken) == (later[0] if later else None)
+            assert found.after(s, taken, -1) == (earlier[-1] if earlier else None)

@@ -295,6 +295,18 @@ class SuggestionList(Sequence[Suggestion]):
         items = self._items
         return next((items[i] for i in range(index, len(items)) if _position(items[i]) not in taken), None)
 
+    def after(self, suggestion: Suggestion, taken: Container[tuple[int, int, str]], step: int = 1) -> Suggestion | None:
+        """The open suggestion next after ``suggestion`` in text order (``step`` -1: before it),
+        those at its start included; None past the last (or ``suggestion`` is not listed)."""
+        index = bisect_left(self._starts, suggestion.start)
+        while index < len(self._items) and self._items[index] != suggestion and self._starts[index] == suggestion.start:
+            index += 1
+        if index >= len(self._items) or self._items[index] != suggestion:
+            return None
+        items = self._items
+        others = range(index + 1, len(items)) if step > 0 else range(index - 1, -1, -1)
+        return next((items[i] for i in others if _position(items[i]) not in taken), None)
+
     def previous_open(self, offset: int, taken: Container[tuple[int, int, str]]) -> Suggestion | None:
         """The last suggestion starting before ``offset`` not in ``taken``."""
         index = bisect_left(self._starts, offset)

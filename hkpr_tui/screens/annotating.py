@@ -184,7 +184,13 @@ class _Candidates:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(
-        self, store: Store, release_id: int, text: str, labels: list[Label], predicted: list[Suggestion]
+        self,
+        store: Store,
+        release_id: int,
+        text: str,
+        labels: list[Label],
+        predicted: list[Suggestion],
+        changed_elsewhere: set[str],
     ) -> SuggestionsReady:
         """The release's suggestions after its tags (or ``labels``, or the model's ``predicted``)
         changed. The first time, every string tagged anywhere that occurs in ``text`` is read and
@@ -197,7 +203,7 @@ class _Candidates:
         fresh = self.labels != labels
         if self.known is None or self.known.text != text:
             self.known, fresh = KnownMatches(text, store.known_strings_in(text)), True
-        elif changed := {string for string, _ in strings ^ self.strings}:
+        elif changed := {string for string, _ in strings ^ self.strings} | changed_elsewhere:
             removed, added = self.known.update(store.known_labels(changed))
         self.strings = strings
         fiscal_years = suggests_fiscal_years(labels)
@@ -288,6 +294,8 @@ class AnnotatingScreen(Screen[None]):
         self.suggestions: dict[int, SuggestionList] = {}
         self._candidates: dict[int, _Candidates] = {}  # per release: what suggestions are drawn from
         self._versions: dict[int, int] = {}  # per release: the version of ``suggestions``
+        self._decided_since: dict[int, set[tuple[int, int, str]]] = {}  # accepted or rejected since then
+        self._tagged_strings: dict[int, set[tuple[str, str]]] = {}  # per release: (folded text, label) of its entities
         self._drawn_versions: dict[ReleaseView, tuple[int, int]] = {}  # per view: (release, version) it shows
         self.tag_all_matches = False  # after * in the reader: the next label key tags every find match
         self._last_status = ""
@@ -325,20 +333,29 @@ class AnnotatingScreen(Screen[None]):
         """Reload the tags of ``release_ids`` (default: those shown), redraw them, and recompute
         suggestions in a worker."""
         shown = {p.loaded.release.id for p in self.panes if p.loaded}
+        changed: set[str] = set()  # folded strings whose tags changed: known strings in every release shown
+        reloaded = set()
         for release_id in (release_ids or shown) & shown:
             try:
                 self.tags[release_id] = self.actions.store.annotations(release_id)
             except StoreError as exc:
                 self._status(f"Tags not reloaded: {exc}")
                 continue
+            reloaded.add(release_id)
+            strings = {(fold(a.text), a.label) for a in self.tags[release_id] if a.kind == "entity"}
+            changed |= {string for string, _ in strings ^ self._tagged_strings.get(release_id, strings)}
+            self._tagged_strings[release_id] = strings
             self._draw(release_id, suggestions=False)
-            text = next(p.loaded.release.text for p in self.panes if p.loaded and p.loaded.release.id == release_id)
-            self.compute_suggestions(release_id, text)
+        for release_id in shown:
+            if release_id in reloaded or changed:
+                text = next(p.loaded.release.text for p in self.panes if p.loaded and p.loaded.release.id == release_id)
+                self.compute_suggestions(release_id, text, changed)
         self._fill_panel()
 
-    def compute_suggestions(self, release_id: int, text: str) -> None:
-        """Suggestions for one release in a thread worker; a newer request for the same release
-        replaces one still running (exclusive per release, so two panes do not cancel each other)."""
+    def compute_suggestions(self, release_id: int, text: str, changed: set[str] | None = None) -> None:
+        """Suggestions for one release in a thread worker (``changed``: folded strings tagged or
+        untagged elsewhere since, looked up again); a newer request for the same release replaces
+        one still running (exclusive per release, so two panes do not cancel each other)."""
         label_defs = list(self.labels.values())
         model, threshold, cache = self.hkpr.model, self.hkpr.config.threshold, self.hkpr.model_suggestions
         script = next(
@@ -354,7 +371,7 @@ class AnnotatingScreen(Screen[None]):
                     if key not in cache:
                         cache[key] = model.suggest(text, threshold=threshold, script=script)
                     predicted = cache[key]
-                ready = state.refresh(store, release_id, text, label_defs, predicted)
+                ready = state.refresh(store, release_id, text, label_defs, predicted, changed or set())
             if not get_current_worker().is_cancelled:
                 self.post_message(ready)
 
@@ -366,6 +383,7 @@ class AnnotatingScreen(Screen[None]):
         release_id = message.release_id
         self.suggestions[release_id] = message.suggestions
         self._versions[release_id] = message.version
+        self._decided_since.pop(release_id, None)
         styled = self._suggested_spans
         changes: tuple[list[tuple[int, int, Style]], list[tuple[int, int, Style]]] | None = None
         for pane in self.panes:
@@ -730,19 +748,19 @@ class AnnotatingScreen(Screen[None]):
 
     def action_accept(self) -> None:
         release_id = self._release_id()
-        found = self.suggestion_at(self.current)
+        found = self._to_decide(self.current)
         if release_id is None or found is None:
             self._status("No suggestion at the cursor")
             return
         self._do(
             lambda: self.actions.accept(release_id, found),
             lambda a: f"accepted {a.label} 「{a.text}」",
-            then=lambda a: self._walk_on(a.end),
+            then=lambda a: self._walk_on(release_id, found, a),
         )
 
     def action_accept_all(self) -> None:
         release_id = self._release_id()
-        found = self.suggestion_at(self.current)
+        found = self._to_decide(self.current)
         if release_id is None or found is None:
             self._status("Put the cursor on a suggestion: A accepts all of its label in this release")
             return
@@ -758,51 +776,72 @@ class AnnotatingScreen(Screen[None]):
 
     def action_reject(self) -> None:
         release_id = self._release_id()
-        found = self.suggestion_at(self.current)
+        found = self._to_decide(self.current)
         if release_id is None or found is None:
             self._status("No suggestion at the cursor")
             return
         self._do(
             lambda: self.actions.reject(release_id, found),
             lambda a: f"rejected {a.label} 「{a.text}」",
-            then=lambda a: self._walk_on(a.end),
+            then=lambda a: self._walk_on(release_id, found),
         )
 
     # -- walking the suggestions -------------------------------------------------------------
 
     def _open_suggestions(self, pane: Pane) -> tuple[SuggestionList, set[tuple[int, int, str]]]:
-        """``pane``'s release's suggestions, and the (start, end, label) of its tags: a suggestion
-        among them was accepted or rejected since the suggestions were refreshed (not open)."""
+        """``pane``'s release's suggestions, and the (start, end, label) of its tags and of the
+        suggestions decided since they were refreshed: those are not open."""
         release_id = self._release_id(pane) or -1
         taken = {(a.start, a.end, a.label) for a in self.tags.get(release_id, [])}
-        return self.suggestions.get(release_id, SuggestionList()), taken
+        return self.suggestions.get(release_id, SuggestionList()), taken | self._decided_since.get(release_id, set())
 
     def action_walk(self, delta: int) -> None:
-        """Go to the next (``delta`` 1) or previous (-1) suggestion and say what it is."""
+        """Go to the next (``delta`` 1) or previous (-1) suggestion and say what it is: from the
+        one named last, while the cursor is on it (suggestions at one place are walked one by
+        one), else from the cursor."""
         pane = self.current
         found, taken = self._open_suggestions(pane)
         cursor = pane.view.cursor
-        if delta > 0:
-            target = found.next_open(cursor, taken) or found.next_open(-1, taken)
-        else:
+        named = self._named_at(pane)
+        target = found.after(named, taken, delta) if named is not None else None
+        if target is None and delta > 0:
+            target = found.next_open(cursor, taken, at=named is None) or found.next_open(-1, taken)
+        elif target is None:
             target = found.previous_open(cursor, taken) or found.previous_open(len(pane.view.text) + 1, taken)
         if target is None:
             self._status("No suggestions open in this release")
             return
-        pane.view.set_cursor(target.start, center=True)
+        pane.view.set_cursor(target.start, center=True, quiet=True)  # quiet: the status names it
         self._described = target
         self._status(self._describe(target, pane))
 
-    def _walk_on(self, after: int) -> None:
-        """After accepting or rejecting: on to the next open suggestion (one key per decision)."""
+    def _walk_on(self, release_id: int, decided: Suggestion, accepted: Annotation | None = None) -> None:
+        """After accepting or rejecting ``decided``: on to the next open suggestion (one key per
+        decision); past an accepted tag's end (what starts inside it would cross it)."""
+        self._decided_since.setdefault(release_id, set()).add((decided.start, decided.end, decided.label))
         pane = self.current
         found, taken = self._open_suggestions(pane)
-        target = found.next_open(after, taken, at=True)
+        target = found.after(decided, taken)
+        if accepted is not None and target is not None and target.start < accepted.end:
+            target = found.next_open(accepted.end, taken, at=True)
         if target is not None:
             # quiet: the status says both what was saved and what comes next
             pane.view.set_cursor(target.start, center=True, quiet=True)
             self._described = target
             self._status(f"{self._last_status} → {self._describe(target, pane)}")
+
+    def _named_at(self, pane: Pane) -> Suggestion | None:
+        """The suggestion the status line named, while the cursor is on it and it is still one."""
+        named = self._described
+        release_id = self._release_id(pane)
+        if named is None or release_id is None or not named.start <= pane.view.cursor < named.end:
+            return None
+        return named if named in self.suggestions.get(release_id, ()) else None
+
+    def _to_decide(self, pane: Pane) -> Suggestion | None:
+        """The suggestion ``a`` and ``r`` decide: the one the status line names, or the
+        shortest at the cursor."""
+        return self._named_at(pane) or self.suggestion_at(pane)
 
     def _describe(self, s: Suggestion, pane: Pane) -> str:
         found, taken = self._open_suggestions(pane)
