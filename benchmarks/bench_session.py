@@ -115,7 +115,7 @@ async def session(db: Path, release_id: int, walk_limit: int | None = None) -> d
         await keys.press("walk", "full_stop", kind="move")
         seen: set[tuple[int, int, str]] = set()
         while True:
-            found = reader.suggestion_at(reader.panes[0])
+            found = reader._to_decide(reader.panes[0])  # what the status line names: what a and r decide
             if found is None or (found.start, found.end, found.label) in seen:
                 break
             if walk_limit is not None and len(seen) >= walk_limit:
