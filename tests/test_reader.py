@@ -445,3 +445,15 @@ def test_a_line_is_cut_and_styled_as_by_checking_every_span_for_every_piece() ->
                     style = style + extra
             expected.append((a, b, style))
         assert _pieces(start, end, base, spans) == expected
+
+
+async def test_a_find_with_no_match_says_so_where_it_can_be_seen(seeded_db: Path) -> None:
+    """Enter on a find that matches nothing: a notification says so (the find bar hides the
+    status line), and the bar stays open to change the query."""
+    app = HkprApp(db_path=seeded_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        reader = await open_reader(pilot, seeded_db, "000")
+        await pilot.press("f", *"zzq[b]", "enter")
+        await settle(pilot)
+        assert any("Not found: zzq[b]" in str(n.message) for n in app._notifications)
+        assert reader.query_one("#find").display and reader.query_one("#find").has_focus

@@ -565,6 +565,8 @@ class ReaderScreen(AnnotatingScreen):
         text has the focus again, so a label key tags it at once (f 陳細明 ⏎ 2)."""
         pane = self.current
         if not pane.view.highlights.get("match"):
+            # the find bar stands where the status line is: said where it can be seen
+            self.notify(safe(f"Not found: {event.value}"), severity="warning", markup=False, timeout=3)
             self._status(f"Not found: {event.value}")
             return
         self._show_find(False)
