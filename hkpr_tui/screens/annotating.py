@@ -176,36 +176,37 @@ class _Candidates:
     so that a tag refreshes suggestions in time that does not grow with the database's tags."""
 
     known: KnownMatches | None = None
-    strings: set[tuple[str, str]] = field(default_factory=set)  # (folded text, label) of its entity tags
+    changed: set[str] = field(default_factory=set)  # folded strings whose tags changed, not yet looked up
+    changed_lock: threading.Lock = field(default_factory=threading.Lock)  # held only to add or take them
     rules: tuple[bool, list[Suggestion]] | None = None  # (fiscal years, what the rules found)
     live: LiveSuggestions = field(default_factory=LiveSuggestions)
     labels: list[Label] | None = None  # the labels ``live`` was filtered with
     version: int = 0  # of ``live``: one more per refresh
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def note_changed(self, strings: set[str]) -> None:
+        """Folded strings whose tags changed (here or in another release shown): the next refresh
+        looks them up again, even if the refresh asked for now is replaced by a later one."""
+        with self.changed_lock:
+            self.changed |= strings
+
     def refresh(
-        self,
-        store: Store,
-        release_id: int,
-        text: str,
-        labels: list[Label],
-        predicted: list[Suggestion],
-        changed_elsewhere: set[str],
+        self, store: Store, release_id: int, text: str, labels: list[Label], predicted: list[Suggestion]
     ) -> SuggestionsReady:
         """The release's suggestions after its tags (or ``labels``, or the model's ``predicted``)
         changed. The first time, every string tagged anywhere that occurs in ``text`` is read and
         everything filtered; after that only the strings whose tags changed are read again, and
         only the spans where something changed are filtered again."""
         rows = store.annotations(release_id, statuses=TAG_STATUSES)  # one read, split below
-        strings = {(fold(a.text), a.label) for a in rows if a.kind == "entity" and a.status == "accepted"}
+        with self.changed_lock:
+            changed, self.changed = self.changed, set()
         removed: list[Suggestion] = []
         added: list[Suggestion] = []
         fresh = self.labels != labels
         if self.known is None or self.known.text != text:
             self.known, fresh = KnownMatches(text, store.known_strings_in(text)), True
-        elif changed := {string for string, _ in strings ^ self.strings} | changed_elsewhere:
+        elif changed:
             removed, added = self.known.update(store.known_labels(changed))
-        self.strings = strings
         fiscal_years = suggests_fiscal_years(labels)
         if self.rules is None or self.rules[0] != fiscal_years:
             self.rules, fresh = (fiscal_years, rule_suggestions(text, fiscal_years=fiscal_years)), True
@@ -353,15 +354,16 @@ class AnnotatingScreen(Screen[None]):
         self._fill_panel()
 
     def compute_suggestions(self, release_id: int, text: str, changed: set[str] | None = None) -> None:
-        """Suggestions for one release in a thread worker (``changed``: folded strings tagged or
-        untagged elsewhere since, looked up again); a newer request for the same release replaces
-        one still running (exclusive per release, so two panes do not cancel each other)."""
+        """Suggestions for one release in a thread worker (``changed``: folded strings whose tags
+        changed since, looked up again); a newer request for the same release replaces one still
+        running (exclusive per release, so two panes do not cancel each other)."""
         label_defs = list(self.labels.values())
         model, threshold, cache = self.hkpr.model, self.hkpr.config.threshold, self.hkpr.model_suggestions
         script = next(
             (p.loaded.release.script for p in self.panes if p.loaded and p.loaded.release.id == release_id), "hant"
         )
         state = self._candidates.setdefault(release_id, _Candidates())
+        state.note_changed(changed or set())
 
         def work() -> None:
             with state.lock, closing(Store.connect(self.db_path)) as store:  # the thread's own connection
@@ -371,7 +373,7 @@ class AnnotatingScreen(Screen[None]):
                     if key not in cache:
                         cache[key] = model.suggest(text, threshold=threshold, script=script)
                     predicted = cache[key]
-                ready = state.refresh(store, release_id, text, label_defs, predicted, changed or set())
+                ready = state.refresh(store, release_id, text, label_defs, predicted)
             if not get_current_worker().is_cancelled:
                 self.post_message(ready)
 
