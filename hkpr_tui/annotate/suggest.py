@@ -280,8 +280,16 @@ class SuggestionList(Sequence[Suggestion]):
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, Suggestion):
             return False
-        lo, hi = bisect_left(self._starts, value.start), bisect_right(self._starts, value.start)
-        return value in self._items[lo:hi]
+        return self._index(value) is not None
+
+    def _index(self, suggestion: Suggestion) -> int | None:
+        """Where ``suggestion`` is (the first of equal ones), or None."""
+        index = bisect_left(self._starts, suggestion.start)
+        while index < len(self._items) and self._starts[index] == suggestion.start:
+            if self._items[index] == suggestion:
+                return index
+            index += 1
+        return None
 
     def covering(self, offset: int) -> list[Suggestion]:
         """The suggestions whose span holds ``offset``."""
@@ -298,10 +306,8 @@ class SuggestionList(Sequence[Suggestion]):
     def after(self, suggestion: Suggestion, taken: Container[tuple[int, int, str]], step: int = 1) -> Suggestion | None:
         """The open suggestion next after ``suggestion`` in text order (``step`` -1: before it),
         those at its start included; None past the last (or ``suggestion`` is not listed)."""
-        index = bisect_left(self._starts, suggestion.start)
-        while index < len(self._items) and self._items[index] != suggestion and self._starts[index] == suggestion.start:
-            index += 1
-        if index >= len(self._items) or self._items[index] != suggestion:
+        index = self._index(suggestion)
+        if index is None:
             return None
         items = self._items
         others = range(index + 1, len(items)) if step > 0 else range(index - 1, -1, -1)
@@ -315,18 +321,11 @@ class SuggestionList(Sequence[Suggestion]):
     def open_position(self, suggestion: Suggestion, taken: Iterable[tuple[int, int, str]]) -> tuple[int, int]:
         """(1-based place of ``suggestion`` among the suggestions not in ``taken``, 0 when it is not
         one of them; how many those are). ``taken`` is a release's tags: hundreds, not thousands."""
-        index = bisect_left(self._starts, suggestion.start)
-        while index < len(self._items) and self._items[index] != suggestion and self._starts[index] == suggestion.start:
-            index += 1
-        found = index < len(self._items) and self._items[index] == suggestion
-        listed = [key for key in set(taken) if self._has(key)]
-        before = sum(self._count(key) for key in listed if key < _position(suggestion))
-        taken_here = _position(suggestion) in listed
-        place = index + 1 - before if found and not taken_here else 0
-        return place, len(self._items) - sum(self._count(key) for key in listed)
-
-    def _has(self, key: tuple[int, int, str]) -> bool:
-        return self._count(key) > 0
+        index = self._index(suggestion)
+        listed = {key: n for key in set(taken) if (n := self._count(key))}  # taken key → how many listed
+        before = sum(n for key, n in listed.items() if key < _position(suggestion))
+        place = index + 1 - before if index is not None and _position(suggestion) not in listed else 0
+        return place, len(self._items) - sum(listed.values())
 
     def _count(self, key: tuple[int, int, str]) -> int:
         lo, hi = bisect_left(self._starts, key[0]), bisect_right(self._starts, key[0])
